@@ -1,0 +1,26 @@
+#pragma once
+// The metadata Ultralytics writes into its ONNX exports (metadata_props): task, image size,
+// stride and class names. Their values are Python literals, parsed here without Python.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "yoloq/model.hpp"
+
+namespace yoloq {
+
+struct YoloMetadata {
+  std::string task;                  // "detect", "segment", ...
+  std::vector<std::int64_t> imgsz;   // [h, w]
+  std::int64_t stride = 0;
+  std::vector<std::string> names;    // index = class id
+};
+
+// nullopt when the model has no Ultralytics metadata (no "names" and no "task").
+std::optional<YoloMetadata> read_yolo_metadata(const Model& model);
+
+// Parses "{0: 'person', 1: \"bi'cycle\"}" into names by id; throws Error on malformed input.
+std::vector<std::string> parse_class_names(const std::string& python_dict);
+
+}  // namespace yoloq

@@ -1,0 +1,170 @@
+// Reading and writing model files, with external data confined to the model's folder.
+#include <cstring>
+#include <fstream>
+#include <set>
+
+#include "yoloq/error.hpp"
+#include "yoloq/file_io.hpp"
+#include "yoloq/model.hpp"
+
+namespace fs = std::filesystem;
+
+namespace yoloq {
+
+namespace {
+
+constexpr std::uint64_t kProtobufLimit = (std::uint64_t{1} << 31) - 1;
+
+std::map<std::string, std::string> external_fields(const onnx::TensorProto& t) {
+  std::map<std::string, std::string> kv;
+  for (const auto& e : t.external_data()) kv[e.key()] = e.value();
+  return kv;
+}
+
+std::uint64_t parse_u64(const std::string& text, const std::string& what) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 19)
+    throw Error(what + " is not a valid number: '" + text + "'");
+  return std::stoull(text);
+}
+
+// Resolves an external data location so that it cannot name a file outside the model's folder:
+// no absolute paths, no "..", and no symlink whose target leaves the folder.
+fs::path confined_location(const fs::path& model_dir, const std::string& location, const std::string& what) {
+  fs::path rel(location);
+  if (location.empty()) throw Error(what + ": external data has an empty location");
+  if (rel.is_absolute()) throw Error(what + ": external data location '" + location + "' is absolute; only files in the model's folder are read");
+  for (const auto& part : rel)
+    if (part == "..") throw Error(what + ": external data location '" + location + "' leaves the model's folder");
+  fs::path full = model_dir / rel;
+  std::error_code ec;
+  if (!fs::exists(full, ec)) throw Error(what + ": external data file '" + location + "' is missing");
+  fs::path real = fs::canonical(full, ec);
+  fs::path real_dir = fs::canonical(model_dir.empty() ? fs::path(".") : model_dir, ec);
+  if (ec) throw Error(what + ": cannot resolve external data file '" + location + "'");
+  auto mismatch = std::mismatch(real_dir.begin(), real_dir.end(), real.begin(), real.end());
+  if (mismatch.first != real_dir.end())
+    throw Error(what + ": external data file '" + location + "' resolves outside the model's folder");
+  if (!fs::is_regular_file(real)) throw Error(what + ": external data location '" + location + "' is not a regular file");
+  return real;
+}
+
+void read_external_data(onnx::GraphProto& graph, const fs::path& model_dir, const std::string& what) {
+  std::map<fs::path, std::uint64_t> file_sizes;
+  for (auto& t : *graph.mutable_initializer()) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    auto kv = external_fields(t);
+    std::string where = what + ": initializer '" + t.name() + "'";
+    fs::path file = confined_location(model_dir, kv["location"], where);
+    std::uint64_t offset = kv.count("offset") ? parse_u64(kv["offset"], where + " offset") : 0;
+    if (!file_sizes.count(file)) file_sizes[file] = fs::file_size(file);
+    std::uint64_t size = file_sizes[file];
+    std::uint64_t length = kv.count("length") ? parse_u64(kv["length"], where + " length") : size - std::min(offset, size);
+    if (offset > size || length > size - offset)
+      throw Error(where + ": external data [" + std::to_string(offset) + ", +" + std::to_string(length) +
+                  ") runs past the end of '" + kv["location"] + "' (" + std::to_string(size) + " bytes)");
+    std::string bytes(length, '\0');
+    std::ifstream in(file, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    in.read(bytes.data(), static_cast<std::streamsize>(length));
+    if (!in) throw Error(where + ": cannot read external data from '" + kv["location"] + "'");
+    t.set_raw_data(std::move(bytes));
+    t.clear_external_data();
+    t.set_data_location(onnx::TensorProto::DEFAULT);
+  }
+}
+
+void check_structure(const Model& model, const std::string& what) {
+  if (!model.proto.has_graph() || model.proto.ir_version() <= 0)
+    throw Error(what + ": not an ONNX model (no graph or IR version)");
+  if (model.graph().node_size() == 0) throw Error(what + ": the model's graph has no nodes");
+  std::set<std::string> known;
+  for (const auto& i : model.graph().input()) known.insert(i.name());
+  for (const auto& i : model.graph().initializer()) known.insert(i.name());
+  for (const auto& n : model.graph().node())
+    for (const auto& o : n.output()) known.insert(o);
+  for (const auto& n : model.graph().node())
+    for (const auto& i : n.input())
+      if (!i.empty() && !known.count(i))
+        throw Error(what + ": node '" + n.name() + "' (" + n.op_type() + ") reads tensor '" + i +
+                    "' that nothing produces (truncated or invalid model?)");
+  for (const auto& o : model.graph().output())
+    if (!known.count(o.name())) throw Error(what + ": graph output '" + o.name() + "' is not produced by any node");
+  GraphIndex index(model.graph());  // throws on a cycle
+}
+
+}  // namespace
+
+std::int64_t Model::opset(const std::string& domain) const {
+  for (const auto& o : proto.opset_import())
+    if (o.domain() == domain || (domain.empty() && o.domain() == "ai.onnx")) return o.version();
+  return 0;
+}
+
+Model parse_model(const std::string& bytes, const std::string& what) {
+  if (bytes.empty()) throw Error(what + ": empty file, expected an ONNX model");
+  Model model;
+  if (!model.proto.ParseFromString(bytes)) throw Error(what + ": not a valid ONNX model (protobuf parse failed)");
+  check_structure(model, what);
+  return model;
+}
+
+Model load_model(const fs::path& path) {
+  std::string bytes = read_file(path);
+  std::string what = path.string();
+  if (bytes.empty()) throw Error(what + ": empty file, expected an ONNX model");
+  Model model;
+  if (!model.proto.ParseFromString(bytes)) throw Error(what + ": not a valid ONNX model (protobuf parse failed)");
+  model.path = path;
+  read_external_data(*model.proto.mutable_graph(), path.parent_path(), what);
+  check_structure(model, what);
+  return model;
+}
+
+std::string serialize_model(const Model& model) {
+  if (model.proto.ByteSizeLong() > kProtobufLimit)
+    throw Error("model is larger than 2 GB: it must be saved with external data");
+  std::string bytes;
+  if (!model.proto.SerializeToString(&bytes)) throw Error("model serialization failed");
+  return bytes;
+}
+
+void save_model(const Model& model, const fs::path& path, const SaveOptions& options) {
+  bool external = options.external_data || model.proto.ByteSizeLong() > options.external_data_threshold;
+  if (!external) {
+    write_file_atomically(path, serialize_model(model));
+    return;
+  }
+  // Large initializers go to "<model file name>.data" beside the model, each 64-byte aligned
+  // (what ONNX Runtime memory-maps best); the data file is written before the model, so a
+  // model file only ever exists with its data complete.
+  check_writable_output(path);
+  Model out = model;
+  std::string data_name = path.filename().string() + ".data";
+  std::string data;
+  for (auto& t : *out.graph().mutable_initializer()) {
+    if (!t.has_raw_data() || t.raw_data().size() < options.external_min_bytes) continue;
+    while (data.size() % 64) data.push_back('\0');
+    std::uint64_t offset = data.size(), length = t.raw_data().size();
+    data += t.raw_data();
+    t.clear_raw_data();
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    auto add = [&](const std::string& k, const std::string& v) {
+      auto* e = t.add_external_data();
+      e->set_key(k);
+      e->set_value(v);
+    };
+    add("location", data_name);
+    add("offset", std::to_string(offset));
+    add("length", std::to_string(length));
+  }
+  write_file_atomically(path.parent_path() / data_name, data);
+  try {
+    write_file_atomically(path, serialize_model(out));
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(path.parent_path() / data_name, ec);
+    throw;
+  }
+}
+
+}  // namespace yoloq

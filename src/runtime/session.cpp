@@ -1,0 +1,165 @@
+#include <onnxruntime_cxx_api.h>
+
+#include <algorithm>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+
+#include "yoloq/error.hpp"
+#include "yoloq/runtime.hpp"
+
+namespace yoloq {
+
+namespace {
+
+Ort::Env& env() {
+  static Ort::Env instance(ORT_LOGGING_LEVEL_ERROR, "yoloq");
+  return instance;
+}
+
+ONNXTensorElementDataType ort_type(DType d) {
+  switch (d) {
+    case DType::Float32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+    case DType::Float16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    case DType::UInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
+    case DType::Int8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
+    case DType::Int32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+    case DType::Int64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+  }
+  throw Error("unknown dtype");
+}
+
+DType from_ort_type(ONNXTensorElementDataType t, const std::string& name) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return DType::Float32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return DType::Float16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return DType::UInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return DType::Int8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return DType::Int32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return DType::Int64;
+    default: throw Error("output '" + name + "' has an element type yoloq does not read");
+  }
+}
+
+void add_providers(Ort::SessionOptions& so, const RuntimeOptions& options) {
+  auto available = available_providers();
+  auto has = [&](const std::string& p) { return std::find(available.begin(), available.end(), p) != available.end(); };
+  for (const auto& ep : options.execution_providers) {
+    std::string name = ep.substr(0, ep.find(':'));
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    if (name == "cpu") continue;  // always last
+    int device = ep.find(':') == std::string::npos ? 0 : std::atoi(ep.c_str() + ep.find(':') + 1);
+    std::string ort_name = name == "cuda" ? "CUDAExecutionProvider"
+                           : (name == "trt" || name == "tensorrt") ? "TensorrtExecutionProvider"
+                                                                   : "";
+    if (ort_name.empty()) throw Error("unknown execution provider '" + ep + "' (expected cpu, cuda:N or trt)");
+    if (!has(ort_name)) {
+      if (options.warn_on_missing_providers) {
+        std::string list;
+        for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
+        std::cerr << "yoloq: warning: execution provider '" << ep << "' is not in this ONNX Runtime (available: " << list
+                  << "); skipped\n";
+      }
+      continue;
+    }
+    if (name == "cuda") {
+      OrtCUDAProviderOptions cuda{};
+      cuda.device_id = device;
+      so.AppendExecutionProvider_CUDA(cuda);
+    } else {
+      OrtTensorRTProviderOptions trt{};
+      trt.device_id = device;
+      so.AppendExecutionProvider_TensorRT(trt);
+    }
+  }
+}
+
+Ort::SessionOptions make_options(const RuntimeOptions& options) {
+  Ort::SessionOptions so;
+  if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
+  so.SetInterOpNumThreads(1);
+  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  add_providers(so, options);
+  return so;
+}
+
+}  // namespace
+
+std::vector<std::string> available_providers() { return Ort::GetAvailableProviders(); }
+
+struct Session::Impl {
+  std::string what;
+  Ort::Session session{nullptr};
+  std::vector<std::string> inputs, outputs;
+  std::vector<std::vector<std::int64_t>> input_shapes;
+
+  void describe() {
+    Ort::AllocatorWithDefaultOptions alloc;
+    for (std::size_t i = 0; i < session.GetInputCount(); ++i) {
+      inputs.emplace_back(session.GetInputNameAllocated(i, alloc).get());
+      input_shapes.push_back(session.GetInputTypeInfo(i).GetTensorTypeAndShapeInfo().GetShape());
+    }
+    for (std::size_t i = 0; i < session.GetOutputCount(); ++i)
+      outputs.emplace_back(session.GetOutputNameAllocated(i, alloc).get());
+  }
+};
+
+Session::Session(const std::filesystem::path& model_path, const RuntimeOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->what = model_path.string();
+  try {
+    impl_->session = Ort::Session(env(), model_path.c_str(), make_options(options));
+  } catch (const Ort::Exception& e) {
+    throw Error(impl_->what + ": ONNX Runtime cannot load the model: " + e.what());
+  }
+  impl_->describe();
+}
+
+Session::Session(const std::string& model_bytes, const std::string& what, const RuntimeOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->what = what;
+  try {
+    impl_->session = Ort::Session(env(), model_bytes.data(), model_bytes.size(), make_options(options));
+  } catch (const Ort::Exception& e) {
+    throw Error(what + ": ONNX Runtime cannot load the model: " + e.what());
+  }
+  impl_->describe();
+}
+
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+const std::vector<std::string>& Session::input_names() const { return impl_->inputs; }
+const std::vector<std::string>& Session::output_names() const { return impl_->outputs; }
+std::vector<std::vector<std::int64_t>> Session::input_shapes() const { return impl_->input_shapes; }
+
+std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<std::string>& outputs) {
+  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<Ort::Value> values;
+  std::vector<const char*> in_names, out_names;
+  for (const auto& [name, t] : inputs) {
+    in_names.push_back(name.c_str());
+    values.push_back(Ort::Value::CreateTensor(memory, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(),
+                                              t.shape.data(), t.shape.size(), ort_type(t.dtype)));
+  }
+  const auto& wanted = outputs.empty() ? impl_->outputs : outputs;
+  for (const auto& name : wanted) out_names.push_back(name.c_str());
+  std::vector<Ort::Value> results;
+  try {
+    results = impl_->session.Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(),
+                                 out_names.data(), out_names.size());
+  } catch (const Ort::Exception& e) {
+    throw Error(impl_->what + ": ONNX Runtime run failed: " + e.what());
+  }
+  std::vector<Tensor> out;
+  out.reserve(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    auto info = results[i].GetTensorTypeAndShapeInfo();
+    Tensor t(from_ort_type(info.GetElementType(), wanted[i]), info.GetShape());
+    std::memcpy(t.bytes.data(), results[i].GetTensorRawData(), t.bytes.size());
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace yoloq

@@ -1,0 +1,64 @@
+#include "yoloq/file_io.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "yoloq/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace yoloq {
+
+std::string read_file(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw Error(path.string() + ": no such file");
+  if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a directory, expected a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(path.string() + ": read failed");
+  return std::move(ss).str();
+}
+
+void check_writable_output(const fs::path& path) {
+  std::error_code ec;
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  if (!fs::is_directory(dir, ec)) throw Error(path.string() + ": output folder " + dir.string() + " does not exist");
+  if (fs::is_directory(path, ec)) throw Error(path.string() + ": output path is a directory");
+  if (::access(dir.c_str(), W_OK) != 0) throw Error(path.string() + ": output folder " + dir.string() + " is not writable");
+}
+
+void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
+  check_writable_output(path);
+  fs::path tmp = path;
+  tmp += ".tmp-" + std::to_string(::getpid());
+  try {
+    write(tmp);
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) throw Error(path.string() + ": cannot rename the finished file into place: " + ec.message());
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+}
+
+void write_file_atomically(const fs::path& path, const std::string& bytes) {
+  write_atomically(path, [&](const fs::path& tmp) {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(path.string() + ": cannot create: " + std::strerror(errno));
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) throw Error(path.string() + ": write failed (disk full?)");
+    out.close();
+    if (!out) throw Error(path.string() + ": write failed (disk full?)");
+  });
+}
+
+}  // namespace yoloq
