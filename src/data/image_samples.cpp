@@ -5,8 +5,11 @@
 #include <iostream>
 #include <set>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "data/source_internal.hpp"
 #include "yoloq/error.hpp"
+#include "yoloq/file_io.hpp"
 #include "yoloq/letterbox.hpp"
 
 namespace fs = std::filesystem;
@@ -32,6 +35,31 @@ std::vector<fs::path> list_images(const fs::path& folder) {
 
 namespace {
 
+// libjpeg decodes a truncated JPEG without an error (grey fills the missing part, a warning goes
+// to stderr), which would calibrate on a damaged image: a JPEG must end with its EOI marker
+// (FF D9), allowing a little trailing padding as some cameras write.
+bool jpeg_looks_complete(const std::string& bytes) {
+  if (bytes.size() < 4 || static_cast<unsigned char>(bytes[0]) != 0xFF || static_cast<unsigned char>(bytes[1]) != 0xD8)
+    return true;  // not a JPEG: left to the decoder
+  const std::size_t tail = std::min<std::size_t>(bytes.size(), 64);
+  return bytes.find("\xFF\xD9", bytes.size() - tail) != std::string::npos;
+}
+
+cv::Mat decode_image(const fs::path& path) {
+  const std::string bytes = read_file(path);
+  if (bytes.empty()) throw Error(path.string() + ": cannot decode image: the file is empty");
+  if (!jpeg_looks_complete(bytes)) throw Error(path.string() + ": cannot decode image: truncated JPEG (no end marker)");
+  cv::Mat image;
+  try {
+    image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+                         cv::IMREAD_COLOR);
+  } catch (const cv::Exception& e) {
+    throw Error(path.string() + ": cannot decode image: " + e.what());
+  }
+  if (image.empty()) throw Error(path.string() + ": cannot decode image (not an image or damaged)");
+  return image;
+}
+
 class ImageSamples : public SampleProvider {
  public:
   ImageSamples(const fs::path& folder, const std::vector<ResolvedInput>& inputs, bool quiet)
@@ -51,7 +79,7 @@ class ImageSamples : public SampleProvider {
   bool fill(std::size_t index, const std::vector<float*>& destinations) override {
     if (undecodable_.count(index)) return false;
     try {
-      auto boxed = letterbox(read_image(images_[index]), height_, width_);
+      auto boxed = letterbox(decode_image(images_[index]), height_, width_);
       std::memcpy(destinations[0], boxed.tensor.bytes.data(), boxed.tensor.bytes.size());
       return true;
     } catch (const Error& e) {
