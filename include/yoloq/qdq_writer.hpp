@@ -33,7 +33,14 @@ struct WriteOptions {
 Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,
                       const WriteOptions& options = {});
 
-// The amax each planned activation is written with: its own, or its scale group's largest.
-std::map<std::string, float> effective_amax(const QuantPlan& plan, const Ranges& ranges);
+// Scale and zero point of one activation tensor.
+struct ActivationQParams {
+  float scale = 1;
+  std::int32_t zero_point = 0;  // int8: always 0; uint8: in [0, 255]
+};
+// The parameters each planned activation is written with, from its own range or its scale
+// group's union. INT8: scale = amax / 127. UINT8: the observed [min, max] clipped to the
+// method's threshold [-amax, amax] and widened to include 0; scale = (hi - lo) / 255.
+std::map<std::string, ActivationQParams> activation_qparams(const QuantPlan& plan, const Ranges& ranges);
 
 }  // namespace yoloq

@@ -14,11 +14,17 @@ namespace yoloq {
 
 enum class Target { Trt, OrtCpu };
 enum class YoloHeadMode { Float, FloatDfl, Int8 };
+// How activations are encoded. TensorRT takes symmetric INT8 (zero point 0). ONNX Runtime's x86
+// CPU kernels fuse Conv and MatMul only with UINT8 activations (its QDQ selectors reject INT8
+// activations off ARM), so ort-cpu uses UINT8 with a zero point from the calibrated min/max.
+enum class ActivationType { Int8Symmetric, UInt8Asymmetric };
 
 Target parse_target(const std::string& name);  // "trt", "ort-cpu"
 std::string target_name(Target target);
 YoloHeadMode parse_yolo_head(const std::string& name);  // "float", "float-dfl", "int8"
 std::string yolo_head_name(YoloHeadMode mode);
+ActivationType parse_activation_type(const std::string& name);  // "int8", "uint8"
+std::string activation_type_name(ActivationType type);
 
 // An activation tensor quantized per-tensor: one QuantizeLinear/DequantizeLinear pair, read by
 // the listed consumer nodes (other readers, and the graph output if it is one, keep the float).
@@ -54,6 +60,7 @@ struct FloatNode {
 struct QuantPlan {
   Target target = Target::Trt;
   YoloHeadMode yolo_head = YoloHeadMode::Float;
+  ActivationType activation_type = ActivationType::Int8Symmetric;
   std::vector<ActivationQuant> activations;  // sorted by tensor
   std::vector<WeightQuant> weights;          // sorted by node, then tensor
   std::vector<ScaleGroup> scale_groups;      // sorted by first tensor

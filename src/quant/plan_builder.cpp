@@ -54,6 +54,7 @@ QuantPlan PlanBuilder::finish(Target target, YoloHeadMode head, std::vector<Floa
   QuantPlan plan;
   plan.target = target;
   plan.yolo_head = head;
+  plan.activation_type = target == Target::Trt ? ActivationType::Int8Symmetric : ActivationType::UInt8Asymmetric;
   for (auto& [tensor, entry] : activations_)
     plan.activations.push_back({tensor, {entry.first.begin(), entry.first.end()}, entry.second});
   plan.weights = weights_;

@@ -18,7 +18,12 @@ onnx::TensorProto scalar_float(const std::string& name, float v) {
   return to_proto(t, name);
 }
 
-onnx::TensorProto scalar_int8(const std::string& name) { return to_proto(Tensor(DType::Int8, {}), name); }
+onnx::TensorProto zero_point(const std::string& name, ActivationType type, std::int32_t value) {
+  if (type == ActivationType::Int8Symmetric) return to_proto(Tensor(DType::Int8, {}), name);
+  Tensor t(DType::UInt8, {});
+  t.values<std::uint8_t>()[0] = static_cast<std::uint8_t>(value);
+  return to_proto(t, name);
+}
 
 onnx::NodeProto make_node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
                           const std::string& output, std::optional<std::int64_t> axis = std::nullopt) {
@@ -58,23 +63,44 @@ void raise_opset(Model& model, std::int64_t minimum) {
 
 }  // namespace
 
-std::map<std::string, float> effective_amax(const QuantPlan& plan, const Ranges& ranges) {
-  std::map<std::string, float> amax;
+std::map<std::string, ActivationQParams> activation_qparams(const QuantPlan& plan, const Ranges& ranges) {
   auto range_of = [&](const std::string& t) {
     auto it = ranges.tensors.find(t);
     if (it == ranges.tensors.end()) throw Error("no calibrated range for tensor '" + t + "'");
-    if (!std::isfinite(it->second.amax) || it->second.amax < 0)
-      throw Error("calibrated range for tensor '" + t + "' is not a finite non-negative number");
-    return it->second.amax;
+    const auto& r = it->second;
+    if (!std::isfinite(r.amax) || r.amax < 0 || !std::isfinite(r.min) || !std::isfinite(r.max))
+      throw Error("calibrated range for tensor '" + t + "' is not finite");
+    return r;
   };
-  for (const auto& a : plan.activations) amax[a.tensor] = range_of(a.tensor);
+  // Per tensor: [lo, hi] for uint8, [-amax, amax] for int8; scale groups take the union.
+  std::map<std::string, std::pair<float, float>> span;
+  const bool uint8 = plan.activation_type == ActivationType::UInt8Asymmetric;
+  auto own_span = [&](const std::string& t) {
+    const auto r = range_of(t);
+    if (!uint8) return std::make_pair(-r.amax, r.amax);
+    return std::make_pair(std::min(0.0f, std::max(r.min, -r.amax)), std::max(0.0f, std::min(r.max, r.amax)));
+  };
+  for (const auto& a : plan.activations) span[a.tensor] = own_span(a.tensor);
   for (const auto& g : plan.scale_groups) {
-    float m = 0;
-    for (const auto& t : g.tensors) m = std::max(m, range_of(t));
+    std::pair<float, float> u{0.0f, 0.0f};
+    for (const auto& t : g.tensors) {
+      auto s = own_span(t);
+      u = {std::min(u.first, s.first), std::max(u.second, s.second)};
+    }
     for (const auto& t : g.tensors)
-      if (amax.count(t)) amax[t] = m;
+      if (span.count(t)) span[t] = u;
   }
-  return amax;
+  std::map<std::string, ActivationQParams> out;
+  for (const auto& [t, s] : span) {
+    if (!uint8) {
+      out[t] = {symmetric_scale(s.second), 0};
+      continue;
+    }
+    const float scale = symmetric_scale((s.second - s.first) * 127.0f / 255.0f);  // (hi - lo) / 255
+    const auto zp = static_cast<std::int32_t>(std::clamp(std::nearbyint(-s.first / scale), 0.0f, 255.0f));
+    out[t] = {scale, zp};
+  }
+  return out;
 }
 
 Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges, const WriteOptions& options) {
@@ -105,16 +131,16 @@ Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ran
 
   std::vector<onnx::NodeProto> new_nodes;
   std::vector<onnx::TensorProto> new_inits;
-  const auto amax = effective_amax(plan, ranges);
+  const auto qparams = activation_qparams(plan, ranges);
   std::map<std::string, float> activation_scale;
 
   for (const auto& a : plan.activations) {
-    const float scale = symmetric_scale(amax.at(a.tensor));
+    const auto [scale, zero] = qparams.at(a.tensor);
     activation_scale[a.tensor] = scale;
     const std::string s = fresh(a.tensor + "_scale"), zp = fresh(a.tensor + "_zero_point");
     const std::string q = fresh(a.tensor + "_QuantizeLinear_Output"), dq = fresh(a.tensor + "_DequantizeLinear_Output");
     new_inits.push_back(scalar_float(s, scale));
-    new_inits.push_back(scalar_int8(zp));
+    new_inits.push_back(zero_point(zp, plan.activation_type, zero));
     new_nodes.push_back(make_node("QuantizeLinear", a.tensor + "_QuantizeLinear", {a.tensor, s, zp}, q));
     new_nodes.push_back(make_node("DequantizeLinear", a.tensor + "_DequantizeLinear", {q, s, zp}, dq));
     for (const auto& c : a.consumers) replace_input(c, a.tensor, dq);

@@ -33,6 +33,14 @@ std::string yolo_head_name(YoloHeadMode m) {
   return "?";
 }
 
+ActivationType parse_activation_type(const std::string& name) {
+  if (name == "int8") return ActivationType::Int8Symmetric;
+  if (name == "uint8") return ActivationType::UInt8Asymmetric;
+  throw Error("unknown activation_type '" + name + "' (expected int8 or uint8)");
+}
+
+std::string activation_type_name(ActivationType t) { return t == ActivationType::Int8Symmetric ? "int8" : "uint8"; }
+
 std::vector<std::string> QuantPlan::activation_tensors() const {
   std::set<std::string> names;
   for (const auto& a : activations) names.insert(a.tensor);
@@ -63,6 +71,7 @@ nlohmann::json to_json(const QuantPlan& plan) {
   nlohmann::json j;
   j["target"] = target_name(plan.target);
   j["yolo_head"] = yolo_head_name(plan.yolo_head);
+  j["activation_type"] = activation_type_name(plan.activation_type);
   j["activations"] = nlohmann::json::array();
   for (const auto& a : plan.activations)
     j["activations"].push_back({{"tensor", a.tensor}, {"consumers", a.consumers}, {"rule", a.rule}});
@@ -97,6 +106,8 @@ QuantPlan plan_from_json(const nlohmann::json& j) {
   QuantPlan plan;
   plan.target = parse_target(field<std::string>(j, "target", "plan", "trt", false));
   plan.yolo_head = parse_yolo_head(field<std::string>(j, "yolo_head", "plan", "float", false));
+  plan.activation_type = parse_activation_type(field<std::string>(
+      j, "activation_type", "plan", plan.target == Target::Trt ? "int8" : "uint8", false));
   auto list = [&](const char* key) {
     auto v = j.contains(key) ? j.at(key) : nlohmann::json::array();
     if (!v.is_array()) throw Error(std::string("plan: '") + key + "' must be an array");

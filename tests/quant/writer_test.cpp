@@ -186,3 +186,27 @@ TEST(QdqWriter, WrittenModelRunsInOnnxRuntimeCloseToTheFloatModel) {
 
 }  // namespace
 }  // namespace yoloq
+
+namespace yoloq {
+namespace {
+
+TEST(QdqWriter, Uint8ActivationsTakeAZeroPointFromTheClippedMinMax) {
+  auto plan = conv_chain_plan();
+  plan.activation_type = ActivationType::UInt8Asymmetric;
+  auto ranges = conv_chain_ranges();
+  ranges.tensors["c1/out"] = {-0.3f, 5.0f, 2.54f};  // max clipped to the method's threshold 2.54
+  auto q = activation_qparams(plan, ranges);
+  EXPECT_FLOAT_EQ(q.at("c1/out").scale, 2.84f / 255.0f);
+  EXPECT_EQ(q.at("c1/out").zero_point, 27);  // round(0.3 / (2.84 / 255)) = round(26.94)
+  EXPECT_FLOAT_EQ(q.at("x").scale, 1.0f / 255.0f);
+  EXPECT_EQ(q.at("x").zero_point, 0);
+  Model m = write_qdq_model(conv_chain(13), plan, ranges);
+  GraphIndex index(m.graph());
+  const auto* zp = index.initializer("c1/out_zero_point");
+  ASSERT_NE(zp, nullptr);
+  EXPECT_EQ(zp->data_type(), onnx::TensorProto::UINT8);
+  EXPECT_EQ(to_tensor(*zp).values<std::uint8_t>()[0], 27);
+}
+
+}  // namespace
+}  // namespace yoloq
