@@ -7,16 +7,18 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <unistd.h>
 
 namespace yoloq::testing {
 
 // A fresh folder under the system temp dir, removed with everything in it at the end of a test.
 class ScratchDir {
  public:
-  ScratchDir() {
+  // `purpose` keeps two scratch folders of one test apart.
+  explicit ScratchDir(const std::string& purpose = "scratch") {
     auto base = std::filesystem::temp_directory_path();
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string("yoloq-") + (info ? info->name() : "test") + "-" + std::to_string(::getpid());
+    std::string name = "yoloq-" + purpose + "-" + (info ? info->name() : "test") + "-" + std::to_string(::getpid());
     path_ = base / name;
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
