@@ -9,6 +9,8 @@
 #include <string>
 #include <unistd.h>
 
+#include "yoloq/error.hpp"
+
 namespace yoloq::testing {
 
 // A fresh folder under the system temp dir, removed with everything in it at the end of a test.
@@ -44,6 +46,17 @@ inline std::filesystem::path data_dir() {
 }
 
 inline std::filesystem::path real_model_path() { return data_dir() / "models" / "yolo11n-coco-640.onnx"; }
+
+// The message of the yoloq::Error that f() throws, or "(no error)"; tests compare it exactly.
+template <typename F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const yoloq::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 inline std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

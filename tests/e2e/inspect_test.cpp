@@ -10,6 +10,7 @@ namespace fs = std::filesystem;
 using yoloq::testing::run_cli;
 using yoloq::testing::ScratchDir;
 using yoloq::testing::spit;
+using yoloq::testing::write_model_with_external_weight;
 
 namespace {
 
@@ -38,17 +39,6 @@ void expect_one_error_line(const fs::path& model, const std::string& reason, con
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "yoloq: error: " + model.string() + ": " + reason + "\n");
   EXPECT_EQ(files_in(folder), before);
-}
-
-void save_with_location(const fs::path& model_path, const std::string& location) {
-  yoloq::Model model = yoloq::testing::add_model(300);
-  auto& w = *model.graph().mutable_initializer(0);
-  w.clear_raw_data();
-  w.set_data_location(onnx::TensorProto::EXTERNAL);
-  auto* e = w.add_external_data();
-  e->set_key("location");
-  e->set_value(location);
-  spit(model_path, model.proto.SerializeAsString());
 }
 
 }  // namespace
@@ -146,24 +136,24 @@ TEST(Inspect, BadExternalData) {
   spit(dir / "outside.data", std::string(1200, 'a'));
   auto model = dir / "model" / "m.onnx";
 
-  save_with_location(model, "m.onnx.data");
+  write_model_with_external_weight(model, "m.onnx.data");
   expect_one_error_line(model, "initializer 'w': external data file 'm.onnx.data' is missing", dir.path());
 
-  save_with_location(model, "../outside.data");
+  write_model_with_external_weight(model, "../outside.data");
   expect_one_error_line(model, "initializer 'w': external data location '../outside.data' leaves the model's folder",
                         dir.path());
 
   std::string absolute = (dir / "outside.data").string();
-  save_with_location(model, absolute);
+  write_model_with_external_weight(model, absolute);
   expect_one_error_line(
       model, "initializer 'w': external data location '" + absolute + "' is absolute; only files in the model's folder are read",
       dir.path());
 
-  save_with_location(model, "two\nlines.data");  // still one line on stderr
+  write_model_with_external_weight(model, "two\nlines.data");  // still one line on stderr
   expect_one_error_line(model, "initializer 'w': external data file 'two lines.data' is missing", dir.path());
 
   fs::create_symlink(dir / "outside.data", dir / "model" / "link.data");
-  save_with_location(model, "link.data");
+  write_model_with_external_weight(model, "link.data");
   expect_one_error_line(model, "initializer 'w': external data file 'link.data' resolves outside the model's folder",
                         dir.path());
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "yoloq/model.hpp"
 
 namespace yoloq::testing {
@@ -51,6 +52,19 @@ inline Model add_model(std::int64_t n) {
   *g.add_initializer() = to_proto(w, "w");
   add_node(g, "Add", "add", {"x", "w"}, {"y"});
   return model;
+}
+
+// Writes add_model(300) with its weight "w" (1200 bytes) declared as external data at
+// `location`, and does not write the data: the test decides what, if anything, is there.
+inline void write_model_with_external_weight(const std::filesystem::path& model_path, const std::string& location) {
+  Model model = add_model(300);
+  auto& w = *model.graph().mutable_initializer(0);
+  w.clear_raw_data();
+  w.set_data_location(onnx::TensorProto::EXTERNAL);
+  auto* entry = w.add_external_data();
+  entry->set_key("location");
+  entry->set_value(location);
+  spit(model_path, model.proto.SerializeAsString());
 }
 
 }  // namespace yoloq::testing

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "onnx/graph_builder.hpp"
+#include "test_support.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/model.hpp"
 
@@ -12,12 +13,7 @@ using Indices = std::vector<std::size_t>;
 namespace {
 
 std::string cycle_error(const onnx::GraphProto& g) {
-  try {
-    GraphIndex index(g);
-  } catch (const yoloq::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return yoloq::testing::error_message([&] { GraphIndex index(g); });
 }
 
 }  // namespace

@@ -13,29 +13,12 @@ using yoloq::testing::add_model;
 using yoloq::testing::ScratchDir;
 using yoloq::testing::slurp;
 using yoloq::testing::spit;
+using yoloq::testing::write_model_with_external_weight;
 
 namespace {
 
 std::string load_error(const fs::path& path) {
-  try {
-    yoloq::load_model(path);
-  } catch (const yoloq::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-// The add model saved with its weight "w" (300 floats, 1200 bytes) in external data that
-// points at `location`.
-void save_with_location(const fs::path& model_path, const std::string& location) {
-  Model model = add_model(300);
-  auto& w = *model.graph().mutable_initializer(0);
-  w.clear_raw_data();
-  w.set_data_location(onnx::TensorProto::EXTERNAL);
-  auto* e = w.add_external_data();
-  e->set_key("location");
-  e->set_value(location);
-  spit(model_path, model.proto.SerializeAsString());
+  return yoloq::testing::error_message([&] { yoloq::load_model(path); });
 }
 
 // Compared as serialized bytes without printing them: a failure shows sizes, not megabytes.
@@ -187,36 +170,36 @@ TEST(ModelIo, RejectsExternalDataOutsideTheModelFolder) {
   spit(dir / "outside.data", std::string(1200, 'a'));
   std::string p = (dir / "model" / "m.onnx").string();
 
-  save_with_location(dir / "model" / "m.onnx", "../outside.data");
+  write_model_with_external_weight(dir / "model" / "m.onnx", "../outside.data");
   EXPECT_EQ(load_error(dir / "model" / "m.onnx"),
             p + ": initializer 'w': external data location '../outside.data' leaves the model's folder");
 
-  save_with_location(dir / "model" / "m.onnx", "sub/../../outside.data");
+  write_model_with_external_weight(dir / "model" / "m.onnx", "sub/../../outside.data");
   EXPECT_EQ(load_error(dir / "model" / "m.onnx"),
             p + ": initializer 'w': external data location 'sub/../../outside.data' leaves the model's folder");
 
   std::string absolute = (dir / "outside.data").string();
-  save_with_location(dir / "model" / "m.onnx", absolute);
+  write_model_with_external_weight(dir / "model" / "m.onnx", absolute);
   EXPECT_EQ(load_error(dir / "model" / "m.onnx"),
             p + ": initializer 'w': external data location '" + absolute +
                 "' is absolute; only files in the model's folder are read");
 
   fs::create_symlink(dir / "outside.data", dir / "model" / "w.data");
-  save_with_location(dir / "model" / "m.onnx", "w.data");
+  write_model_with_external_weight(dir / "model" / "m.onnx", "w.data");
   EXPECT_EQ(load_error(dir / "model" / "m.onnx"),
             p + ": initializer 'w': external data file 'w.data' resolves outside the model's folder");
 
   // A symlink that stays inside the folder is fine.
   spit(dir / "model" / "real.data", std::string(1200, '\0'));
   fs::create_symlink("real.data", dir / "model" / "inside.data");
-  save_with_location(dir / "model" / "m.onnx", "inside.data");
+  write_model_with_external_weight(dir / "model" / "m.onnx", "inside.data");
   EXPECT_EQ(load_error(dir / "model" / "m.onnx"), "(no error)");
 
-  save_with_location(dir / "model" / "m.onnx", "");
+  write_model_with_external_weight(dir / "model" / "m.onnx", "");
   EXPECT_EQ(load_error(dir / "model" / "m.onnx"), p + ": initializer 'w': external data has an empty location");
 
   fs::create_directories(dir / "model" / "folder.data");
-  save_with_location(dir / "model" / "m.onnx", "folder.data");
+  write_model_with_external_weight(dir / "model" / "m.onnx", "folder.data");
   EXPECT_EQ(load_error(dir / "model" / "m.onnx"),
             p + ": initializer 'w': external data location 'folder.data' is not a regular file");
 }
@@ -226,7 +209,7 @@ TEST(ModelIo, RejectsExternalDataRangesPastTheEnd) {
   spit(dir / "w.data", std::string(1200, '\0'));
   std::string p = (dir / "m.onnx").string();
   auto with_range = [&](const std::string& offset, const std::string& length) {
-    save_with_location(dir / "m.onnx", "w.data");
+    write_model_with_external_weight(dir / "m.onnx", "w.data");
     Model model;
     model.proto.ParseFromString(slurp(dir / "m.onnx"));
     auto& w = *model.graph().mutable_initializer(0);

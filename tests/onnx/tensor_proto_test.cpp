@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "yoloq/error.hpp"
+#include "test_support.hpp"
 #include "yoloq/model.hpp"
 
 using yoloq::DType;
@@ -9,12 +9,7 @@ using yoloq::Tensor;
 namespace {
 
 std::string conversion_error(const onnx::TensorProto& proto) {
-  try {
-    yoloq::to_tensor(proto);
-  } catch (const yoloq::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return yoloq::testing::error_message([&] { yoloq::to_tensor(proto); });
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 using yoloq::DType;
 using yoloq::Session;
 using yoloq::Tensor;
+using yoloq::testing::error_message;
 
 namespace {
 
@@ -18,16 +19,6 @@ yoloq::RuntimeOptions one_thread() {
   yoloq::RuntimeOptions options;
   options.threads = 1;  // the test machine is shared
   return options;
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const yoloq::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -59,18 +50,18 @@ TEST(Session, RunsAModelFromAFile) {
 }
 
 TEST(Session, ErrorsNameTheModel) {
-  EXPECT_EQ(error_of([] { Session s(std::string("not a model"), "junk.onnx", one_thread()); })
+  EXPECT_EQ(error_message([] { Session s(std::string("not a model"), "junk.onnx", one_thread()); })
                 .rfind("junk.onnx: ONNX Runtime cannot load the model: ", 0),
             0u);
   Session session(yoloq::serialize_model(yoloq::testing::add_model(4)), "add.onnx", one_thread());
-  EXPECT_EQ(error_of([&] { session.run({{"x", Tensor(DType::Float32, {1, 4})}}, {"nope"}); })
+  EXPECT_EQ(error_message([&] { session.run({{"x", Tensor(DType::Float32, {1, 4})}}, {"nope"}); })
                 .rfind("add.onnx: ONNX Runtime run failed: ", 0),
             0u);
-  EXPECT_EQ(error_of([&] { session.run({{"x", Tensor(DType::Int32, {1, 4})}}); }).rfind("add.onnx: ONNX Runtime run failed: ", 0),
+  EXPECT_EQ(error_message([&] { session.run({{"x", Tensor(DType::Int32, {1, 4})}}); }).rfind("add.onnx: ONNX Runtime run failed: ", 0),
             0u);
   Tensor short_bytes(DType::Float32, {1, 4});
   short_bytes.bytes.resize(8);
-  EXPECT_EQ(error_of([&] { session.run({{"x", short_bytes}}); })
+  EXPECT_EQ(error_message([&] { session.run({{"x", short_bytes}}); })
                 .rfind("add.onnx: input 'x' (float32 1x4, 8 bytes) is not a valid tensor: ", 0),
             0u);
 }
@@ -81,7 +72,7 @@ TEST(Session, ExecutionProviders) {
   yoloq::RuntimeOptions unknown = one_thread();
   unknown.execution_providers = {"npu"};
   std::string bytes = yoloq::serialize_model(yoloq::testing::add_model(4));
-  EXPECT_EQ(error_of([&] { Session s(bytes, "add.onnx", unknown); }),
+  EXPECT_EQ(error_message([&] { Session s(bytes, "add.onnx", unknown); }),
             "unknown execution provider 'npu' (expected cpu, cuda:N or trt)");
   // A provider this library lacks is skipped with a warning; CPU still runs the model.
   yoloq::RuntimeOptions missing = one_thread();
