@@ -6,9 +6,13 @@
 namespace yoloq::cli {
 
 void register_inspect(CLI::App& app);
+void register_calibrate(CLI::App& app);
+void register_calib_data(CLI::App& app);
 
 inline void register_commands(CLI::App& app) {
   register_inspect(app);
+  register_calibrate(app);
+  register_calib_data(app);
 }
 
 }  // namespace yoloq::cli
