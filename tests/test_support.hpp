@@ -7,16 +7,20 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <unistd.h>
+
+#include "yoloq/error.hpp"
 
 namespace yoloq::testing {
 
 // A fresh folder under the system temp dir, removed with everything in it at the end of a test.
 class ScratchDir {
  public:
-  ScratchDir() {
+  // `purpose` keeps two scratch folders of one test apart.
+  explicit ScratchDir(const std::string& purpose = "scratch") {
     auto base = std::filesystem::temp_directory_path();
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string("yoloq-") + (info ? info->name() : "test") + "-" + std::to_string(::getpid());
+    std::string name = "yoloq-" + purpose + "-" + (info ? info->name() : "test") + "-" + std::to_string(::getpid());
     path_ = base / name;
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
@@ -42,6 +46,17 @@ inline std::filesystem::path data_dir() {
 }
 
 inline std::filesystem::path real_model_path() { return data_dir() / "models" / "yolo11n-coco-640.onnx"; }
+
+// The message of the yoloq::Error that f() throws, or "(no error)"; tests compare it exactly.
+template <typename F>
+std::string error_message(F&& f) {
+  try {
+    f();
+  } catch (const yoloq::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 inline std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

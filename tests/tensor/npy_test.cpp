@@ -29,12 +29,7 @@ Tensor parse(const std::string& bytes, const std::string& what = "x.npy") {
 }
 
 std::string error_of(const std::string& bytes, const std::string& what = "x.npy") {
-  try {
-    parse(bytes, what);
-  } catch (const yoloq::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return yoloq::testing::error_message([&] { parse(bytes, what); });
 }
 
 // An NPY v1.0 file with the given header dict and payload; the length is computed, the rest is

@@ -41,12 +41,7 @@ void write_zip(const std::filesystem::path& path, const std::vector<std::pair<st
 }
 
 std::string read_error(const std::filesystem::path& path) {
-  try {
-    yoloq::read_npz(path);
-  } catch (const yoloq::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return yoloq::testing::error_message([&] { yoloq::read_npz(path); });
 }
 
 }  // namespace
