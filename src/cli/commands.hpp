@@ -9,12 +9,14 @@ void register_inspect(CLI::App& app);
 void register_calib_data(CLI::App& app);
 void register_calibrate(CLI::App& app);
 void register_plan(CLI::App& app);
+void register_quantize(CLI::App& app);
 
 inline void register_commands(CLI::App& app) {
   register_inspect(app);
   register_calib_data(app);
   register_calibrate(app);
   register_plan(app);
+  register_quantize(app);
 }
 
 }  // namespace yoloq::cli
