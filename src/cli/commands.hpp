@@ -6,9 +6,11 @@
 namespace yoloq::cli {
 
 void register_inspect(CLI::App& app);
+void register_eval(CLI::App& app);
 
 inline void register_commands(CLI::App& app) {
   register_inspect(app);
+  register_eval(app);
 }
 
 }  // namespace yoloq::cli
