@@ -7,10 +7,12 @@ namespace yoloq::cli {
 
 void register_inspect(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_verify(CLI::App& app);
 
 inline void register_commands(CLI::App& app) {
   register_inspect(app);
   register_eval(app);
+  register_verify(app);
 }
 
 }  // namespace yoloq::cli
