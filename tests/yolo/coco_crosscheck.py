@@ -76,7 +76,7 @@ def main():
     evaluator.evaluate()
     evaluator.accumulate()
     evaluator.summarize()
-    print(f"{evaluator.stats[0]:.6f} {evaluator.stats[1]:.6f}")
+    print(f"{evaluator.stats[0]:.9f} {evaluator.stats[1]:.9f}")
 
 
 if __name__ == "__main__":

@@ -118,3 +118,70 @@ TEST(EvalRealData, Coco128UltralyticsAndCocoMetrics) {
 
 }  // namespace
 }  // namespace yoloq
+
+namespace yoloq {
+namespace {
+
+// A two-image copy of coco128 where one image has no label file and, in a second labels folder,
+// a label line is malformed.
+class EvalCliRealData : public ::testing::Test {
+ protected:
+  fs::path dir = fs::temp_directory_path() / ("yoloq_eval_cli_" + std::to_string(::getpid()));
+  void SetUp() override {
+    if (!testing::have_real_data()) GTEST_SKIP() << "no shared data at " << testing::data_dir();
+    fs::create_directories(dir / "images");
+    fs::create_directories(dir / "labels");
+    fs::create_directories(dir / "bad_labels");
+    for (const char* stem : {"000000000009", "000000000025"})
+      fs::copy_file(testing::coco128_images() / (std::string(stem) + ".jpg"), dir / "images" / (std::string(stem) + ".jpg"));
+    fs::copy_file(testing::coco128_labels() / "000000000009.txt", dir / "labels" / "000000000009.txt");
+    std::ofstream(dir / "bad_labels" / "000000000009.txt") << "45 0.5 0.5 0.2 0.2\n45 0.5 0.5 0.2\n";
+  }
+  void TearDown() override { fs::remove_all(dir); }
+  int run(const std::string& args, std::string& output) {
+    const std::string cmd = std::string(YOLOQ_CLI) + " eval " + testing::float_model().string() + " --images " +
+                            (dir / "images").string() + " --quiet " + args + " > " + (dir / "out.txt").string() +
+                            " 2>&1";
+    const int status = std::system(cmd.c_str());
+    std::ifstream in(dir / "out.txt");
+    output.assign(std::istreambuf_iterator<char>(in), {});
+    return status;
+  }
+};
+
+TEST_F(EvalCliRealData, ImagesWithoutLabelFilesAreCountedAndReported) {
+  std::string out;
+  ASSERT_EQ(run("--labels " + (dir / "labels").string() + " --per_class --json " + (dir / "m.json").string() +
+                    " --save_json " + (dir / "d.json").string(),
+                out),
+            0)
+      << out;
+  EXPECT_THAT(out, ::testing::HasSubstr("2 images, 8 labels; 1 images without a label file, counted as no objects"));
+  EXPECT_THAT(out, ::testing::HasSubstr("bowl"));  // per-class table with the model's class names
+  std::ifstream metrics(dir / "m.json");
+  const auto m = nlohmann::json::parse(metrics);
+  EXPECT_EQ(m["images_without_label_file"], 1);
+  EXPECT_EQ(m["instances"], 8);
+  std::ifstream detections(dir / "d.json");
+  const auto d = nlohmann::json::parse(detections);
+  ASSERT_FALSE(d.empty());
+  EXPECT_TRUE(d[0].contains("image_id") && d[0].contains("category_id") && d[0].contains("score"));
+  EXPECT_EQ(d[0]["bbox"].size(), 4u);
+}
+
+TEST_F(EvalCliRealData, MalformedLabelIsAOneLineErrorNamingFileAndLine) {
+  std::string out;
+  EXPECT_NE(run("--labels " + (dir / "bad_labels").string(), out), 0);
+  EXPECT_EQ(out, "yoloq: error: " + (dir / "bad_labels" / "000000000009.txt").string() +
+                     ":2: expected 5 fields 'class cx cy w h', found 4\n");
+}
+
+TEST_F(EvalCliRealData, MissingLabelsFolder) {
+  std::string out;
+  EXPECT_NE(run("--labels " + (dir / "nope").string(), out), 0);
+  EXPECT_EQ(out, "yoloq: error: " + (dir / "nope").string() +
+                     ": labels folder does not exist (expected labels/NAME.txt per image)\n");
+}
+
+}  // namespace
+}  // namespace yoloq
