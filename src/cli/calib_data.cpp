@@ -47,7 +47,8 @@ void run(const CalibDataArgs& args) {
 
 }  // namespace
 
-void register_calib_data(CLI::App& app) {
+namespace {
+void add_calib_data(CLI::App& app) {
   auto* cmd = app.add_subcommand("calib-data", "Letterbox a folder of images into a calibration .npy [N,3,H,W]");
   auto args = std::make_shared<CalibDataArgs>();
   cmd->add_option("images", args->images, "Folder of images (jpg, jpeg, png, bmp; searched recursively)")->required();
@@ -59,5 +60,9 @@ void register_calib_data(CLI::App& app) {
   cmd->add_flag("--quiet", args->quiet, "No warnings about skipped images");
   cmd->callback([args] { run(*args); });
 }
+
+}  // namespace
+
+const CommandRegistration registration(20, add_calib_data);
 
 }  // namespace yoloq::cli

@@ -54,7 +54,8 @@ void run(const CalibrateArgs& args) {
 
 }  // namespace
 
-void register_calibrate(CLI::App& app) {
+namespace {
+void add_calibrate(CLI::App& app) {
   auto* cmd = app.add_subcommand("calibrate", "Calibrate every float activation of a model and write the ranges");
   auto args = std::make_shared<CalibrateArgs>();
   cmd->add_option("model", args->model, "Float ONNX model")->required();
@@ -75,5 +76,9 @@ void register_calibrate(CLI::App& app) {
   cmd->add_flag("--quiet", args->quiet, "No progress line");
   cmd->callback([args] { run(*args); });
 }
+
+}  // namespace
+
+const CommandRegistration registration(30, add_calibrate);
 
 }  // namespace yoloq::cli

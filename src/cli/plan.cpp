@@ -7,7 +7,8 @@
 
 namespace yoloq::cli {
 
-void register_plan(CLI::App& app) {
+namespace {
+void add_plan(CLI::App& app) {
   auto* cmd = app.add_subcommand("plan", "Print or write the Q/DQ placement plan (JSON) without quantizing");
   auto model = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
@@ -27,5 +28,9 @@ void register_plan(CLI::App& app) {
       write_file_atomically(*output, text);
   });
 }
+
+}  // namespace
+
+const CommandRegistration registration(40, add_plan);
 
 }  // namespace yoloq::cli

@@ -60,7 +60,8 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
 
 }  // namespace
 
-void register_quantize(CLI::App& app) {
+namespace {
+void add_quantize(CLI::App& app) {
   auto* cmd = app.add_subcommand("quantize", "Quantize a float ONNX model to INT8 Q/DQ (ModelOpt-compatible flags)");
   auto f = std::make_shared<QuantizeFlags>();
   cmd->add_option("--onnx_path,onnx_path", f->onnx_path, "Float ONNX model")->required();
@@ -92,5 +93,9 @@ void register_quantize(CLI::App& app) {
     std::cout << summary_text(result);
   });
 }
+
+}  // namespace
+
+const CommandRegistration registration(50, add_quantize);
 
 }  // namespace yoloq::cli

@@ -153,7 +153,7 @@ TEST(ImageFolderRealData, EmptyFolderIsAnError) {
     make_calibration_source(model, folder_options(dir.path()));
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("no images (.jpg, .jpeg, .png, .bmp) in the folder"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("no images (jpg, jpeg, png, bmp, tif, tiff, webp) in the folder"), std::string::npos)
         << e.what();
   }
 }

@@ -1,0 +1,76 @@
+#include "verify/numerics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "yoloq/error.hpp"
+
+namespace yoloq::verify_detail {
+
+namespace {
+
+constexpr float kScoreFloor = 0.001f;  // below the detection threshold, scores do not matter
+
+void merge_distinct(std::vector<float>& distinct, std::vector<float> added) {
+  distinct.insert(distinct.end(), added.begin(), added.end());
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+}
+
+}  // namespace
+
+double snr_db(double signal_sq, double noise_sq) {
+  if (noise_sq == 0) return std::numeric_limits<double>::infinity();
+  if (signal_sq == 0) return -std::numeric_limits<double>::infinity();
+  return 10.0 * std::log10(signal_sq / noise_sq);
+}
+
+void OutputComparison::Sums::add(double r, double q) {
+  ref_sq += r * r;
+  quant_sq += q * q;
+  dot += r * q;
+  err_sq += (r - q) * (r - q);
+  max_abs = std::max(max_abs, std::abs(r - q));
+}
+
+void OutputComparison::add(const Tensor& reference, const Tensor& quantized) {
+  if (reference.shape != quantized.shape)
+    throw Error("output '" + result_.name + "': float shape [" + shape_string(reference.shape) +
+                "] but quantized shape [" + shape_string(quantized.shape) + "]");
+  if (reference.dtype != DType::Float32 || quantized.dtype != DType::Float32) return;  // compared as float only
+  result_.shape = reference.shape;
+  const auto r = reference.values<float>(), q = quantized.values<float>();
+  for (std::size_t i = 0; i < r.size(); ++i) whole_.add(r[i], q[i]);
+  if (!result_.detect_output) return;
+  // [B, 4 + nc, A]: channels from 4 on are class scores.
+  const std::size_t channels = static_cast<std::size_t>(reference.shape[1]);
+  const std::size_t anchors = static_cast<std::size_t>(reference.shape[2]);
+  std::vector<float> ref_scores, quant_scores;
+  for (std::size_t b = 0; b < static_cast<std::size_t>(reference.shape[0]); ++b)
+    for (std::size_t c = 4; c < channels; ++c)
+      for (std::size_t a = 0; a < anchors; ++a) {
+        const std::size_t i = (b * channels + c) * anchors + a;
+        class_scores_.add(r[i], q[i]);
+        if (r[i] > kScoreFloor) ref_scores.push_back(r[i]);
+        if (q[i] > kScoreFloor) quant_scores.push_back(q[i]);
+      }
+  merge_distinct(distinct_ref_, std::move(ref_scores));
+  merge_distinct(distinct_quant_, std::move(quant_scores));
+}
+
+OutputNumerics OutputComparison::finish() const {
+  OutputNumerics out = result_;
+  const double norms = std::sqrt(whole_.ref_sq) * std::sqrt(whole_.quant_sq);
+  out.cosine = norms > 0 ? whole_.dot / norms : (whole_.ref_sq == whole_.quant_sq ? 1.0 : 0.0);
+  out.snr_db = snr_db(whole_.ref_sq, whole_.err_sq);
+  out.max_abs_error = whole_.max_abs;
+  if (out.detect_output) {
+    out.class_score_snr_db = snr_db(class_scores_.ref_sq, class_scores_.err_sq);
+    out.distinct_class_scores_float = distinct_ref_.size();
+    out.distinct_class_scores_quant = distinct_quant_.size();
+  }
+  return out;
+}
+
+}  // namespace yoloq::verify_detail

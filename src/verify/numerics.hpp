@@ -1,0 +1,33 @@
+#pragma once
+// Streaming float-vs-quantized comparison of one output: sums over all samples, so memory does
+// not grow with the number of samples (except the distinct class-score sets, bounded by the
+// number of distinct float values).
+#include <vector>
+
+#include "yoloq/tensor.hpp"
+#include "yoloq/verify.hpp"
+
+namespace yoloq::verify_detail {
+
+class OutputComparison {
+ public:
+  OutputComparison(std::string name, bool detect_output) {
+    result_.name = std::move(name);
+    result_.detect_output = detect_output;
+  }
+  void add(const Tensor& reference, const Tensor& quantized);  // throws Error when shapes differ
+  OutputNumerics finish() const;
+
+ private:
+  struct Sums {
+    double ref_sq = 0, quant_sq = 0, dot = 0, err_sq = 0, max_abs = 0;
+    void add(double r, double q);
+  };
+  OutputNumerics result_;
+  Sums whole_, class_scores_;
+  std::vector<float> distinct_ref_, distinct_quant_;
+};
+
+double snr_db(double signal_sq, double noise_sq);
+
+}  // namespace yoloq::verify_detail
