@@ -13,6 +13,7 @@
 #include "yoloq/qdq_writer.hpp"
 #include "yoloq/quant_plan.hpp"
 #include "yoloq/ranges.hpp"
+#include "yoloq/verify.hpp"
 
 namespace yoloq {
 
@@ -28,10 +29,18 @@ struct QuantizeOptions {
   std::optional<std::filesystem::path> calibration_cache;
   WriteOptions write;
   SaveOptions save;
+  // Stage 5: verify the written model on samples held out of the calibration data (see
+  // holdout_count). A model that fails to load in ONNX Runtime is removed, not left behind.
+  bool verify = true;
+  VerifyOptions verify_options;  // data fields are filled from the held-out samples
 };
 
+// How many calibration samples are held out for verification: an eighth, 4 to 32, when there
+// are at least 16; with fewer, verification reuses the calibration samples (and says so).
+std::size_t holdout_count(std::size_t samples);
+
 struct StageTimes {
-  double load_s = 0, plan_s = 0, calibrate_s = 0, write_s = 0, save_s = 0;
+  double load_s = 0, plan_s = 0, calibrate_s = 0, write_s = 0, save_s = 0, verify_s = 0;
 };
 
 struct QuantizeResult {
@@ -42,6 +51,7 @@ struct QuantizeResult {
   std::string calibration_source;  // description
   bool ranges_from_cache = false;
   StageTimes times;
+  std::optional<VerifyResult> verification;
   // Counts for the summary.
   std::size_t quantize_linear = 0, dequantize_linear = 0;
   std::size_t weighted_nodes = 0, weighted_nodes_quantized = 0;  // Conv, ConvTranspose, Gemm, MatMul
@@ -53,5 +63,8 @@ std::filesystem::path default_output_path(const std::filesystem::path& onnx_path
 QuantizeResult quantize(const QuantizeOptions& options);
 
 std::string summary_text(const QuantizeResult& result);
+// The full report: settings, plan, ranges and scales, what stayed float and why, verification.
+nlohmann::json to_json(const QuantizeResult& result, const QuantizeOptions& options);
+std::string markdown_report(const QuantizeResult& result, const QuantizeOptions& options);
 
 }  // namespace yoloq

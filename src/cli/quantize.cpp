@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "yoloq/error.hpp"
+#include "yoloq/file_io.hpp"
 #include "yoloq/quantize.hpp"
 
 namespace yoloq::cli {
@@ -21,6 +22,9 @@ struct QuantizeFlags {
   std::uint64_t seed = 0;
   int threads = 0;
   bool use_external_data = false, dq_only = true, weights_qdq = false, keep_intermediate = false, quiet = false;
+  bool no_verify = false;
+  std::string report;
+  std::size_t verify_samples = 32;
 };
 
 QuantizeOptions to_options(const QuantizeFlags& f) {
@@ -55,6 +59,10 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   if (!f.calibration_cache.empty()) o.calibration_cache = f.calibration_cache;
   o.write.weights_qdq = f.weights_qdq;
   o.save.external_data = f.use_external_data;
+  o.verify = !f.no_verify;
+  o.verify_options.samples = f.verify_samples;
+  o.verify_options.threads = f.threads;
+  o.verify_options.quiet = o.calibration.quiet;
   return o;
 }
 
@@ -86,11 +94,25 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--seed", f->seed, "Seed for image selection and random calibration data")->capture_default_str();
   cmd->add_option("--threads", f->threads, "Threads for ONNX Runtime and histogram updates (0 = all cores)");
   cmd->add_flag("--quiet", f->quiet, "No progress line");
+  cmd->add_flag("--no_verify", f->no_verify, "Skip verification of the written model (not recommended)");
+  cmd->add_option("--report", f->report, "Write the full report as Markdown here, and as JSON beside it (.json)");
   add_plan_flags(*cmd, f->plan);
   cmd->callback([f] {
-    auto result = quantize(to_options(*f));
+    const auto options = to_options(*f);
+    std::filesystem::path report(f->report), report_json(f->report);
+    if (!f->report.empty()) {
+      report_json.replace_extension(".json");
+      if (report_json == report) report.replace_extension(".md");
+      check_writable_output(report);
+    }
+    auto result = quantize(options);
     for (const auto& w : result.warnings) std::cerr << "yoloq: warning: " << w << "\n";
     std::cout << summary_text(result);
+    if (!f->report.empty()) {
+      write_file_atomically(report, markdown_report(result, options));
+      write_file_atomically(report_json, to_json(result, options).dump(2) + "\n");
+      std::cout << "report: " << report.string() << ", " << report_json.string() << "\n";
+    }
   });
 }
 

@@ -1,5 +1,6 @@
 #include "yoloq/quantize.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -27,6 +28,11 @@ bool same_file(const fs::path& a, const fs::path& b) {
 bool is_json_cache(const fs::path& p) { return p.extension() == ".json"; }
 
 }  // namespace
+
+std::size_t holdout_count(std::size_t samples) {
+  if (samples < 16) return 0;
+  return std::clamp<std::size_t>(samples / 8, 4, 32);
+}
 
 fs::path default_output_path(const fs::path& onnx_path) {
   return onnx_path.parent_path() / (onnx_path.stem().string() + ".quant.onnx");
@@ -61,6 +67,19 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   }
   result.times.plan_s = seconds_since(t0);
 
+  // Decide the verification samples before calibrating, so they are never calibrated on.
+  SourceOptions source_options = options.source;
+  std::optional<SourceOptions> holdout_options;
+  if (options.verify) {
+    const bool random = options.source.path.empty();
+    const std::size_t held = random ? 4 : holdout_count(make_calibration_source(model, options.source)->sample_count());
+    if (held > 0) {
+      source_options.holdout = held;
+      holdout_options = source_options;
+      holdout_options->quiet = true;
+    }
+  }
+
   t0 = std::chrono::steady_clock::now();
   const auto tensors = result.plan.activation_tensors();
   std::error_code ec;
@@ -73,7 +92,7 @@ QuantizeResult quantize(const QuantizeOptions& options) {
                     "' (made for another model or plan?)");
     result.calibration_source = "calibration cache " + options.calibration_cache->string();
   } else {
-    auto source = make_calibration_source(model, options.source);
+    auto source = make_calibration_source(model, source_options);
     result.calibration_source = source->description();
     result.ranges = calibrate(model, tensors, *source, options.calibration);
     if (options.calibration_cache) {
@@ -92,6 +111,26 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   t0 = std::chrono::steady_clock::now();
   save_model(quantized, result.output_path, options.save);
   result.times.save_s = seconds_since(t0);
+
+  if (options.verify) {
+    t0 = std::chrono::steady_clock::now();
+    VerifyOptions verify_options = options.verify_options;
+    auto held = holdout_options ? make_holdout_source(model, *holdout_options) : make_calibration_source(model, options.source);
+    // Held-out tensors feed single-input models; others are verified on random inputs.
+    if (GraphIndex(model.graph()).inputs().size() == 1)
+      while (auto batch = held->next()) verify_options.inputs.push_back(std::move(batch->front().second));
+    verify_options.samples = std::max(verify_options.samples, held->sample_count());
+    try {
+      result.verification = verify_models(options.onnx_path, result.output_path, verify_options);
+    } catch (...) {
+      // A model that does not load or run is not an output; the error says why.
+      fs::remove(result.output_path, ec);
+      fs::remove(result.output_path.string() + ".data", ec);
+      throw;
+    }
+    result.verification->data_description = held->description() + (holdout_options ? "" : " (the calibration samples: too few to hold any out)");
+    result.times.verify_s = seconds_since(t0);
+  }
 
   auto stats = qdq_stats(quantized);
   result.quantize_linear = stats.quantize_linear;
@@ -134,8 +173,10 @@ std::string summary_text(const QuantizeResult& r) {
   o.setf(std::ios::fixed);
   o.precision(2);
   const auto& t = r.times;
-  o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.write_s + t.save_s << " s (calibration " << t.calibrate_s
-    << " s" << (r.ranges_from_cache ? ", from cache" : "") << ", write " << t.write_s + t.save_s << " s)\n";
+  o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.write_s + t.save_s + t.verify_s << " s (calibration "
+    << t.calibrate_s << " s" << (r.ranges_from_cache ? ", from cache" : "") << ", write " << t.write_s + t.save_s
+    << " s, verify " << t.verify_s << " s)\n";
+  if (r.verification) o << summary_text(*r.verification);
   return o.str();
 }
 

@@ -80,6 +80,10 @@ std::vector<Sample> tensor_samples(const Session& session, const VerifyOptions& 
       Tensor row(t.dtype, shape);
       std::copy_n(t.bytes.begin() + static_cast<std::ptrdiff_t>(r * row_bytes), row_bytes, row.bytes.begin());
       Sample s;
+      // Already preprocessed: detections stay in input pixels, which is all the float-vs-INT8
+      // agreement needs (labels need the original images, so they require --data).
+      if (shape.size() == 4)
+        s.geometry = LetterboxGeometry{1.0, 0, 0, static_cast<int>(shape[3]), static_cast<int>(shape[2])};
       s.inputs.emplace_back(session.input_names()[0], std::move(row));
       samples.push_back(std::move(s));
     }
