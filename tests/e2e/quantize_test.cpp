@@ -1,0 +1,172 @@
+// `yoloq quantize` and `yoloq plan` through the real CLI: the shared model end to end, and every
+// bad input of issue 4 on small models built here.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "e2e/cli_runner.hpp"
+#include "support/graph_builder.hpp"
+#include "yoloq/model.hpp"
+
+namespace yoloq::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Exactly one stderr line "yoloq: error: ..." and a non-zero exit.
+void expect_one_line_error(const CliResult& r, const std::string& fragment) {
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, StartsWith("yoloq: error: "));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(fragment));
+}
+
+std::filesystem::path small_model(const ScratchDir& dir) {
+  GraphBuilder g(13);
+  g.input("x", {1, 3, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.conv("c2", a, "y", 2, 4);
+  g.output("y", {1, 2, 8, 8});
+  auto path = dir / "small.onnx";
+  save_model(g.model(), path);
+  return path;
+}
+
+std::vector<std::string> files_in(const ScratchDir& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+nlohmann::json inspect_json(const std::filesystem::path& model) {
+  auto r = run_cli({"inspect", "--json", model.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+TEST(QuantizeCli, RandomCalibrationWarnsAndWritesAVerifiedModel) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  auto r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("random sample(s), uniform [0,1), seed 0"));
+  EXPECT_THAT(r.err, HasSubstr("placeholders"));
+  EXPECT_THAT(r.out, HasSubstr("Q/DQ nodes: 2 QuantizeLinear + 4 DequantizeLinear = 6"));
+  EXPECT_THAT(r.out, HasSubstr("structure: loads in ONNX Runtime; interface unchanged"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "small.quant.onnx"));  // ModelOpt's default name
+  auto j = inspect_json(dir / "small.quant.onnx");
+  EXPECT_EQ(j["qdq"]["quantize_linear"], 2);
+  EXPECT_EQ(j["qdq"]["dequantize_linear"], 4);
+}
+
+TEST(QuantizeCli, SameCommandTwiceGivesByteIdenticalModels) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  for (auto out : {"a.onnx", "b.onnx"}) {
+    auto r = run_cli({"quantize", "--onnx_path", model.string(), "--output_path", (dir / out).string(), "--quiet",
+                      "--calibration_size", "3", "--no_verify"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_EQ(slurp(dir / "a.onnx"), slurp(dir / "b.onnx"));
+}
+
+TEST(QuantizeCli, BadInputsGiveOneLineErrorsAndNoOutput) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  const std::string m = model.string(), out = (dir / "out.onnx").string();
+  const auto before = files_in(dir);
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--nodes_to_exclude", "(unclosed"}),
+                        "--nodes_to_exclude: invalid regular expression '(unclosed'");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", m}), "the output path is the input model");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", (dir / "missing" / "o.onnx").string()}),
+                        "does not exist");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", "/proc/yoloq-test.onnx", "--quiet"}),
+                        "/proc/yoloq-test.onnx");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--quantize_mode", "fp8"}),
+                        "--quantize_mode fp8 is not supported yet");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--calibration_method", "kl"}),
+                        "kl");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--high_precision_dtype", "fp16"}),
+                        "fp16 is not supported yet");
+  spit(dir / "bad.json", "{ not json");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--plan", (dir / "bad.json").string()}),
+                        "bad.json: not valid JSON");
+  spit(dir / "unknown.json", R"({"activations": [{"tensor": "nope", "consumers": []}]})");
+  expect_one_line_error(
+      run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--plan", (dir / "unknown.json").string()}),
+      "tensor 'nope' is not in the model");
+  std::filesystem::remove(dir / "bad.json");
+  std::filesystem::remove(dir / "unknown.json");
+  EXPECT_EQ(files_in(dir), before);
+}
+
+TEST(QuantizeCli, NothingQuantizableSaysWhichOpTypesTheModelHas) {
+  ScratchDir dir;
+  GraphBuilder g;
+  g.input("x", {1, 4});
+  g.node("Relu", "relu", {"x"}, {"y"});
+  g.output("y", {1, 4});
+  save_model(g.model(), dir / "relu.onnx");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", (dir / "relu.onnx").string()}),
+                        "nothing to quantize for target trt: the model has Relu 1");
+  EXPECT_FALSE(std::filesystem::exists(dir / "relu.quant.onnx"));
+}
+
+TEST(QuantizeCli, ExclusionPatternMatchingNothingIsAWarning) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  auto r = run_cli({"quantize", "--onnx_path", model.string(), "--nodes_to_exclude", "no_such_node", "--quiet", "--no_verify"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("yoloq: warning: --nodes_to_exclude pattern 'no_such_node' matches no node"));
+}
+
+TEST(QuantizeCli, AnEditedPlanReplacesTheRules) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  auto plan = run_cli({"plan", model.string()});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  auto j = nlohmann::json::parse(plan.out);
+  ASSERT_EQ(j["activations"].size(), 2u);
+  j["activations"].erase(1);  // keep only the graph input's Q/DQ
+  spit(dir / "plan.json", j.dump());
+  auto r = run_cli({"quantize", "--onnx_path", model.string(), "--plan", (dir / "plan.json").string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Q/DQ nodes: 1 QuantizeLinear + 3 DequantizeLinear = 4"));
+}
+
+// The shared YOLO11n: the written model keeps its interface, `inspect` agrees with the summary,
+// and the default settings lose less than one mAP50-95 point on the coco128 labels.
+TEST(QuantizeCli, RealDataDefaultInt8ModelIsVerifiedAndLosesUnderOneMapPoint) {
+  ScratchDir dir;
+  const auto images = (data_dir() / "coco128" / "images").string(), labels = (data_dir() / "coco128" / "labels").string();
+  auto out = dir / "yolo11n.int8.onnx";
+  auto r = run_cli({"quantize", "--onnx_path", real_model_path().string(), "--output_path", out.string(),
+                    "--calibration_data_path", images, "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(Q/DQ nodes: (\d+) QuantizeLinear \+ (\d+) DequantizeLinear)")));
+  auto j = inspect_json(out);
+  EXPECT_EQ(j["qdq"]["quantize_linear"], std::stoi(m[1]));
+  EXPECT_EQ(j["qdq"]["dequantize_linear"], std::stoi(m[2]));
+  EXPECT_EQ(j["inputs"][0]["name"], "images");
+  EXPECT_EQ(j["inputs"][0]["shape"], nlohmann::json({1, 3, 640, 640}));
+  EXPECT_EQ(j["outputs"][0]["name"], "output0");
+  EXPECT_EQ(j["outputs"][0]["shape"], nlohmann::json({1, 84, 8400}));
+  EXPECT_THAT(r.out, HasSubstr("structure: loads in ONNX Runtime; interface unchanged"));
+
+  auto eval = [&](const std::filesystem::path& model, const std::string& name) {
+    auto e = run_cli({"eval", model.string(), "--images", images, "--labels", labels, "--quiet", "--json", (dir / name).string()});
+    EXPECT_EQ(e.exit_code, 0) << e.err;
+    return nlohmann::json::parse(slurp(dir / name))["map50_95"].get<double>();
+  };
+  const double float_map = eval(real_model_path(), "float.json"), int8_map = eval(out, "int8.json");
+  EXPECT_NEAR(float_map, 0.497, 0.002);
+  EXPECT_GT(int8_map, float_map - 0.010) << "float " << float_map << ", int8 " << int8_map;
+}
+
+}  // namespace
+}  // namespace yoloq::testing
