@@ -21,7 +21,8 @@ std::unique_ptr<BatchSource> make_source(const Model& model, const SourceOptions
   if (path.empty()) {
     const std::size_t count = (options.max_samples ? options.max_samples : 1) + options.holdout;
     samples = make_random_samples(count, options.seed, inputs);
-    if (!options.quiet && part == Part::Calibration)
+    // Always shown, --quiet or not: random scales are placeholders the user must know about.
+    if (part == Part::Calibration)
       std::cerr << "yoloq: warning: no calibration data given: using " << count - options.holdout
                 << " random sample(s), uniform [0,1), seed " << options.seed
                 << "; these scales are placeholders that do not match real activations, calibrate on real images\n";
