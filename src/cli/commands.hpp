@@ -7,10 +7,12 @@ namespace yoloq::cli {
 
 void register_inspect(CLI::App& app);
 void register_plan(CLI::App& app);
+void register_synth(CLI::App& app);
 
 inline void register_commands(CLI::App& app) {
   register_inspect(app);
   register_plan(app);
+  register_synth(app);
 }
 
 }  // namespace yoloq::cli
