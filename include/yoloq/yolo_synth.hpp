@@ -20,12 +20,12 @@ struct Yolo11Scale {
   bool c3k_everywhere = false;  // m, l, x: every C3k2 uses C3k blocks, whatever the yaml says
 };
 
-std::vector<std::string> yolo11_architectures();  // yolo11n, s, m, l, x
+std::vector<std::string> yolo11_architectures();    // yolo11n, s, m, l, x
 Yolo11Scale yolo11_scale(const std::string& arch);  // throws Error for an unknown name
 
 struct SynthOptions {
   std::string arch = "yolo11n";
-  std::int64_t imgsz = 640;       // square input, a multiple of 32, at least 64
+  std::int64_t imgsz = 640;  // square input, a multiple of 32, at least 64
   std::int64_t num_classes = 80;
   std::uint64_t seed = 0;
   std::filesystem::path weights;  // when set, copy every parameter from this export instead

@@ -44,11 +44,14 @@ AnchorConstants anchor_constants(const std::vector<Feature>& levels, std::int64_
 
 }  // namespace
 
-std::vector<Feature> DetectionHead::level_predictions(OnnxGraphBuilder& b, const std::vector<Feature>& levels) const {
+std::vector<Feature> DetectionHead::level_predictions(OnnxGraphBuilder& b,
+                                                      const std::vector<Feature>& levels) const {
   if (levels.empty()) throw Error("detection head needs at least one feature level");
   // Branch widths depend on the finest level, as in Ultralytics' Detect.__init__.
-  const std::int64_t box_channels = std::max({std::int64_t{16}, levels[0].channels / 4, reg_max_ * 4});
-  const std::int64_t class_channels = std::max(levels[0].channels, std::min(num_classes_, std::int64_t{100}));
+  const std::int64_t box_channels =
+      std::max({std::int64_t{16}, levels[0].channels / 4, reg_max_ * 4});
+  const std::int64_t class_channels =
+      std::max(levels[0].channels, std::min(num_classes_, std::int64_t{100}));
   std::vector<Feature> predictions;
   for (std::size_t i = 0; i < levels.size(); ++i) {
     const std::string box = "cv2." + std::to_string(i), cls = "cv3." + std::to_string(i);
@@ -61,7 +64,8 @@ std::vector<Feature> DetectionHead::level_predictions(OnnxGraphBuilder& b, const
         y = conv(b, y, box_channels, 3);
       }
       auto s = b.enter(box + ".2", "2");
-      box_logits = conv2d(b, y, 4 * reg_max_, {.silu = false, .role = ParameterRole::BoxOutputWeight});
+      box_logits =
+          conv2d(b, y, 4 * reg_max_, {.silu = false, .role = ParameterRole::BoxOutputWeight});
     }
     {
       auto branch = b.enter(cls);
@@ -77,19 +81,22 @@ std::vector<Feature> DetectionHead::level_predictions(OnnxGraphBuilder& b, const
         y = conv(b, y, class_channels);
       }
       auto s = b.enter(cls + ".2", "2");
-      class_logits = conv2d(b, y, num_classes_, {.silu = false, .role = ParameterRole::ClassOutputWeight});
+      class_logits =
+          conv2d(b, y, num_classes_, {.silu = false, .role = ParameterRole::ClassOutputWeight});
     }
     predictions.push_back(concat_channels(b, {box_logits, class_logits}));
   }
   return predictions;
 }
 
-std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature>& predictions, std::int64_t imgsz) const {
+std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature>& predictions,
+                                  std::int64_t imgsz) const {
   const std::int64_t outputs_per_anchor = 4 * reg_max_ + num_classes_;
   auto flat_shape = b.literal_constant("Constant", int64_vector({1, outputs_per_anchor, -1}));
   std::vector<std::string> flat;
   for (const auto& p : predictions)
-    flat.push_back(b.add_node1("Reshape", {p.tensor, flat_shape}, {{"allowzero", std::int64_t{0}}}));
+    flat.push_back(
+        b.add_node1("Reshape", {p.tensor, flat_shape}, {{"allowzero", std::int64_t{0}}}));
   // Each view traced its own shape constant; the later two were shared with the first.
   b.skip_folded("Constant", 2);
   auto all = b.add_node1("Concat", flat, {{"axis", std::int64_t{2}}});
@@ -105,8 +112,10 @@ std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature
   {
     auto dfl = b.enter("dfl");
     auto bins_shape = b.literal_constant("Constant", int64_vector({1, 4, reg_max_, anchors}));
-    auto bins = b.add_node1("Reshape", {box_and_class[0], bins_shape}, {{"allowzero", std::int64_t{0}}});
-    auto bins_first = b.add_node1("Transpose", {bins}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
+    auto bins =
+        b.add_node1("Reshape", {box_and_class[0], bins_shape}, {{"allowzero", std::int64_t{0}}});
+    auto bins_first =
+        b.add_node1("Transpose", {bins}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
     auto probabilities = b.add_node1("Softmax", {bins_first}, {{"axis", std::int64_t{1}}});
     std::string expected;
     {
@@ -134,7 +143,8 @@ std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature
   b.skip_folded("Constant", 4);
   auto top_left = b.add_node1("Sub", {b.computed_constant("Constant", anchor.points), left_top});
   b.skip_folded("Add", 1);
-  auto bottom_right = b.add_node1("Add", {b.computed_constant("Constant", anchor.points), right_bottom});
+  auto bottom_right =
+      b.add_node1("Add", {b.computed_constant("Constant", anchor.points), right_bottom});
   auto corner_sum = b.add_node1("Add", {top_left, bottom_right});
   auto size = b.add_node1("Sub", {bottom_right, top_left});
   Tensor two(DType::Float32, {});
@@ -147,7 +157,8 @@ std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature
   return b.add_node1("Concat", {box_pixels, probabilities}, {{"axis", std::int64_t{1}}});
 }
 
-std::vector<HeadOutput> DetectionHead::build(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
+std::vector<HeadOutput> DetectionHead::build(OnnxGraphBuilder& b,
+                                             const std::vector<Feature>& levels,
                                              std::int64_t imgsz) const {
   auto predictions = level_predictions(b, levels);
   auto output = decode(b, predictions, imgsz);

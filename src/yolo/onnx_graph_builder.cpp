@@ -27,7 +27,8 @@ void set_attribute(onnx::NodeProto& node, const std::string& name, const Attribu
   }
 }
 
-void set_value_info(onnx::ValueInfoProto* v, const std::string& name, const std::vector<std::int64_t>& shape) {
+void set_value_info(onnx::ValueInfoProto* v, const std::string& name,
+                    const std::vector<std::int64_t>& shape) {
   v->set_name(name);
   auto* tensor_type = v->mutable_type()->mutable_tensor_type();
   tensor_type->set_elem_type(onnx::TensorProto::FLOAT);
@@ -61,14 +62,16 @@ std::vector<int> breadth_first_order(const onnx::GraphProto& graph) {
       if (--pending_inputs[static_cast<std::size_t>(c)] == 0) ready.push_back(c);
   }
   if (order.size() != static_cast<std::size_t>(graph.node_size()))
-    throw Error("synthesized graph has a cycle: " + std::to_string(graph.node_size() - static_cast<int>(order.size())) +
+    throw Error("synthesized graph has a cycle: " +
+                std::to_string(graph.node_size() - static_cast<int>(order.size())) +
                 " nodes never become ready");
   return order;
 }
 
 }  // namespace
 
-OnnxGraphBuilder::Scope OnnxGraphBuilder::enter(const std::string& scope, std::optional<std::string> parameter_path) {
+OnnxGraphBuilder::Scope OnnxGraphBuilder::enter(const std::string& scope,
+                                                std::optional<std::string> parameter_path) {
   frames_.push_back(Frame{scope, parameter_path.value_or(scope), {}});
   return Scope(*this);
 }
@@ -83,7 +86,8 @@ std::string OnnxGraphBuilder::scope_path() const {
 
 std::string OnnxGraphBuilder::parameter_prefix() const {
   std::string prefix;
-  for (std::size_t i = 1; i < frames_.size(); ++i) prefix.append(frames_[i].parameter_path).append(".");
+  for (std::size_t i = 1; i < frames_.size(); ++i)
+    prefix.append(frames_[i].parameter_path).append(".");
   return prefix;
 }
 
@@ -115,8 +119,10 @@ void OnnxGraphBuilder::add_output(const std::string& tensor, const std::string& 
   set_value_info(model_.graph().add_output(), name, shape);
 }
 
-std::vector<std::string> OnnxGraphBuilder::add_node(const std::string& op, const std::vector<std::string>& inputs,
-                                                    std::size_t output_count, const Attributes& attributes) {
+std::vector<std::string> OnnxGraphBuilder::add_node(const std::string& op,
+                                                    const std::vector<std::string>& inputs,
+                                                    std::size_t output_count,
+                                                    const Attributes& attributes) {
   auto* node = model_.graph().add_node();
   node->set_op_type(op);
   node->set_name(scoped_name(op));
@@ -131,7 +137,8 @@ std::vector<std::string> OnnxGraphBuilder::add_node(const std::string& op, const
   return outputs;
 }
 
-std::string OnnxGraphBuilder::add_constant(const std::string& name, const Tensor& value, bool shared) {
+std::string OnnxGraphBuilder::add_constant(const std::string& name, const Tensor& value,
+                                           bool shared) {
   ++next_value_id_;
   if (shared)
     for (const auto& [existing, existing_name] : literals_)
@@ -160,8 +167,9 @@ std::string OnnxGraphBuilder::split_sizes(const std::vector<std::int64_t>& sizes
   return name;
 }
 
-std::string OnnxGraphBuilder::add_parameter(const std::string& suffix, std::vector<std::int64_t> shape,
-                                            ParameterRole role, ParameterRole weight_role, double weight_std) {
+std::string OnnxGraphBuilder::add_parameter(const std::string& suffix,
+                                            std::vector<std::int64_t> shape, ParameterRole role,
+                                            ParameterRole weight_role, double weight_std) {
   std::string name = parameter_prefix() + suffix;
   if (role != ParameterRole::Bias) name += kWeightSuffix;
   parameters_.push_back(ParameterSpec{name, std::move(shape), role, weight_role, weight_std});

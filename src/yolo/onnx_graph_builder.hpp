@@ -19,12 +19,12 @@ namespace yoloq::yolo {
 
 // What a parameter is for; synthetic weights are scaled by role.
 enum class ParameterRole {
-  HiddenConvWeight,  // a convolution followed by SiLU (BatchNorm folded in)
-  LinearConvWeight,  // a convolution without activation (attention projections, FFN output)
-  BoxOutputWeight,   // the Detect head's raw box distribution logits
-  ClassOutputWeight, // the Detect head's raw class logits
-  DflWeight,         // the DFL's fixed 0..reg_max-1 projection
-  Bias,              // the bias of the preceding weight (same output channels)
+  HiddenConvWeight,   // a convolution followed by SiLU (BatchNorm folded in)
+  LinearConvWeight,   // a convolution without activation (attention projections, FFN output)
+  BoxOutputWeight,    // the Detect head's raw box distribution logits
+  ClassOutputWeight,  // the Detect head's raw class logits
+  DflWeight,          // the DFL's fixed 0..reg_max-1 projection
+  Bias,               // the bias of the preceding weight (same output channels)
 };
 
 struct ParameterSpec {
@@ -56,16 +56,20 @@ class OnnxGraphBuilder {
 
   // `scope` names the nodes ("cv2.0.0"); `parameter_path` names the weights ("0"), and differs
   // from the scope inside nn.Sequential, whose children torch.onnx scopes as "<parent>.<i>".
-  [[nodiscard]] Scope enter(const std::string& scope, std::optional<std::string> parameter_path = std::nullopt);
+  [[nodiscard]] Scope enter(const std::string& scope,
+                            std::optional<std::string> parameter_path = std::nullopt);
 
   void add_input(const std::string& name, const std::vector<std::int64_t>& shape);
   // Renames `tensor` (a node output) to `name` and declares it a graph output.
-  void add_output(const std::string& tensor, const std::string& name, const std::vector<std::int64_t>& shape);
+  void add_output(const std::string& tensor, const std::string& name,
+                  const std::vector<std::int64_t>& shape);
 
   // A node of `op` in the current scope; returns its output names.
   std::vector<std::string> add_node(const std::string& op, const std::vector<std::string>& inputs,
-                                    std::size_t output_count = 1, const Attributes& attributes = {});
-  std::string add_node1(const std::string& op, const std::vector<std::string>& inputs, const Attributes& attributes = {}) {
+                                    std::size_t output_count = 1,
+                                    const Attributes& attributes = {});
+  std::string add_node1(const std::string& op, const std::vector<std::string>& inputs,
+                        const Attributes& attributes = {}) {
     return add_node(op, inputs, 1, attributes)[0];
   }
 
@@ -83,16 +87,18 @@ class OnnxGraphBuilder {
   void skip_value_ids(int count) { next_value_id_ += count; }
 
   // A parameter of the current module: "<module path>.<suffix>" (suffix "conv.weight").
-  std::string add_parameter(const std::string& suffix, std::vector<std::int64_t> shape, ParameterRole role,
-                            ParameterRole weight_role = ParameterRole::HiddenConvWeight, double weight_std = 0.0);
+  std::string add_parameter(const std::string& suffix, std::vector<std::int64_t> shape,
+                            ParameterRole role,
+                            ParameterRole weight_role = ParameterRole::HiddenConvWeight,
+                            double weight_std = 0.0);
 
   // The name weight initializers carry; the shared reference export's weights passed through a
   // Q/DQ export, whose DequantizeLinear outputs gave them this suffix.
   static constexpr const char* kWeightSuffix = "_DequantizeLinear_Output";
 
   struct Result {
-    Model model;                           // every initializer but the parameters
-    std::vector<ParameterSpec> parameters; // in the order the modules declared them
+    Model model;                            // every initializer but the parameters
+    std::vector<ParameterSpec> parameters;  // in the order the modules declared them
   };
   // Orders the nodes, names the Split constants, and returns the graph with parameters declared
   // but not yet filled in.
@@ -100,8 +106,8 @@ class OnnxGraphBuilder {
 
  private:
   void leave();
-  std::string scope_path() const;      // "/model.2/m.0"
-  std::string parameter_prefix() const;  // "model.2.m.0."
+  std::string scope_path() const;                     // "/model.2/m.0"
+  std::string parameter_prefix() const;               // "model.2.m.0."
   std::string scoped_name(const std::string& label);  // "/model.2/m.0/Conv_1", counting
   std::string add_constant(const std::string& name, const Tensor& value, bool shared);
 
@@ -112,7 +118,7 @@ class OnnxGraphBuilder {
   std::vector<Frame> frames_{Frame{}};
   std::int64_t next_value_id_ = 0;  // relative to the first id after the parameters, see finish()
   Model model_;
-  std::vector<std::pair<Tensor, std::string>> literals_;  // value -> name, for sharing
+  std::vector<std::pair<Tensor, std::string>> literals_;               // value -> name, for sharing
   std::vector<std::pair<std::string, std::int64_t>> split_constants_;  // placeholder -> value id
   std::vector<ParameterSpec> parameters_;
 };

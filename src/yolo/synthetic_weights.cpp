@@ -46,7 +46,8 @@ Tensor weight(const ParameterSpec& spec, Random& random) {
     return t;
   }
   const std::int64_t out_channels = spec.shape.at(0);
-  const auto per_channel = static_cast<std::size_t>(t.numel() / static_cast<std::size_t>(out_channels));
+  const auto per_channel =
+      static_cast<std::size_t>(t.numel() / static_cast<std::size_t>(out_channels));
   // Uniform on [-a, a] has standard deviation a / sqrt(3).
   const double bound = std::sqrt(3.0) * spec.weight_std;
   for (std::size_t c = 0; c < static_cast<std::size_t>(out_channels); ++c) {
@@ -60,17 +61,20 @@ Tensor weight(const ParameterSpec& spec, Random& random) {
 Tensor bias(const ParameterSpec& spec, Random& random) {
   Tensor t(DType::Float32, spec.shape);
   const auto range = bias_range(spec.weight_role);
-  for (auto& x : t.values<float>()) x = static_cast<float>(range.centre + random.uniform(-range.spread, range.spread));
+  for (auto& x : t.values<float>())
+    x = static_cast<float>(range.centre + random.uniform(-range.spread, range.spread));
   return t;
 }
 
 }  // namespace
 
-std::vector<onnx::TensorProto> synthetic_parameters(const std::vector<ParameterSpec>& specs, std::uint64_t seed) {
+std::vector<onnx::TensorProto> synthetic_parameters(const std::vector<ParameterSpec>& specs,
+                                                    std::uint64_t seed) {
   std::vector<onnx::TensorProto> out;
   for (const auto& spec : specs) {
     Random random(stream_seed(seed, spec.name));
-    out.push_back(to_proto(spec.role == ParameterRole::Bias ? bias(spec, random) : weight(spec, random), spec.name));
+    out.push_back(to_proto(
+        spec.role == ParameterRole::Bias ? bias(spec, random) : weight(spec, random), spec.name));
   }
   return out;
 }

@@ -31,17 +31,21 @@ class TaskHead {
 
 class DetectionHead : public TaskHead {
  public:
-  explicit DetectionHead(std::int64_t num_classes, std::int64_t reg_max = 16) : num_classes_(num_classes), reg_max_(reg_max) {}
+  explicit DetectionHead(std::int64_t num_classes, std::int64_t reg_max = 16)
+      : num_classes_(num_classes), reg_max_(reg_max) {}
   std::string task() const override { return "detect"; }
-  std::vector<HeadOutput> build(OnnxGraphBuilder& b, const std::vector<Feature>& levels, std::int64_t imgsz) const override;
+  std::vector<HeadOutput> build(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
+                                std::int64_t imgsz) const override;
 
  protected:
   // Per level: concat(box distribution logits [4*reg_max], class logits [nc]) ("cv2.i", "cv3.i").
-  std::vector<Feature> level_predictions(OnnxGraphBuilder& b, const std::vector<Feature>& levels) const;
+  std::vector<Feature> level_predictions(OnnxGraphBuilder& b,
+                                         const std::vector<Feature>& levels) const;
   // Flattens the levels to [1, 4*reg_max + nc, anchors], decodes boxes with the DFL and the
   // anchor/stride constants of `imgsz`, and returns [1, 4 + nc, anchors]: xywh in pixels, then
   // class probabilities.
-  std::string decode(OnnxGraphBuilder& b, const std::vector<Feature>& predictions, std::int64_t imgsz) const;
+  std::string decode(OnnxGraphBuilder& b, const std::vector<Feature>& predictions,
+                     std::int64_t imgsz) const;
 
   std::int64_t num_classes_, reg_max_;
 };

@@ -8,9 +8,11 @@
 namespace yoloq::yolo {
 
 // Layers 0-22: returns the neck's outputs at strides 8, 16, 32 (layers 16, 19, 22).
-std::vector<Feature> yolo11_backbone_and_neck(OnnxGraphBuilder& b, const Yolo11Scale& scale, const Feature& image);
+std::vector<Feature> yolo11_backbone_and_neck(OnnxGraphBuilder& b, const Yolo11Scale& scale,
+                                              const Feature& image);
 
 // The whole graph with its parameters declared but not filled in.
-OnnxGraphBuilder::Result build_yolo11_graph(const Yolo11Scale& scale, std::int64_t imgsz, const TaskHead& head);
+OnnxGraphBuilder::Result build_yolo11_graph(const Yolo11Scale& scale, std::int64_t imgsz,
+                                            const TaskHead& head);
 
 }  // namespace yoloq::yolo

@@ -15,10 +15,8 @@ namespace {
 // yolo11.yaml's scales: [depth, width, max_channels].
 const std::vector<Yolo11Scale>& scales() {
   static const std::vector<Yolo11Scale> table{
-      {"yolo11n", 0.50, 0.25, 1024, false},
-      {"yolo11s", 0.50, 0.50, 1024, false},
-      {"yolo11m", 0.50, 1.00, 512, true},
-      {"yolo11l", 1.00, 1.00, 512, true},
+      {"yolo11n", 0.50, 0.25, 1024, false}, {"yolo11s", 0.50, 0.50, 1024, false},
+      {"yolo11m", 0.50, 1.00, 512, true},   {"yolo11l", 1.00, 1.00, 512, true},
       {"yolo11x", 1.00, 1.50, 512, true},
   };
   return table;
@@ -43,7 +41,7 @@ void set_metadata(Model& model, const std::string& key, const std::string& value
   p->set_value(value);
 }
 
-std::string upper_size_letter(const std::string& arch) {  // "yolo11n" -> "YOLO11n"
+std::string display_name(const std::string& arch) {  // "yolo11n" -> "YOLO11n"
   return "YOLO" + arch.substr(4);
 }
 
@@ -66,23 +64,41 @@ Yolo11Scale yolo11_scale(const std::string& arch) {
 void check_synth_options(const SynthOptions& o) {
   yolo11_scale(o.arch);
   if (o.imgsz < 64 || o.imgsz % 32 != 0 || o.imgsz > kMaxImgsz)
-    throw Error("--imgsz " + std::to_string(o.imgsz) + ": must be a multiple of 32 from 64 to " + std::to_string(kMaxImgsz) +
-                " (the coarsest level has stride 32)");
+    throw Error("--imgsz " + std::to_string(o.imgsz) + ": must be a multiple of 32 from 64 to " +
+                std::to_string(kMaxImgsz) + " (the coarsest level has stride 32)");
   if (o.num_classes < 1 || o.num_classes > kMaxClasses)
-    throw Error("--nc " + std::to_string(o.num_classes) + ": must be from 1 to " + std::to_string(kMaxClasses));
+    throw Error("--nc " + std::to_string(o.num_classes) + ": must be from 1 to " +
+                std::to_string(kMaxClasses));
 }
 
 std::vector<std::string> default_class_names(std::int64_t num_classes) {
-  static const std::vector<std::string> coco{
-      "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
-      "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
-      "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
-      "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
-      "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
-      "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
-      "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard", "cell phone",
-      "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors", "teddy bear",
-      "hair drier", "toothbrush"};
+  static const std::vector<std::string> coco{"person",        "bicycle",      "car",
+                                             "motorcycle",    "airplane",     "bus",
+                                             "train",         "truck",        "boat",
+                                             "traffic light", "fire hydrant", "stop sign",
+                                             "parking meter", "bench",        "bird",
+                                             "cat",           "dog",          "horse",
+                                             "sheep",         "cow",          "elephant",
+                                             "bear",          "zebra",        "giraffe",
+                                             "backpack",      "umbrella",     "handbag",
+                                             "tie",           "suitcase",     "frisbee",
+                                             "skis",          "snowboard",    "sports ball",
+                                             "kite",          "baseball bat", "baseball glove",
+                                             "skateboard",    "surfboard",    "tennis racket",
+                                             "bottle",        "wine glass",   "cup",
+                                             "fork",          "knife",        "spoon",
+                                             "bowl",          "banana",       "apple",
+                                             "sandwich",      "orange",       "broccoli",
+                                             "carrot",        "hot dog",      "pizza",
+                                             "donut",         "cake",         "chair",
+                                             "couch",         "potted plant", "bed",
+                                             "dining table",  "toilet",       "tv",
+                                             "laptop",        "mouse",        "remote",
+                                             "keyboard",      "cell phone",   "microwave",
+                                             "oven",          "toaster",      "sink",
+                                             "refrigerator",  "book",         "clock",
+                                             "vase",          "scissors",     "teddy bear",
+                                             "hair drier",    "toothbrush"};
   if (num_classes == static_cast<std::int64_t>(coco.size())) return coco;
   std::vector<std::string> names;
   for (std::int64_t i = 0; i < num_classes; ++i) names.push_back("class" + std::to_string(i));
@@ -113,20 +129,24 @@ Model synthesize_yolo(const SynthOptions& options) {
   std::vector<onnx::TensorProto> parameters;
   if (options.weights.empty()) {
     parameters = yolo::synthetic_parameters(graph.parameters, options.seed);
-    description = upper_size_letter(scale.arch) + " architecture with synthetic weights (yoloq synth, seed " +
+    description = display_name(scale.arch) +
+                  " architecture with synthetic weights (yoloq synth, seed " +
                   std::to_string(options.seed) + ")";
   } else {
     auto from = load_model(options.weights);
-    parameters = yolo::copied_parameters(graph.parameters, from, options.weights.string(), scale.arch + " with " +
-                                         std::to_string(options.num_classes) + " classes");
-    if (auto meta = read_yolo_metadata(from); meta && static_cast<std::int64_t>(meta->names.size()) == options.num_classes)
+    parameters = yolo::copied_parameters(
+        graph.parameters, from, options.weights.string(),
+        scale.arch + " with " + std::to_string(options.num_classes) + " classes");
+    if (auto meta = read_yolo_metadata(from);
+        meta && static_cast<std::int64_t>(meta->names.size()) == options.num_classes)
       names = meta->names;
-    description = upper_size_letter(scale.arch) + " with the weights of " + options.weights.filename().string() +
-                  " (yoloq synth)";
+    description = display_name(scale.arch) + " with the weights of " +
+                  options.weights.filename().string() + " (yoloq synth)";
   }
   // Initializers as the exports list them: exporter constants, then parameters by name.
-  std::sort(parameters.begin(), parameters.end(),
-            [](const onnx::TensorProto& a, const onnx::TensorProto& b) { return a.name() < b.name(); });
+  std::sort(
+      parameters.begin(), parameters.end(),
+      [](const onnx::TensorProto& a, const onnx::TensorProto& b) { return a.name() < b.name(); });
   Model model = std::move(graph.model);
   for (auto& p : parameters) *model.graph().add_initializer() = std::move(p);
 

@@ -49,8 +49,11 @@ OutputStats output_stats(const Tensor& out) {
 
 // Ultralytics' published sizes (80 classes), within 1%.
 TEST(SynthArchitectures, ParameterCountsMatchThePublishedOnes) {
-  const std::vector<std::pair<std::string, double>> published{
-      {"yolo11n", 2.6e6}, {"yolo11s", 9.4e6}, {"yolo11m", 20.1e6}, {"yolo11l", 25.3e6}, {"yolo11x", 56.9e6}};
+  const std::vector<std::pair<std::string, double>> published{{"yolo11n", 2.6e6},
+                                                              {"yolo11s", 9.4e6},
+                                                              {"yolo11m", 20.1e6},
+                                                              {"yolo11l", 25.3e6},
+                                                              {"yolo11x", 56.9e6}};
   for (const auto& [name, count] : published) {
     const auto parameters = static_cast<double>(yolo_parameter_count(arch(name)));
     EXPECT_NEAR(parameters, count, 0.01 * count) << name;
@@ -64,7 +67,8 @@ TEST(SynthArchitectures, EverySizeLoadsInOnnxRuntime) {
     Session session(serialize_model(m), name, yoloq::testing::synth_test_runtime());
     EXPECT_EQ(session.input_names(), std::vector<std::string>{"images"}) << name;
     EXPECT_EQ(session.output_names(), std::vector<std::string>{"output0"}) << name;
-    EXPECT_EQ(session.input_shapes(), (std::vector<std::vector<std::int64_t>>{{1, 3, 320, 320}})) << name;
+    EXPECT_EQ(session.input_shapes(), (std::vector<std::vector<std::int64_t>>{{1, 3, 320, 320}}))
+        << name;
   }
 }
 
@@ -72,14 +76,15 @@ TEST(SynthArchitectures, EverySizeLoadsInOnnxRuntime) {
 // saturated nor vanishing.
 TEST(SynthArchitectures, SmallSizesRunWithRealisticOutputs) {
   for (const char* name : {"yolo11n", "yolo11s"}) {
-    Session session(serialize_model(synthesize_yolo(arch(name))), name, yoloq::testing::synth_test_runtime());
+    Session session(serialize_model(synthesize_yolo(arch(name))), name,
+                    yoloq::testing::synth_test_runtime());
     auto out = yoloq::testing::run_first_output(session, yoloq::testing::random_image(640, 7));
     ASSERT_EQ(out.shape, (std::vector<std::int64_t>{1, 84, 8400})) << name;
     auto s = output_stats(out);
     EXPECT_TRUE(s.finite) << name;
     EXPECT_GT(s.min_wh, 0.0f) << name;
     EXPECT_LT(s.max_wh, 2.0f * 640) << name;
-    EXPECT_GT(s.max_score, 0.25f) << name;  // some detections above a usual threshold
+    EXPECT_GT(s.max_score, 0.25f) << name;    // some detections above a usual threshold
     EXPECT_LT(s.max_score, 0.9999f) << name;  // not saturated
     EXPECT_GT(s.mean_score, 1e-3f) << name;   // not vanishing
     EXPECT_LT(s.mean_score, 0.2f) << name;    // mostly background
@@ -105,7 +110,8 @@ TEST(SynthArchitectures, IntermediateActivationsStayInARealisticRange) {
   double smallest_rms = 1e30, largest_rms = 0, largest_abs = 0;
   for (std::size_t i = 0; i < values.size(); ++i) {
     double sum = 0, peak = 0;
-    for (float x : values[i].values<float>()) sum += double(x) * x, peak = std::max(peak, double(std::abs(x)));
+    for (float x : values[i].values<float>())
+      sum += double(x) * x, peak = std::max(peak, double(std::abs(x)));
     const double rms = std::sqrt(sum / static_cast<double>(values[i].numel()));
     EXPECT_GT(rms, 0.1) << watched[i];
     EXPECT_LT(rms, 10.0) << watched[i];
@@ -113,8 +119,8 @@ TEST(SynthArchitectures, IntermediateActivationsStayInARealisticRange) {
     smallest_rms = std::min(smallest_rms, rms), largest_rms = std::max(largest_rms, rms);
     largest_abs = std::max(largest_abs, peak);
   }
-  std::cout << watched.size() << " activations: rms " << smallest_rms << " to " << largest_rms << ", max |x| "
-            << largest_abs << "\n";
+  std::cout << watched.size() << " activations: rms " << smallest_rms << " to " << largest_rms
+            << ", max |x| " << largest_abs << "\n";
 }
 
 TEST(SynthArchitectures, SameSeedSameBytesOtherSeedOtherWeights) {
@@ -134,17 +140,19 @@ TEST(SynthArchitectures, ImageSizeAndClassCountShapeTheHead) {
   o.num_classes = 3;
   Model m = synthesize_yolo(o);
   GraphIndex index(m.graph());
-  EXPECT_EQ(index.outputs()[0].shape, (std::vector<std::int64_t>{1, 7, 2100}));  // 40^2 + 20^2 + 10^2
+  EXPECT_EQ(index.outputs()[0].shape,
+            (std::vector<std::int64_t>{1, 7, 2100}));  // 40^2 + 20^2 + 10^2
   auto strides = to_tensor(*index.initializer("/model.23/Constant_12_output_0"));
   EXPECT_EQ(strides.shape, (std::vector<std::int64_t>{1, 2100}));
   EXPECT_EQ(strides.values<float>()[1599], 8.0f);
   EXPECT_EQ(strides.values<float>()[1600], 16.0f);
   EXPECT_EQ(strides.values<float>()[2099], 32.0f);
   auto anchors = to_tensor(*index.initializer("/model.23/Constant_9_output_0"));
-  EXPECT_EQ(anchors.values<float>()[41], 1.5f);          // x of the 42nd cell of the 40x40 grid
-  EXPECT_EQ(anchors.values<float>()[2100 + 41], 1.5f);   // its y: second row
+  EXPECT_EQ(anchors.values<float>()[41], 1.5f);         // x of the 42nd cell of the 40x40 grid
+  EXPECT_EQ(anchors.values<float>()[2100 + 41], 1.5f);  // its y: second row
   auto attention_shape = to_tensor(*index.initializer("/model.10/m/m.0/attn/Constant_output_0"));
-  EXPECT_EQ(std::vector<std::int64_t>(attention_shape.values<std::int64_t>().begin(), attention_shape.values<std::int64_t>().end()),
+  EXPECT_EQ(std::vector<std::int64_t>(attention_shape.values<std::int64_t>().begin(),
+                                      attention_shape.values<std::int64_t>().end()),
             (std::vector<std::int64_t>{1, 2, 128, 100}));
   auto meta = read_yolo_metadata(m);
   ASSERT_TRUE(meta);
@@ -157,11 +165,14 @@ TEST(SynthArchitectures, ImageSizeAndClassCountShapeTheHead) {
 
 TEST(SynthArchitectures, BadOptionsNameTheFlag) {
   EXPECT_EQ(error_message([] { synthesize_yolo(arch("yolo11q")); }),
-            "--arch 'yolo11q': unknown architecture, expected one of yolo11n, yolo11s, yolo11m, yolo11l, yolo11x");
-  EXPECT_EQ(error_message([] { synthesize_yolo(arch("yolo11n", 100)); }),
-            "--imgsz 100: must be a multiple of 32 from 64 to 8192 (the coarsest level has stride 32)");
-  EXPECT_EQ(error_message([] { synthesize_yolo(arch("yolo11n", 32)); }),
-            "--imgsz 32: must be a multiple of 32 from 64 to 8192 (the coarsest level has stride 32)");
+            "--arch 'yolo11q': unknown architecture, expected one of yolo11n, yolo11s, yolo11m, "
+            "yolo11l, yolo11x");
+  EXPECT_EQ(
+      error_message([] { synthesize_yolo(arch("yolo11n", 100)); }),
+      "--imgsz 100: must be a multiple of 32 from 64 to 8192 (the coarsest level has stride 32)");
+  EXPECT_EQ(
+      error_message([] { synthesize_yolo(arch("yolo11n", 32)); }),
+      "--imgsz 32: must be a multiple of 32 from 64 to 8192 (the coarsest level has stride 32)");
   auto o = arch("yolo11n");
   o.num_classes = 0;
   EXPECT_EQ(error_message([&] { synthesize_yolo(o); }), "--nc 0: must be from 1 to 10000");
@@ -173,13 +184,15 @@ TEST(SynthArchitectures, WeightsWithExtraParametersNameTheFirstExtra) {
   yoloq::testing::ScratchDir dir;
   Model with_mask_branch = synthesize_yolo(arch("yolo11n", 64));
   Tensor mask_weight(DType::Float32, {32, 64, 3, 3});
-  *with_mask_branch.graph().add_initializer() = to_proto(mask_weight, "model.23.cv4.0.0.conv.weight");
+  *with_mask_branch.graph().add_initializer() =
+      to_proto(mask_weight, "model.23.cv4.0.0.conv.weight");
   save_model(with_mask_branch, dir / "seg.onnx");
   auto o = arch("yolo11n", 64);
   o.weights = dir / "seg.onnx";
   EXPECT_EQ(error_message([&] { synthesize_yolo(o); }),
             (dir / "seg.onnx").string() +
-                ": initializers do not match yolo11n with 80 classes: initializer 'model.23.cv4.0.0.conv.weight' is "
+                ": initializers do not match yolo11n with 80 classes: initializer "
+                "'model.23.cv4.0.0.conv.weight' is "
                 "not a parameter of yolo11n with 80 classes");
   // Without the extra parameter the same file is accepted, and gives back the same model.
   Model plain = synthesize_yolo(arch("yolo11n", 64));
@@ -188,5 +201,6 @@ TEST(SynthArchitectures, WeightsWithExtraParametersNameTheFirstExtra) {
   Model copied = synthesize_yolo(o);
   ASSERT_EQ(copied.graph().initializer_size(), plain.graph().initializer_size());
   for (int i = 0; i < plain.graph().initializer_size(); ++i)
-    EXPECT_EQ(copied.graph().initializer(i).SerializeAsString(), plain.graph().initializer(i).SerializeAsString());
+    EXPECT_EQ(copied.graph().initializer(i).SerializeAsString(),
+              plain.graph().initializer(i).SerializeAsString());
 }

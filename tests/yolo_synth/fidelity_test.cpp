@@ -23,7 +23,8 @@ const Model& reference() {
 
 std::map<std::string, std::vector<std::int64_t>> initializer_shapes(const Model& m) {
   std::map<std::string, std::vector<std::int64_t>> shapes;
-  for (const auto& t : m.graph().initializer()) shapes[t.name()] = {t.dims().begin(), t.dims().end()};
+  for (const auto& t : m.graph().initializer())
+    shapes[t.name()] = {t.dims().begin(), t.dims().end()};
   return shapes;
 }
 
@@ -55,7 +56,8 @@ TEST(SynthFidelity, RealDataSameInterfaceNodesAndInitializers) {
     const auto& b = real.graph().node(i);
     ASSERT_EQ(a.op_type(), b.op_type()) << "node " << i << " " << b.name();
     // Beyond the op types: names, wiring and attributes are the export's too.
-    EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString()) << "node " << i << "\n" << a.DebugString() << "\nvs\n"
+    EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString()) << "node " << i << "\n"
+                                                            << a.DebugString() << "\nvs\n"
                                                             << b.DebugString();
   }
 
@@ -105,7 +107,8 @@ TEST(SynthFidelity, RealDataCopiedWeightsGiveTheExportsOutputs) {
   inputs.emplace_back("random 1", yoloq::testing::random_image(640, 1));
   inputs.emplace_back("random 2", yoloq::testing::random_image(640, 2));
   for (const char* name : {"bus.jpg", "zidane.jpg"})
-    inputs.emplace_back(name, letterbox(read_image(data_dir() / "samples" / name), 640, 640).tensor);
+    inputs.emplace_back(name,
+                        letterbox(read_image(data_dir() / "samples" / name), 640, 640).tensor);
   for (const auto& [what, image] : inputs) {
     auto expected = yoloq::testing::run_first_output(real_session, image);
     auto actual = yoloq::testing::run_first_output(synth_session, image);
@@ -129,5 +132,6 @@ TEST(SynthFidelity, RealDataWeightsOfOtherClassCountNameTheFirstMismatch) {
   EXPECT_EQ(yoloq::testing::error_message([&] { synthesize_yolo(options); }),
             real_model_path().string() +
                 ": initializers do not match yolo11n with 20 classes: initializer "
-                "'model.23.cv3.0.0.1.conv.weight_DequantizeLinear_Output' has shape 80x64x1x1, expected 64x64x1x1");
+                "'model.23.cv3.0.0.1.conv.weight_DequantizeLinear_Output' has shape 80x64x1x1, "
+                "expected 64x64x1x1");
 }

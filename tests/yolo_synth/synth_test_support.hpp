@@ -21,7 +21,8 @@ inline RuntimeOptions synth_test_runtime() {
 inline Tensor random_image(std::int64_t imgsz, std::uint32_t seed) {
   Tensor t(DType::Float32, {1, 3, imgsz, imgsz});
   std::mt19937 gen(seed);
-  for (auto& v : t.values<float>()) v = static_cast<float>(gen() >> 8) / static_cast<float>(1u << 24);
+  for (auto& v : t.values<float>())
+    v = static_cast<float>(gen() >> 8) / static_cast<float>(1u << 24);
   return t;
 }
 
