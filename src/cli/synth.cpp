@@ -1,0 +1,46 @@
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "yoloq/file_io.hpp"
+#include "yoloq/yolo_synth.hpp"
+
+namespace yoloq::cli {
+
+namespace {
+void add_synth(CLI::App& app) {
+  auto* cmd = app.add_subcommand("synth",
+                                 "Write a YOLO11 detection model (FP32 ONNX) built by yoloq, "
+                                 "synthetic weights or copied ones");
+  auto options = std::make_shared<SynthOptions>();
+  auto output = std::make_shared<std::string>();
+  auto weights = std::make_shared<std::string>();
+  cmd->add_option("--arch", options->arch, "yolo11n, yolo11s, yolo11m, yolo11l or yolo11x")
+      ->capture_default_str();
+  cmd->add_option("--imgsz", options->imgsz, "Square input size, a multiple of 32")
+      ->capture_default_str();
+  cmd->add_option("--nc", options->num_classes, "Number of classes")->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Seed of the synthetic weights")->capture_default_str();
+  cmd->add_option("--weights", *weights,
+                  "Copy every parameter from this export of the same architecture");
+  cmd->add_option("-o,--output", *output, "Model file to write")->required();
+  cmd->callback([options, output, weights] {
+    options->weights = *weights;
+    check_synth_options(*options);
+    check_writable_output(*output);
+    auto model = synthesize_yolo(*options);
+    save_model(model, *output);
+    std::cout << "wrote " << *output << ": " << options->arch << ", input 1x3x" << options->imgsz
+              << "x" << options->imgsz << ", " << options->num_classes << " classes, "
+              << model.graph().node_size() << " nodes, "
+              << (weights->empty()
+                      ? "synthetic weights (seed " + std::to_string(options->seed) + ")"
+                      : "weights of " + *weights)
+              << "\n";
+  });
+}
+
+}  // namespace
+
+const CommandRegistration registration(80, add_synth);
+
+}  // namespace yoloq::cli
