@@ -85,7 +85,7 @@ void parallel_for_each(const std::vector<std::size_t>& order, int threads, const
 // A batch whose values the collectors are reading, kept alive until they are done.
 struct BatchInFlight {
   NamedTensors inputs;
-  std::vector<Tensor> outputs;
+  BorrowedOutputs outputs;
 };
 
 // Runs the collector updates of one batch in the background; joined before the next batch is
@@ -200,7 +200,7 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
           for (const auto& [name, tensor] : in_flight.inputs)
             if (name == c.name) c.update(float_values(tensor, name));
         } else {
-          c.update(float_values(in_flight.outputs[c.slot], c.name));
+          c.update(in_flight.outputs.floats(c.slot));
         }
       } catch (const Error& e) {
         throw Error(what + ": tensor '" + c.name + "' after batch " + std::to_string(batches) + ": " + e.what());
@@ -209,8 +209,8 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   };
 
   while (auto batch = source.next()) {
-    std::vector<Tensor> outputs;
-    if (!output_names.empty()) outputs = session.run(*batch, output_names);
+    BorrowedOutputs outputs;
+    if (!output_names.empty()) outputs = session.run_borrowed(*batch, output_names);
     update.wait();  // the previous batch's values are released only once every collector has them
     const auto batch_images = batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
     in_flight = {std::move(*batch), std::move(outputs)};
@@ -218,7 +218,7 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
       largest_first.resize(collectors.size());
       for (std::size_t i = 0; i < collectors.size(); ++i) largest_first[i] = i;
       auto size_of = [&](std::size_t i) {
-        return collectors[i].from_input ? std::size_t{0} : in_flight.outputs[collectors[i].slot].numel();
+        return collectors[i].from_input ? std::size_t{0} : in_flight.outputs.numel(collectors[i].slot);
       };
       std::stable_sort(largest_first.begin(), largest_first.end(),
                        [&](std::size_t a, std::size_t b) { return size_of(a) > size_of(b); });

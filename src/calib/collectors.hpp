@@ -42,8 +42,18 @@ class HistogramCollector {
 
  private:
   void grow_to_cover(double abs_max);
+  // Bins `values` with the current range into scratch_ and returns their extremes; values beyond
+  // the range land in the last bin, so the caller discards scratch_ when the range was exceeded.
+  struct ScanResult {
+    float lo, hi;
+    bool finite;
+  };
+  ScanResult bin_into_scratch(std::span<const float> values);
 
   std::vector<std::uint64_t> counts_;
+  // Two interleaved 32-bit sub-histograms: consecutive values often fall in the same bin, and
+  // alternating arrays breaks the store-to-load dependency of incrementing one counter twice.
+  std::vector<std::uint32_t> scratch_;
   double range_ = 0;
   MinMaxCollector minmax_;
 };

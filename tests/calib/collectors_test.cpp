@@ -110,6 +110,31 @@ TEST(HistogramCollector, GrowthKeepsTotalAndMassBelowOldEdges) {
   EXPECT_EQ(h.counts()[outlier_bin], 1u);
 }
 
+TEST(HistogramCollector, BatchesGiveTheSameCountsAsOneBatchWhenTheRangeIsSet) {
+  auto v = gaussian(100001, 10);  // odd size: exercises the unpaired last element
+  v[0] = 6.0f;                    // the first batch holds the maximum, so no later growth
+  HistogramCollector whole(256), parts(256);
+  whole.update(v);
+  const std::span<const float> all(v);
+  parts.update(all.subspan(0, 50000));
+  parts.update(all.subspan(50000, 33333));
+  parts.update(all.subspan(83333));
+  EXPECT_EQ(parts.counts(), whole.counts());
+  EXPECT_EQ(parts.range(), 6.0);
+  EXPECT_EQ(parts.minmax().min(), whole.minmax().min());
+  EXPECT_EQ(parts.minmax().max(), whole.minmax().max());
+}
+
+TEST(HistogramCollector, NanAndInfAreErrors) {
+  HistogramCollector h(128);
+  std::vector<float> ok{1.0f, -2.0f}, nan{0.5f, std::nanf(""), 0.25f}, inf{0.5f, INFINITY};
+  EXPECT_THROW(h.update(nan), Error);  // before any range is set
+  h.update(ok);
+  EXPECT_THROW(h.update(nan), Error);  // in the one-pass path
+  EXPECT_THROW(h.update(inf), Error);
+  EXPECT_EQ(h.total(), 2u);  // a rejected batch leaves no trace
+}
+
 TEST(HistogramCollector, RejectsBadBinCount) {
   EXPECT_THROW(HistogramCollector(100), Error);
   EXPECT_THROW(HistogramCollector(129), Error);
