@@ -25,7 +25,7 @@ struct CalibrationOptions {
 };
 
 // Tensors must be float activations of `model` (not initializers). Softmax outputs get the fixed
-// range [0, 1] without being collected.
+// range [0, 1] without being collected; graph inputs get their observed |max| with every method.
 Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
                  const CalibrationOptions& options);
 
