@@ -192,7 +192,6 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   ProgressLine progress("calibrating", source.batch_count(), !options.quiet);
   std::size_t batches = 0, images = 0;
   BatchInFlight in_flight;
-  BackgroundUpdate update;
   std::vector<std::size_t> largest_first;  // collector order, biggest tensors first, for load balance
 
   auto update_collectors = [&] {
@@ -211,6 +210,9 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
     });
   };
 
+  // Declared after everything the background work reads, so that when an error unwinds the stack
+  // it is joined before any of that is destroyed.
+  BackgroundUpdate update;
   while (auto batch = source.next()) {
     BorrowedOutputs outputs;
     if (!output_names.empty()) outputs = session.run_borrowed(*batch, output_names);
