@@ -7,7 +7,8 @@
 // counting only Session::run; "calibrate" times the whole calibrate() call over the same images
 // for every float activation tensor: session creation with the exposed outputs, image decoding,
 // inference, histograms and the method's search. It prints both, their ratio, and each
-// process's peak RSS (getrusage ru_maxrss).
+// process's peak RSS (getrusage ru_maxrss). It also prints CPU seconds (all threads) of the same
+// timed sections: on a shared machine the wall clock mostly measures the neighbours.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -52,6 +53,14 @@ class RepeatingSource : public BatchSource {
   std::size_t count_, served_ = 0;
 };
 
+// CPU seconds of this process, all threads: less disturbed than wall time on a shared machine.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
 long peak_rss_kb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -74,7 +83,7 @@ int run_case(const Args& args) {
   source_options.path = args.images;
   source_options.quiet = true;
   RepeatingSource source(make_calibration_source(model, source_options), args.count);
-  double seconds = 0;
+  double seconds = 0, cpu = 0;
   std::size_t tensors = 0;
   if (args.mode == "infer") {
     RuntimeOptions runtime;
@@ -82,8 +91,10 @@ int run_case(const Args& args) {
     Session session(serialize_model(model), args.model, runtime);
     while (auto batch = source.next()) {
       const auto start = Clock::now();
+      const double cpu_start = cpu_seconds();
       session.run(*batch);
       seconds += std::chrono::duration<double>(Clock::now() - start).count();
+      cpu += cpu_seconds() - cpu_start;
     }
   } else {
     CalibrationOptions options;
@@ -94,15 +105,17 @@ int run_case(const Args& args) {
     const auto names = float_activation_tensors(model);
     tensors = names.size();
     const auto start = Clock::now();
+    const double cpu_start = cpu_seconds();
     const auto ranges = calibrate(model, names, source, options);
     seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    cpu = cpu_seconds() - cpu_start;
   }
-  std::printf("%.3f %ld %zu\n", seconds, peak_rss_kb(), tensors);
+  std::printf("%.3f %.3f %ld %zu\n", seconds, cpu, peak_rss_kb(), tensors);
   return 0;
 }
 
 struct CaseResult {
-  double seconds = 0;
+  double seconds = 0, cpu = 0;
   long rss_kb = 0;
   std::size_t tensors = 0;
 };
@@ -114,8 +127,8 @@ CaseResult spawn_case(const char* self, const Args& args, const std::string& mod
   FILE* pipe = popen(command.str().c_str(), "r");
   if (!pipe) throw Error("cannot start " + command.str());
   CaseResult r;
-  const int fields = std::fscanf(pipe, "%lf %ld %zu", &r.seconds, &r.rss_kb, &r.tensors);
-  if (pclose(pipe) != 0 || fields != 3) throw Error("benchmark case failed: " + command.str());
+  const int fields = std::fscanf(pipe, "%lf %lf %ld %zu", &r.seconds, &r.cpu, &r.rss_kb, &r.tensors);
+  if (pclose(pipe) != 0 || fields != 4) throw Error("benchmark case failed: " + command.str());
   return r;
 }
 
@@ -139,16 +152,17 @@ int main(int argc, char** argv) {
   }
   try {
     if (!args.mode.empty()) return run_case(args);
-    std::printf("%-6s %12s %12s %7s %14s %14s %8s\n", "inputs", "infer_s", "calib_s", "ratio", "infer_rss_MB",
-                "calib_rss_MB", "tensors");
+    std::printf("%-6s %9s %9s %6s %11s %11s %9s %12s %12s %7s\n", "inputs", "infer_s", "calib_s", "ratio",
+                "infer_cpu_s", "calib_cpu_s", "cpu_ratio", "infer_rss_MB", "calib_rss_MB", "tensors");
     std::stringstream counts(args.counts);
     std::string item;
     while (std::getline(counts, item, ',')) {
       const std::size_t n = std::stoul(item);
       const auto infer = spawn_case(argv[0], args, "infer", n);
       const auto calib = spawn_case(argv[0], args, "calibrate", n);
-      std::printf("%-6zu %12.2f %12.2f %7.2f %14.1f %14.1f %8zu\n", n, infer.seconds, calib.seconds,
-                  calib.seconds / infer.seconds, infer.rss_kb / 1024.0, calib.rss_kb / 1024.0, calib.tensors);
+      std::printf("%-6zu %9.2f %9.2f %6.2f %11.2f %11.2f %9.2f %12.1f %12.1f %7zu\n", n, infer.seconds,
+                  calib.seconds, calib.seconds / infer.seconds, infer.cpu, calib.cpu, calib.cpu / infer.cpu,
+                  infer.rss_kb / 1024.0, calib.rss_kb / 1024.0, calib.tensors);
       std::fflush(stdout);
     }
   } catch (const std::exception& e) {

@@ -17,6 +17,10 @@ struct RuntimeOptions {
   std::vector<std::string> execution_providers{"cpu"};
   int threads = 0;  // intra-op threads; 0 lets ONNX Runtime choose
   bool warn_on_missing_providers = true;
+  // ONNX Runtime's idle worker threads spin for work by default, which is fastest when nothing else
+  // runs; a caller that does its own work on other threads between and during runs (calibration)
+  // turns it off so the spinning does not take their cores.
+  bool allow_spinning = true;
 };
 
 // Providers this ONNX Runtime library was built with, ONNX Runtime's names.

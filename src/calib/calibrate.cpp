@@ -187,7 +187,9 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   }
   if (collectors.empty()) return ranges;
 
-  Session session(serialize_model(exposed), what + " (with calibration outputs)", options.runtime);
+  RuntimeOptions runtime = options.runtime;
+  runtime.allow_spinning = false;  // the collector threads need the cores ONNX Runtime would spin on
+  Session session(serialize_model(exposed), what + " (with calibration outputs)", runtime);
   const int threads = resolve_threads(options.threads);
   ProgressLine progress("calibrating", source.batch_count(), !options.quiet);
   std::size_t batches = 0, images = 0;

@@ -51,8 +51,10 @@ class HistogramCollector {
   ScanResult bin_into_scratch(std::span<const float> values);
 
   std::vector<std::uint64_t> counts_;
-  // Two interleaved 32-bit sub-histograms: consecutive values often fall in the same bin, and
-  // alternating arrays breaks the store-to-load dependency of incrementing one counter twice.
+  // Interleaved 32-bit sub-histograms: neighbouring values often fall in the same bin, and
+  // rotating over four arrays breaks the store-to-load dependency of incrementing one counter
+  // again and again. 4 x 2048 x 4 bytes still fits the L1 cache.
+  static constexpr std::size_t kSubHistograms = 4;
   std::vector<std::uint32_t> scratch_;
   double range_ = 0;
   MinMaxCollector minmax_;

@@ -78,6 +78,7 @@ Ort::SessionOptions make_options(const RuntimeOptions& options) {
   Ort::SessionOptions so;
   if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
   so.SetInterOpNumThreads(1);
+  if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   add_providers(so, options);
   return so;
