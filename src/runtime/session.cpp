@@ -62,19 +62,27 @@ void add_providers(Ort::SessionOptions& so, const RuntimeOptions& options) {
       }
       continue;
     }
-    if (name == "cuda") {
-      OrtCUDAProviderOptions cuda{};
-      cuda.device_id = device;
-      so.AppendExecutionProvider_CUDA(cuda);
-    } else {
-      OrtTensorRTProviderOptions trt{};
-      trt.device_id = device;
-      so.AppendExecutionProvider_TensorRT(trt);
+    // A provider compiled into the library can still be missing at run time (its shared library,
+    // CUDA, or the device): that is "unavailable" too, skipped with a warning.
+    try {
+      if (name == "cuda") {
+        OrtCUDAProviderOptions cuda{};
+        cuda.device_id = device;
+        so.AppendExecutionProvider_CUDA(cuda);
+      } else {
+        OrtTensorRTProviderOptions trt{};
+        trt.device_id = device;
+        so.AppendExecutionProvider_TensorRT(trt);
+      }
+    } catch (const Ort::Exception& e) {
+      if (options.warn_on_missing_providers)
+        std::cerr << "yoloq: warning: execution provider '" << ep << "' cannot be used (" << e.what() << "); skipped\n";
     }
   }
 }
 
 Ort::SessionOptions make_options(const RuntimeOptions& options) {
+  env();  // ONNX Runtime logs through the environment's logger: it must exist before any provider call
   Ort::SessionOptions so;
   if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
   so.SetInterOpNumThreads(1);

@@ -118,6 +118,25 @@ TEST(CalibrateCli, RandomDataWarnsAndIsReproducible) {
   EXPECT_EQ(load_ranges(dir / "a.json"), load_ranges(dir / "b.json"));
 }
 
+TEST(CalibrateCli, UnavailableExecutionProvidersAreSkippedWithAWarning) {
+  ScratchDir dir;
+  const auto model = write_small_model(dir);
+  write_data(dir / "data.npy", {2, 3, 8, 8});
+  auto r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "data.npy").string(),
+                    "--calibration_eps", "trt", "cuda:0", "cpu", "--threads", "1", "--calibration_method", "max",
+                    "--calibration_cache_path", (dir / "c.json").string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Either not compiled in, or compiled in without its libraries or device: skipped either way.
+  EXPECT_NE(r.err.find("yoloq: warning: execution provider 'trt'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("yoloq: warning: execution provider 'cuda:0'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("skipped"), std::string::npos) << r.err;
+  EXPECT_EQ(load_ranges(dir / "c.json").tensors.at("x"), (TensorRange{-8.0f, 8.0f, 8.0f}));
+  r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "data.npy").string(),
+               "--calibration_eps", "npu", "--calibration_cache_path", (dir / "d.json").string()});
+  EXPECT_TRUE(one_error_line(r, "unknown execution provider 'npu'")) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "d.json"));
+}
+
 TEST(CalibDataCliRealData, WritesLetterboxedNpy) {
   ScratchDir dir;
   fs::create_directories(dir / "images");

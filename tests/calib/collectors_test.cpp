@@ -7,6 +7,7 @@
 
 #include "calib/collectors.hpp"
 #include "calib/range_methods.hpp"
+#include "yoloq/calibrate.hpp"
 #include "yoloq/error.hpp"
 
 namespace yoloq {
@@ -235,6 +236,34 @@ TEST(Methods, EmptyAndAllZeroHistogramsGiveZero) {
   h.update(zeros);
   EXPECT_EQ(entropy_amax(h), 0.0);
   EXPECT_EQ(percentile_amax(h, 99.0), 0.0);
+}
+
+}  // namespace
+}  // namespace yoloq
+
+namespace yoloq {
+namespace {
+
+Tensor weight(std::vector<std::int64_t> shape, std::vector<float> values) {
+  Tensor t(DType::Float32, std::move(shape));
+  std::copy(values.begin(), values.end(), t.values<float>().begin());
+  return t;
+}
+
+TEST(WeightChannelAmax, PerOutputChannelAlongTheAxis) {
+  // Conv weight [out 2, in 1, 2, 2]: channel 0 holds -3 at most, channel 1 holds 0.5.
+  const auto conv = weight({2, 1, 2, 2}, {1, -3, 2, 0, 0.5f, -0.25f, 0, 0.125f});
+  EXPECT_EQ(weight_channel_amax(conv, 0, "w"), (std::vector<float>{3.0f, 0.5f}));
+  // ConvTranspose weight [in 2, out 3, 1, 1]: channels along axis 1.
+  const auto transposed = weight({2, 3, 1, 1}, {1, -2, 3, -4, 0.5f, 1});
+  EXPECT_EQ(weight_channel_amax(transposed, 1, "w"), (std::vector<float>{4.0f, 2.0f, 3.0f}));
+}
+
+TEST(WeightChannelAmax, RejectsBadAxisTypeAndValues) {
+  const auto w = weight({2, 2}, {1, 2, 3, 4});
+  EXPECT_THROW(weight_channel_amax(w, 2, "conv.weight"), Error);
+  EXPECT_THROW(weight_channel_amax(Tensor(DType::Int8, {2, 2}), 0, "conv.weight"), Error);
+  EXPECT_THROW(weight_channel_amax(weight({2}, {1, std::nanf("")}), 0, "conv.weight"), Error);
 }
 
 }  // namespace
