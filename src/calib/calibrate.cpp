@@ -8,6 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>

@@ -59,8 +59,9 @@ HistogramCollector::HistogramCollector(int num_bins) {
 
 void HistogramCollector::grow_to_cover(double abs_max) {
   if (range_ == 0) {
-    // Everything so far was exactly 0, which lies in bin 0 whatever the range becomes.
-    range_ = abs_max;
+    // Everything so far was exactly 0, which lies in bin 0 whatever the range becomes. The floor
+    // keeps bins / range finite when the first values are denormal.
+    range_ = std::max(abs_max, static_cast<double>(counts_.size()) * std::numeric_limits<float>::min());
     return;
   }
   const std::size_t n = counts_.size();
@@ -112,7 +113,8 @@ BlockScan scan_block(const float* values, std::size_t n, float bins_per_unit, fl
     lo = std::min(lo, x);
     hi = std::max(hi, x);
     not_finite = not_finite || !(magnitude <= kMaxFinite);
-    bins[i] = static_cast<std::uint32_t>(std::min(magnitude * bins_per_unit, last_bin));
+    const float scaled = magnitude * bins_per_unit;
+    bins[i] = scaled < last_bin ? static_cast<std::uint32_t>(scaled) : static_cast<std::uint32_t>(last_bin);  // NaN: last
   }
   return {lo, hi, not_finite};
 }

@@ -136,6 +136,19 @@ TEST(HistogramCollector, NanAndInfAreErrors) {
   EXPECT_EQ(h.total(), 2u);  // a rejected batch leaves no trace
 }
 
+TEST(HistogramCollector, DenormalFirstValuesKeepAFiniteBinWidth) {
+  HistogramCollector h(128);
+  std::vector<float> tiny{0.0f, 1e-40f, -1e-41f, 0.0f};
+  h.update(tiny);
+  EXPECT_GE(h.range(), 1e-40);
+  EXPECT_EQ(h.counts()[0], 4u);  // all four are far below one bin width of the floored range
+  std::vector<float> normal{3.0f};
+  h.update(normal);
+  EXPECT_EQ(h.total(), 5u);
+  EXPECT_EQ(h.counts()[0], 4u);
+  EXPECT_EQ(h.minmax().max(), 3.0f);
+}
+
 TEST(HistogramCollector, RejectsBadBinCount) {
   EXPECT_THROW(HistogramCollector(100), Error);
   EXPECT_THROW(HistogramCollector(129), Error);
