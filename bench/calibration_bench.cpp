@@ -29,7 +29,8 @@ namespace {
 // The image folder's batches over and over until `count` batches were served.
 class RepeatingSource : public BatchSource {
  public:
-  RepeatingSource(std::unique_ptr<BatchSource> inner, std::size_t count) : inner_(std::move(inner)), count_(count) {}
+  RepeatingSource(std::unique_ptr<BatchSource> inner, std::size_t count)
+      : inner_(std::move(inner)), count_(count) {}
   std::optional<NamedTensors> next() override {
     if (served_ == count_) return std::nullopt;
     auto batch = inner_->next();
@@ -68,7 +69,8 @@ long peak_rss_kb() {
 }
 
 struct Args {
-  std::string model = std::string(YOLOQ_SOURCE_DIR) + "/../shared/data/models/yolo11n-coco-640.onnx";
+  std::string model =
+      std::string(YOLOQ_SOURCE_DIR) + "/../shared/data/models/yolo11n-coco-640.onnx";
   std::string images = std::string(YOLOQ_SOURCE_DIR) + "/../shared/data/coco128/images";
   std::string counts = "32,512";
   std::string method = "entropy";
@@ -120,14 +122,17 @@ struct CaseResult {
   std::size_t tensors = 0;
 };
 
-CaseResult spawn_case(const char* self, const Args& args, const std::string& mode, std::size_t count) {
+CaseResult spawn_case(const char* self, const Args& args, const std::string& mode,
+                      std::size_t count) {
   std::ostringstream command;
-  command << "'" << self << "' --mode " << mode << " --count " << count << " --threads " << args.threads
-          << " --method " << args.method << " --model '" << args.model << "' --images '" << args.images << "'";
+  command << "'" << self << "' --mode " << mode << " --count " << count << " --threads "
+          << args.threads << " --method " << args.method << " --model '" << args.model
+          << "' --images '" << args.images << "'";
   FILE* pipe = popen(command.str().c_str(), "r");
   if (!pipe) throw Error("cannot start " + command.str());
   CaseResult r;
-  const int fields = std::fscanf(pipe, "%lf %lf %ld %zu", &r.seconds, &r.cpu, &r.rss_kb, &r.tensors);
+  const int fields =
+      std::fscanf(pipe, "%lf %lf %ld %zu", &r.seconds, &r.cpu, &r.rss_kb, &r.tensors);
   if (pclose(pipe) != 0 || fields != 4) throw Error("benchmark case failed: " + command.str());
   return r;
 }
@@ -138,13 +143,20 @@ int main(int argc, char** argv) {
   Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--model") args.model = value;
-    else if (flag == "--images") args.images = value;
-    else if (flag == "--counts") args.counts = value;
-    else if (flag == "--method") args.method = value;
-    else if (flag == "--mode") args.mode = value;
-    else if (flag == "--count") args.count = std::stoul(value);
-    else if (flag == "--threads") args.threads = std::stoi(value);
+    if (flag == "--model")
+      args.model = value;
+    else if (flag == "--images")
+      args.images = value;
+    else if (flag == "--counts")
+      args.counts = value;
+    else if (flag == "--method")
+      args.method = value;
+    else if (flag == "--mode")
+      args.mode = value;
+    else if (flag == "--count")
+      args.count = std::stoul(value);
+    else if (flag == "--threads")
+      args.threads = std::stoi(value);
     else {
       std::cerr << "unknown flag " << flag << "\n";
       return 2;
@@ -152,17 +164,19 @@ int main(int argc, char** argv) {
   }
   try {
     if (!args.mode.empty()) return run_case(args);
-    std::printf("%-6s %9s %9s %6s %11s %11s %9s %12s %12s %7s\n", "inputs", "infer_s", "calib_s", "ratio",
-                "infer_cpu_s", "calib_cpu_s", "cpu_ratio", "infer_rss_MB", "calib_rss_MB", "tensors");
+    std::printf("%-6s %9s %9s %6s %11s %11s %9s %12s %12s %7s\n", "inputs", "infer_s", "calib_s",
+                "ratio", "infer_cpu_s", "calib_cpu_s", "cpu_ratio", "infer_rss_MB", "calib_rss_MB",
+                "tensors");
     std::stringstream counts(args.counts);
     std::string item;
     while (std::getline(counts, item, ',')) {
       const std::size_t n = std::stoul(item);
       const auto infer = spawn_case(argv[0], args, "infer", n);
       const auto calib = spawn_case(argv[0], args, "calibrate", n);
-      std::printf("%-6zu %9.2f %9.2f %6.2f %11.2f %11.2f %9.2f %12.1f %12.1f %7zu\n", n, infer.seconds,
-                  calib.seconds, calib.seconds / infer.seconds, infer.cpu, calib.cpu, calib.cpu / infer.cpu,
-                  infer.rss_kb / 1024.0, calib.rss_kb / 1024.0, calib.tensors);
+      std::printf("%-6zu %9.2f %9.2f %6.2f %11.2f %11.2f %9.2f %12.1f %12.1f %7zu\n", n,
+                  infer.seconds, calib.seconds, calib.seconds / infer.seconds, infer.cpu, calib.cpu,
+                  calib.cpu / infer.cpu, infer.rss_kb / 1024.0, calib.rss_kb / 1024.0,
+                  calib.tensors);
       std::fflush(stdout);
     }
   } catch (const std::exception& e) {

@@ -53,7 +53,8 @@ float MinMaxCollector::abs_max() const { return std::max(std::fabs(min_), std::f
 
 HistogramCollector::HistogramCollector(int num_bins) {
   if (num_bins < 128 || num_bins % 2 != 0)
-    throw Error("histogram: " + std::to_string(num_bins) + " bins requested, expected an even number >= 128");
+    throw Error("histogram: " + std::to_string(num_bins) +
+                " bins requested, expected an even number >= 128");
   counts_.assign(static_cast<std::size_t>(num_bins), 0);
 }
 
@@ -61,7 +62,8 @@ void HistogramCollector::grow_to_cover(double abs_max) {
   if (range_ == 0) {
     // Everything so far was exactly 0, which lies in bin 0 whatever the range becomes. The floor
     // keeps bins / range finite when the first values are denormal.
-    range_ = std::max(abs_max, static_cast<double>(counts_.size()) * std::numeric_limits<float>::min());
+    range_ =
+        std::max(abs_max, static_cast<double>(counts_.size()) * std::numeric_limits<float>::min());
     return;
   }
   const std::size_t n = counts_.size();
@@ -83,13 +85,14 @@ struct BlockScan {
 
 constexpr float kMaxFinite = std::numeric_limits<float>::max();
 
-BlockScan scan_block(const float* values, std::size_t n, float bins_per_unit, float last_bin, std::uint32_t* bins,
-                     float lo, float hi) {
+BlockScan scan_block(const float* values, std::size_t n, float bins_per_unit, float last_bin,
+                     std::uint32_t* bins, float lo, float hi) {
   bool not_finite = false;
   std::size_t i = 0;
 #if defined(__SSE2__)
   const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-  const __m128 scale = _mm_set1_ps(bins_per_unit), last = _mm_set1_ps(last_bin), max_finite = _mm_set1_ps(kMaxFinite);
+  const __m128 scale = _mm_set1_ps(bins_per_unit), last = _mm_set1_ps(last_bin),
+               max_finite = _mm_set1_ps(kMaxFinite);
   __m128 vlo = _mm_set1_ps(lo), vhi = _mm_set1_ps(hi), bad = _mm_setzero_ps();
   for (; i + 4 <= n; i += 4) {
     const __m128 x = _mm_loadu_ps(values + i);
@@ -114,7 +117,8 @@ BlockScan scan_block(const float* values, std::size_t n, float bins_per_unit, fl
     hi = std::max(hi, x);
     not_finite = not_finite || !(magnitude <= kMaxFinite);
     const float scaled = magnitude * bins_per_unit;
-    bins[i] = scaled < last_bin ? static_cast<std::uint32_t>(scaled) : static_cast<std::uint32_t>(last_bin);  // NaN: last
+    bins[i] = scaled < last_bin ? static_cast<std::uint32_t>(scaled)
+                                : static_cast<std::uint32_t>(last_bin);  // NaN: last
   }
   return {lo, hi, not_finite};
 }
@@ -136,7 +140,8 @@ HistogramCollector::ScanResult HistogramCollector::bin_into_scratch(std::span<co
   ScanResult result{values[0], values[0], true};
   for (std::size_t start = 0; start < values.size(); start += kBlock) {
     const std::size_t n = std::min(kBlock, values.size() - start);
-    const auto block = scan_block(values.data() + start, n, bins_per_unit, last_bin, bins, result.lo, result.hi);
+    const auto block =
+        scan_block(values.data() + start, n, bins_per_unit, last_bin, bins, result.lo, result.hi);
     result.lo = block.lo;
     result.hi = block.hi;
     if (block.not_finite) result.finite = false;
@@ -175,8 +180,10 @@ void HistogramCollector::update(std::span<const float> values) {
     scan = {e.min, e.max, true};
     for (float v : values) scan.finite = scan.finite && std::isfinite(v);
   }
-  const double abs_max = std::max(std::fabs(static_cast<double>(scan.lo)), std::fabs(static_cast<double>(scan.hi)));
-  if (!scan.finite || !std::isfinite(abs_max)) throw Error("histogram: NaN or infinite value in the data");
+  const double abs_max =
+      std::max(std::fabs(static_cast<double>(scan.lo)), std::fabs(static_cast<double>(scan.hi)));
+  if (!scan.finite || !std::isfinite(abs_max))
+    throw Error("histogram: NaN or infinite value in the data");
   if (abs_max > range_) {
     grow_to_cover(abs_max);
     binned = false;

@@ -42,9 +42,10 @@ void ProgressLine::draw(std::size_t batches_done, std::size_t images_done) {
   const double rate = elapsed > 0 ? static_cast<double>(images_done) / elapsed : 0;
   std::string eta = "?";
   if (batches_done > 0 && total_ >= batches_done)
-    eta = minutes_seconds(elapsed / static_cast<double>(batches_done) * static_cast<double>(total_ - batches_done));
-  std::fprintf(stderr, "\r%s: %zu/%zu batches, %.1f images/s, ETA %s  ", label_.c_str(), batches_done, total_, rate,
-               eta.c_str());
+    eta = minutes_seconds(elapsed / static_cast<double>(batches_done) *
+                          static_cast<double>(total_ - batches_done));
+  std::fprintf(stderr, "\r%s: %zu/%zu batches, %.1f images/s, ETA %s  ", label_.c_str(),
+               batches_done, total_, rate, eta.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

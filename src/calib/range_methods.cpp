@@ -59,7 +59,8 @@ double head_levels_term(const Prefix& prefix, int merged) {
   return a;
 }
 
-double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>& bins, int kept, double head_term) {
+double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>& bins, int kept,
+                          double head_term) {
   const double total = prefix.count.back();
   const double q_total = prefix.count[kept];
   if (total <= 0 || q_total <= 0) return kInfinity;
@@ -74,7 +75,8 @@ double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>
     a += xlogx(p_last) - p_last * std::log(kEmptyBinProbability * q_total);
   } else if (nonzero > 0) {
     const double p_sum = prefix.count[kept - 1] - prefix.count[start] + p_last;
-    const double p_log_p = prefix.count_log_count[kept - 1] - prefix.count_log_count[start] + xlogx(p_last);
+    const double p_log_p =
+        prefix.count_log_count[kept - 1] - prefix.count_log_count[start] + xlogx(p_last);
     a += p_log_p - p_sum * std::log(q / nonzero);
   }
   // KL of the normalised distributions: (1/T) sum p log(p/q) + log(Q_total / T).
@@ -107,7 +109,8 @@ double kl_divergence_at(const HistogramCollector& histogram, int kept) {
   if (kept < kQuantizedLevels || kept > static_cast<int>(bins.size()))
     throw Error("kl_divergence_at: kept bins " + std::to_string(kept) + " out of range");
   std::vector<double> p(bins.begin(), bins.begin() + kept);
-  for (std::size_t k = static_cast<std::size_t>(kept); k < bins.size(); ++k) p.back() += static_cast<double>(bins[k]);
+  for (std::size_t k = static_cast<std::size_t>(kept); k < bins.size(); ++k)
+    p.back() += static_cast<double>(bins[k]);
   const int merged = kept / kQuantizedLevels;
   std::vector<double> q(static_cast<std::size_t>(kept), 0.0);
   for (int level = 0; level < kQuantizedLevels; ++level) {

@@ -23,7 +23,8 @@ std::vector<float> weight_channel_amax(const Tensor& weight, int axis, const std
     for (std::size_t c = 0; c < channels; ++c) {
       const float* block = values.data() + (o * channels + c) * inner;
       for (std::size_t i = 0; i < inner; ++i) {
-        if (!std::isfinite(block[i])) throw Error(what + ": weight holds NaN or Inf (channel " + std::to_string(c) + ")");
+        if (!std::isfinite(block[i]))
+          throw Error(what + ": weight holds NaN or Inf (channel " + std::to_string(c) + ")");
         amax[c] = std::max(amax[c], std::fabs(block[i]));
       }
     }

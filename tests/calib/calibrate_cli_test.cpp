@@ -40,16 +40,17 @@ void write_data(const fs::path& path, std::vector<std::int64_t> shape, float sca
 }
 
 bool one_error_line(const testing::CliResult& r, const std::string& needle) {
-  return r.exit_code != 0 && r.err.rfind("yoloq: error: ", 0) == 0 && r.err.find(needle) != std::string::npos &&
-         r.err.find('\n') == r.err.size() - 1;
+  return r.exit_code != 0 && r.err.rfind("yoloq: error: ", 0) == 0 &&
+         r.err.find(needle) != std::string::npos && r.err.find('\n') == r.err.size() - 1;
 }
 
 TEST(CalibrateCli, WritesJsonAndTensorRtCaches) {
   ScratchDir dir;
   const auto model = write_small_model(dir);
   write_data(dir / "data.npy", {4, 3, 8, 8});
-  auto r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "data.npy").string(),
-                    "--calibration_method", "max", "--calibration_cache_path", (dir / "c.json").string(), "--quiet"});
+  auto r = run_cli({"calibrate", model.string(), "--calibration_data_path",
+                    (dir / "data.npy").string(), "--calibration_method", "max",
+                    "--calibration_cache_path", (dir / "c.json").string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_NE(r.out.find("calibrated 3 tensors"), std::string::npos) << r.out;
@@ -58,11 +59,13 @@ TEST(CalibrateCli, WritesJsonAndTensorRtCaches) {
   EXPECT_EQ(ranges.tensors.at("x"), (TensorRange{-8.0f, 8.0f, 8.0f}));
   EXPECT_EQ(ranges.tensors.at("r"), (TensorRange{0.0f, 8.0f, 8.0f}));
 
-  r = run_cli({"calibrate", model.string(), "--calibration_data", (dir / "data.npy").string(), "--calibration_method",
-               "max", "--calibration_cache_path", (dir / "c.cache").string(), "--quiet"});
+  r = run_cli({"calibrate", model.string(), "--calibration_data", (dir / "data.npy").string(),
+               "--calibration_method", "max", "--calibration_cache_path",
+               (dir / "c.cache").string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // x: amax 8 -> scale 8/127 = 0x3d810204
-  EXPECT_NE(testing::slurp(dir / "c.cache").find("\nx: 3d810204\n"), std::string::npos) << testing::slurp(dir / "c.cache");
+  EXPECT_NE(testing::slurp(dir / "c.cache").find("\nx: 3d810204\n"), std::string::npos)
+      << testing::slurp(dir / "c.cache");
 }
 
 TEST(CalibrateCli, BadInputsFailWithOneLineAndWriteNothing) {
@@ -73,16 +76,18 @@ TEST(CalibrateCli, BadInputsFailWithOneLineAndWriteNothing) {
   auto cache = (dir / "c.json").string();
   const auto data = (dir / "data.npy").string();
 
-  auto r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "wrong.npy").string(),
-                    "--calibration_cache_path", cache});
-  EXPECT_TRUE(one_error_line(r, "wrong.npy: shape 4x3x16x16 does not match the model input 'x' (expected Nx3x8x8)"))
+  auto r = run_cli({"calibrate", model.string(), "--calibration_data_path",
+                    (dir / "wrong.npy").string(), "--calibration_cache_path", cache});
+  EXPECT_TRUE(one_error_line(
+      r, "wrong.npy: shape 4x3x16x16 does not match the model input 'x' (expected Nx3x8x8)"))
       << r.err;
-  r = run_cli({"calibrate", model.string(), "--calibration_data_path", data, "--calibration_method", "kl",
-               "--calibration_cache_path", cache});
+  r = run_cli({"calibrate", model.string(), "--calibration_data_path", data, "--calibration_method",
+               "kl", "--calibration_cache_path", cache});
   EXPECT_TRUE(one_error_line(r, "unknown calibration method 'kl'")) << r.err;
   for (const char* p : {"0", "-5", "100.5"}) {
-    r = run_cli({"calibrate", model.string(), "--calibration_data_path", data, "--calibration_method", "percentile",
-                 "--percentile", p, "--calibration_cache_path", cache});
+    r = run_cli({"calibrate", model.string(), "--calibration_data_path", data,
+                 "--calibration_method", "percentile", "--percentile", p,
+                 "--calibration_cache_path", cache});
     EXPECT_TRUE(one_error_line(r, "is outside (0, 100]")) << p << ": " << r.err;
   }
   Tensor with_nan(DType::Float32, {3, 3, 8, 8});
@@ -95,22 +100,25 @@ TEST(CalibrateCli, BadInputsFailWithOneLineAndWriteNothing) {
   r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "empty").string(),
                "--calibration_cache_path", cache});
   EXPECT_TRUE(one_error_line(r, "no images")) << r.err;
-  r = run_cli({"calibrate", model.string(), "--calibration_data_path", data, "--calibration_cache_path",
-               (dir / "missing" / "c.json").string()});
+  r = run_cli({"calibrate", model.string(), "--calibration_data_path", data,
+               "--calibration_cache_path", (dir / "missing" / "c.json").string()});
   EXPECT_TRUE(one_error_line(r, "does not exist")) << r.err;
 
   std::vector<std::string> left;
-  for (const auto& e : fs::directory_iterator(dir.path())) left.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    left.push_back(e.path().filename().string());
   std::sort(left.begin(), left.end());
-  EXPECT_EQ(left, (std::vector<std::string>{"data.npy", "empty", "nan.npy", "small.onnx", "wrong.npy"}));
+  EXPECT_EQ(left,
+            (std::vector<std::string>{"data.npy", "empty", "nan.npy", "small.onnx", "wrong.npy"}));
 }
 
 TEST(CalibrateCli, RandomDataWarnsAndIsReproducible) {
   ScratchDir dir;
   const auto model = write_small_model(dir);
-  auto a = run_cli({"calibrate", model.string(), "--calibration_cache_path", (dir / "a.json").string(), "--seed", "5"});
-  auto b = run_cli({"calibrate", model.string(), "--calibration_cache_path", (dir / "b.json").string(), "--seed", "5",
-                    "--quiet"});
+  auto a = run_cli({"calibrate", model.string(), "--calibration_cache_path",
+                    (dir / "a.json").string(), "--seed", "5"});
+  auto b = run_cli({"calibrate", model.string(), "--calibration_cache_path",
+                    (dir / "b.json").string(), "--seed", "5", "--quiet"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_NE(a.err.find("placeholders"), std::string::npos) << a.err;
@@ -122,9 +130,10 @@ TEST(CalibrateCli, UnavailableExecutionProvidersAreSkippedWithAWarning) {
   ScratchDir dir;
   const auto model = write_small_model(dir);
   write_data(dir / "data.npy", {2, 3, 8, 8});
-  auto r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "data.npy").string(),
-                    "--calibration_eps", "trt", "cuda:0", "cpu", "--threads", "1", "--calibration_method", "max",
-                    "--calibration_cache_path", (dir / "c.json").string(), "--quiet"});
+  auto r = run_cli({"calibrate", model.string(), "--calibration_data_path",
+                    (dir / "data.npy").string(), "--calibration_eps", "trt", "cuda:0", "cpu",
+                    "--threads", "1", "--calibration_method", "max", "--calibration_cache_path",
+                    (dir / "c.json").string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Either not compiled in, or compiled in without its libraries or device: skipped either way.
   EXPECT_NE(r.err.find("yoloq: warning: execution provider 'trt'"), std::string::npos) << r.err;
@@ -144,7 +153,8 @@ TEST(CalibDataCliRealData, WritesLetterboxedNpy) {
   for (const char* name : {"000000000009.jpg", "000000000025.jpg", "000000000030.jpg"})
     fs::copy_file(coco / name, dir / "images" / name);
   testing::spit(dir / "images" / "broken.jpg", "not a jpeg");
-  auto r = run_cli({"calib-data", (dir / "images").string(), "-o", (dir / "calib.npy").string(), "--imgsz", "64"});
+  auto r = run_cli({"calib-data", (dir / "images").string(), "-o", (dir / "calib.npy").string(),
+                    "--imgsz", "64"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("broken.jpg"), std::string::npos) << r.err;
   const auto t = read_npy(dir / "calib.npy");
@@ -159,7 +169,8 @@ TEST(CalibDataCliRealData, WritesLetterboxedNpy) {
   EXPECT_GT(hi, 0.9f);
 
   r = run_cli({"calib-data", (dir / "images").string(), "-o", (dir / "two.npy").string(), "--model",
-               testing::real_model_path().string(), "--calibration_size", "2", "--seed", "1", "--quiet"});
+               testing::real_model_path().string(), "--calibration_size", "2", "--seed", "1",
+               "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_npy(dir / "two.npy").shape, (std::vector<std::int64_t>{2, 3, 640, 640}));
 

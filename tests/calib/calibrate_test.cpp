@@ -17,7 +17,8 @@ using yoloq::testing::ScratchDir;
 namespace yoloq {
 namespace {
 
-// x [1,4] -> Relu -> r -> Mul(r, two) -> doubled ; x -> Softmax -> probabilities ; x -> Shape -> dims
+// x [1,4] -> Relu -> r -> Mul(r, two) -> doubled ; x -> Softmax -> probabilities ; x -> Shape ->
+// dims
 Model small_model() {
   Model model;
   model.path = "small.onnx";
@@ -43,7 +44,8 @@ Model small_model() {
 // Three samples whose extremes are known: x min -3.5 (sample 1), max 2.25 (sample 2).
 std::unique_ptr<BatchSource> small_source(const Model& model, const ScratchDir& dir) {
   Tensor data(DType::Float32, {3, 4});
-  const float values[] = {0.5f, -1.0f, 1.5f, 0.0f, -3.5f, 1.0f, 0.25f, 2.0f, 2.25f, -0.5f, 0.75f, 1.25f};
+  const float values[] = {0.5f,  -1.0f, 1.5f,  0.0f,  -3.5f, 1.0f,
+                          0.25f, 2.0f,  2.25f, -0.5f, 0.75f, 1.25f};
   std::copy(std::begin(values), std::end(values), data.values<float>().begin());
   write_npy(dir / "small.npy", data);
   SourceOptions options;
@@ -79,19 +81,22 @@ TEST(Calibrate, MaxMethodGivesExactExtremes) {
   ScratchDir dir;
   const auto model = small_model();
   auto source = small_source(model, dir);
-  const auto ranges = calibrate(model, float_activation_tensors(model), *source, quiet_options(CalibrationMethod::Max));
+  const auto ranges = calibrate(model, float_activation_tensors(model), *source,
+                                quiet_options(CalibrationMethod::Max));
   EXPECT_EQ(ranges.method, "max");
   ASSERT_EQ(ranges.tensors.size(), 4u);
   EXPECT_EQ(ranges.tensors.at("x"), (TensorRange{-3.5f, 2.25f, 3.5f}));
   EXPECT_EQ(ranges.tensors.at("r"), (TensorRange{0.0f, 2.25f, 2.25f}));
   EXPECT_EQ(ranges.tensors.at("doubled"), (TensorRange{0.0f, 4.5f, 4.5f}));
-  EXPECT_EQ(ranges.tensors.at("probabilities"), (TensorRange{0.0f, 1.0f, 1.0f}));  // fixed, not observed
+  EXPECT_EQ(ranges.tensors.at("probabilities"),
+            (TensorRange{0.0f, 1.0f, 1.0f}));  // fixed, not observed
 }
 
 TEST(Calibrate, HistogramMethodsStayWithinTheMaximum) {
   ScratchDir dir;
   const auto model = small_model();
-  for (auto method : {CalibrationMethod::Entropy, CalibrationMethod::Percentile, CalibrationMethod::Mse}) {
+  for (auto method :
+       {CalibrationMethod::Entropy, CalibrationMethod::Percentile, CalibrationMethod::Mse}) {
     auto source = small_source(model, dir);
     const auto ranges = calibrate(model, {"x", "doubled"}, *source, quiet_options(method));
     EXPECT_EQ(ranges.method, method_name(method));
@@ -118,19 +123,24 @@ TEST(Calibrate, BadRequestsAreErrors) {
   ScratchDir dir;
   const auto model = small_model();
   auto source = small_source(model, dir);
-  EXPECT_NE(error_of([&] { calibrate(model, {"nope"}, *source, quiet_options(CalibrationMethod::Max)); })
-                .find("small.onnx: no tensor named 'nope' to calibrate"),
+  EXPECT_NE(error_of([&] {
+              calibrate(model, {"nope"}, *source, quiet_options(CalibrationMethod::Max));
+            }).find("small.onnx: no tensor named 'nope' to calibrate"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { calibrate(model, {"two"}, *source, quiet_options(CalibrationMethod::Max)); })
-                .find("tensor 'two' is a constant"),
+  EXPECT_NE(error_of([&] {
+              calibrate(model, {"two"}, *source, quiet_options(CalibrationMethod::Max));
+            }).find("tensor 'two' is a constant"),
             std::string::npos);
   auto options = quiet_options(CalibrationMethod::Percentile);
   options.percentile = 0;
-  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("--percentile 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("--percentile 0"),
+            std::string::npos);
   options.percentile = 100.01;
-  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("outside (0, 100]"), std::string::npos);
-  EXPECT_NE(error_of([] { parse_calibration_method("kl"); })
-                .find("unknown calibration method 'kl' (expected max, entropy, percentile or mse)"),
+  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("outside (0, 100]"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_calibration_method("kl");
+            }).find("unknown calibration method 'kl' (expected max, entropy, percentile or mse)"),
             std::string::npos);
 }
 
@@ -187,7 +197,8 @@ TEST_F(CalibrateRealData, Yolo11nRangesAreFinitePositiveAndReproducible) {
   EXPECT_EQ(first.tensors.at("/model.23/dfl/Softmax_output_0"), (TensorRange{0.0f, 1.0f, 1.0f}));
   // Entropy clips the long tails of some activations below their maximum.
   std::size_t clipped = 0;
-  for (const auto& [name, r] : first.tensors) clipped += r.amax < 0.9f * std::max(std::fabs(r.min), r.max);
+  for (const auto& [name, r] : first.tensors)
+    clipped += r.amax < 0.9f * std::max(std::fabs(r.min), r.max);
   EXPECT_GT(clipped, 10u);
 
   const auto second = run(model, tensors);

@@ -1,11 +1,12 @@
 // Collectors and range methods against known answers.
+#include "calib/collectors.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-#include "calib/collectors.hpp"
 #include "calib/range_methods.hpp"
 #include "yoloq/calibrate.hpp"
 #include "yoloq/error.hpp"
