@@ -3,6 +3,7 @@
 #include "yoloq/calibrate.hpp"
 
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "yoloq/error.hpp"
@@ -31,7 +32,12 @@ void run(const CalibrateArgs& args) {
     throw Error("--percentile " + std::to_string(args.percentile) + " is outside (0, 100]");
   options.threads = args.threads;
   options.runtime.threads = args.threads;
-  options.runtime.execution_providers = args.eps;
+  // ModelOpt users write --calibration_eps "cuda:0 cpu" as one argument: split on spaces too.
+  options.runtime.execution_providers.clear();
+  for (const auto& value : args.eps) {
+    std::istringstream words(value);
+    for (std::string ep; words >> ep;) options.runtime.execution_providers.push_back(ep);
+  }
   options.quiet = args.quiet;
   std::filesystem::path cache = args.cache;
   if (cache.empty()) {

@@ -140,6 +140,12 @@ TEST(CalibrateCli, UnavailableExecutionProvidersAreSkippedWithAWarning) {
   EXPECT_NE(r.err.find("yoloq: warning: execution provider 'cuda:0'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("skipped"), std::string::npos) << r.err;
   EXPECT_EQ(load_ranges(dir / "c.json").tensors.at("x"), (TensorRange{-8.0f, 8.0f, 8.0f}));
+  // ModelOpt's spelling: one quoted argument.
+  r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "data.npy").string(),
+               "--calibration_eps", "cuda:0 cpu", "--calibration_cache_path",
+               (dir / "e.json").string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("yoloq: warning: execution provider 'cuda:0'"), std::string::npos) << r.err;
   r = run_cli({"calibrate", model.string(), "--calibration_data_path", (dir / "data.npy").string(),
                "--calibration_eps", "npu", "--calibration_cache_path", (dir / "d.json").string()});
   EXPECT_TRUE(one_error_line(r, "unknown execution provider 'npu'")) << r.err;
