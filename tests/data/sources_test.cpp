@@ -292,6 +292,21 @@ TEST(RandomSource, DefaultIsOneSampleWithAPlaceholderWarning) {
   EXPECT_NE(warning.find("placeholders"), std::string::npos) << warning;
 }
 
+TEST(RandomSource, HoldoutSamplesDifferFromCalibrationSamples) {
+  auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
+  auto options = source_options("", 2, 1, "", 9, true);
+  auto calibration = make_calibration_source(model, options);
+  auto holdout = make_holdout_source(model, options);
+  EXPECT_EQ(calibration->batch_count(), 2u);
+  EXPECT_EQ(holdout->batch_count(), 1u);
+  const auto held = holdout->next()->front().second;
+  while (auto batch = calibration->next()) EXPECT_NE(batch->front().second, held);
+  options.holdout = 0;
+  EXPECT_NE(
+      error_of([&] { make_holdout_source(model, options); }).find("no holdout samples requested"),
+      std::string::npos);
+}
+
 TEST(Sources, UnknownPathsAreErrors) {
   ScratchDir dir;
   auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
