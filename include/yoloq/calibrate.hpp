@@ -25,9 +25,13 @@ struct CalibrationOptions {
 };
 
 // Tensors must be float activations of `model` (not initializers). Softmax outputs get the fixed
-// range [0, 1] without being collected.
+// range [0, 1] without being collected; graph inputs get their observed |max| with every method.
 Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
                  const CalibrationOptions& options);
+
+// Weights need no data: the per-channel |max| of a float32 initializer along `axis` (the output
+// channel: Conv 0, ConvTranspose 1, ...), one value per channel. `what` names it in errors.
+std::vector<float> weight_channel_amax(const Tensor& weight, int axis, const std::string& what);
 
 // Every float32 activation of `model`: its float graph inputs and every float node output that is
 // not a constant (initializers and Constant outputs excluded), in topological order. Types come from

@@ -14,13 +14,17 @@ constexpr ElemType kUnknown = onnx::TensorProto::UNDEFINED;
 
 ElemType constant_type(const onnx::NodeProto& node) {
   if (const auto* value = find_attribute(node, "value")) return value->t().data_type();
-  if (find_attribute(node, "value_float") || find_attribute(node, "value_floats")) return onnx::TensorProto::FLOAT;
-  if (find_attribute(node, "value_int") || find_attribute(node, "value_ints")) return onnx::TensorProto::INT64;
-  if (find_attribute(node, "value_string") || find_attribute(node, "value_strings")) return onnx::TensorProto::STRING;
+  if (find_attribute(node, "value_float") || find_attribute(node, "value_floats"))
+    return onnx::TensorProto::FLOAT;
+  if (find_attribute(node, "value_int") || find_attribute(node, "value_ints"))
+    return onnx::TensorProto::INT64;
+  if (find_attribute(node, "value_string") || find_attribute(node, "value_strings"))
+    return onnx::TensorProto::STRING;
   return kUnknown;
 }
 
-ElemType output_type(const onnx::NodeProto& node, int output, const std::unordered_map<std::string, ElemType>& types) {
+ElemType output_type(const onnx::NodeProto& node, int output,
+                     const std::unordered_map<std::string, ElemType>& types) {
   auto input_type = [&](int i) -> ElemType {
     if (i >= node.input_size() || node.input(i).empty()) return kUnknown;
     auto it = types.find(node.input(i));
@@ -35,10 +39,12 @@ ElemType output_type(const onnx::NodeProto& node, int output, const std::unorder
   if (op == "TopK" && output == 1) return onnx::TensorProto::INT64;
   if (op == "Cast") return static_cast<ElemType>(attribute_int(node, "to", kUnknown));
   if (op == "CastLike") return input_type(1);
-  if (op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" || op == "GreaterOrEqual" ||
-      op == "Not" || op == "And" || op == "Or" || op == "Xor" || op == "IsNaN" || op == "IsInf")
+  if (op == "Equal" || op == "Less" || op == "Greater" || op == "LessOrEqual" ||
+      op == "GreaterOrEqual" || op == "Not" || op == "And" || op == "Or" || op == "Xor" ||
+      op == "IsNaN" || op == "IsInf")
     return onnx::TensorProto::BOOL;
-  if (op == "QuantizeLinear") return node.input_size() > 2 ? input_type(2) : onnx::TensorProto::UINT8;
+  if (op == "QuantizeLinear")
+    return node.input_size() > 2 ? input_type(2) : onnx::TensorProto::UINT8;
   if (op == "DequantizeLinear") return input_type(1);
   if (op == "ConstantOfShape") {
     const auto* value = find_attribute(node, "value");

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -24,15 +25,20 @@ CalibrationMethod parse_calibration_method(const std::string& name) {
   if (name == "entropy") return CalibrationMethod::Entropy;
   if (name == "percentile") return CalibrationMethod::Percentile;
   if (name == "mse") return CalibrationMethod::Mse;
-  throw Error("unknown calibration method '" + name + "' (expected max, entropy, percentile or mse)");
+  throw Error("unknown calibration method '" + name +
+              "' (expected max, entropy, percentile or mse)");
 }
 
 std::string method_name(CalibrationMethod method) {
   switch (method) {
-    case CalibrationMethod::Max: return "max";
-    case CalibrationMethod::Entropy: return "entropy";
-    case CalibrationMethod::Percentile: return "percentile";
-    case CalibrationMethod::Mse: return "mse";
+    case CalibrationMethod::Max:
+      return "max";
+    case CalibrationMethod::Entropy:
+      return "entropy";
+    case CalibrationMethod::Percentile:
+      return "percentile";
+    case CalibrationMethod::Mse:
+      return "mse";
   }
   throw Error("unknown calibration method");
 }
@@ -59,7 +65,8 @@ struct TensorCollector {
 
 // Runs work(i) for every i in `order` on `threads` threads (the caller's included), each thread
 // taking the next item when done; the first exception is rethrown after all threads finish.
-void parallel_for_each(const std::vector<std::size_t>& order, int threads, const std::function<void(std::size_t)>& work) {
+void parallel_for_each(const std::vector<std::size_t>& order, int threads,
+                       const std::function<void(std::size_t)>& work) {
   std::atomic<std::size_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
@@ -75,7 +82,8 @@ void parallel_for_each(const std::vector<std::size_t>& order, int threads, const
     }
   };
   std::vector<std::thread> helpers;
-  const std::size_t extra = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)) - 1, order.size());
+  const std::size_t extra =
+      std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)) - 1, order.size());
   for (std::size_t t = 0; t < extra; ++t) helpers.emplace_back(run);
   run();
   for (auto& h : helpers) h.join();
@@ -85,7 +93,7 @@ void parallel_for_each(const std::vector<std::size_t>& order, int threads, const
 // A batch whose values the collectors are reading, kept alive until they are done.
 struct BatchInFlight {
   NamedTensors inputs;
-  std::vector<Tensor> outputs;
+  BorrowedOutputs outputs;
 };
 
 // Runs the collector updates of one batch in the background; joined before the next batch is
@@ -116,7 +124,8 @@ class BackgroundUpdate {
 
 std::span<const float> float_values(const Tensor& t, const std::string& name) {
   if (t.dtype != DType::Float32)
-    throw Error("calibration: tensor '" + name + "' is " + dtype_name(t.dtype) + "; only float32 tensors are calibrated");
+    throw Error("calibration: tensor '" + name + "' is " + dtype_name(t.dtype) +
+                "; only float32 tensors are calibrated");
   return t.values<float>();
 }
 
@@ -125,10 +134,18 @@ float choose_amax(const TensorCollector& c, const CalibrationOptions& options) {
   if (!c.histogram) return abs_max;
   double amax = 0;
   switch (options.method) {
-    case CalibrationMethod::Max: amax = abs_max; break;
-    case CalibrationMethod::Entropy: amax = entropy_amax(*c.histogram); break;
-    case CalibrationMethod::Percentile: amax = percentile_amax(*c.histogram, options.percentile); break;
-    case CalibrationMethod::Mse: amax = mse_amax(*c.histogram); break;
+    case CalibrationMethod::Max:
+      amax = abs_max;
+      break;
+    case CalibrationMethod::Entropy:
+      amax = entropy_amax(*c.histogram);
+      break;
+    case CalibrationMethod::Percentile:
+      amax = percentile_amax(*c.histogram, options.percentile);
+      break;
+    case CalibrationMethod::Mse:
+      amax = mse_amax(*c.histogram);
+      break;
   }
   // A threshold on a bin edge can lie just above the largest value seen; never exceed it.
   return std::min(static_cast<float>(amax), abs_max);
@@ -143,7 +160,8 @@ int resolve_threads(int threads) {
 
 Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
                  const CalibrationOptions& options) {
-  if (options.method == CalibrationMethod::Percentile && !(options.percentile > 0 && options.percentile <= 100))
+  if (options.method == CalibrationMethod::Percentile &&
+      !(options.percentile > 0 && options.percentile <= 100))
     throw Error("--percentile " + std::to_string(options.percentile) + " is outside (0, 100]");
   const std::string what = model.path.empty() ? std::string("model") : model.path.string();
   GraphIndex index(model.graph());
@@ -160,15 +178,20 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
     if (!seen.insert(name).second) continue;
     const auto producer = index.producer(name);
     if (index.is_constant(name))
-      throw Error(what + ": tensor '" + name + "' is a constant; weights are calibrated from the initializers");
-    if (!producer && !index.is_graph_input(name)) throw Error(what + ": no tensor named '" + name + "' to calibrate");
+      throw Error(what + ": tensor '" + name +
+                  "' is a constant; weights are calibrated from the initializers");
+    if (!producer && !index.is_graph_input(name))
+      throw Error(what + ": no tensor named '" + name + "' to calibrate");
     if (producer && index.node(*producer).op_type() == "Softmax") {
       ranges.tensors[name] = {0.0f, 1.0f, 1.0f};  // a probability: the range is known without data
       continue;
     }
     TensorCollector c;
     c.name = name;
-    if (options.method != CalibrationMethod::Max) c.histogram.emplace(options.num_bins);
+    // Graph inputs keep their full observed range whatever the method: they are the user's data
+    // in a known domain (pixels / 255), and a clipping threshold found by entropy on their flat
+    // distribution (0.87 on COCO images) would saturate every highlight of every image.
+    if (options.method != CalibrationMethod::Max && producer) c.histogram.emplace(options.num_bins);
     if (!producer) {
       c.from_input = true;
     } else {
@@ -184,13 +207,16 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   }
   if (collectors.empty()) return ranges;
 
-  Session session(serialize_model(exposed), what + " (with calibration outputs)", options.runtime);
+  RuntimeOptions runtime = options.runtime;
+  runtime.allow_spinning =
+      false;  // the collector threads need the cores ONNX Runtime would spin on
+  Session session(serialize_model(exposed), what + " (with calibration outputs)", runtime);
   const int threads = resolve_threads(options.threads);
   ProgressLine progress("calibrating", source.batch_count(), !options.quiet);
   std::size_t batches = 0, images = 0;
   BatchInFlight in_flight;
-  BackgroundUpdate update;
-  std::vector<std::size_t> largest_first;  // collector order, biggest tensors first, for load balance
+  std::vector<std::size_t>
+      largest_first;  // collector order, biggest tensors first, for load balance
 
   auto update_collectors = [&] {
     parallel_for_each(largest_first, threads, [&](std::size_t i) {
@@ -200,25 +226,31 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
           for (const auto& [name, tensor] : in_flight.inputs)
             if (name == c.name) c.update(float_values(tensor, name));
         } else {
-          c.update(float_values(in_flight.outputs[c.slot], c.name));
+          c.update(in_flight.outputs.floats(c.slot));
         }
       } catch (const Error& e) {
-        throw Error(what + ": tensor '" + c.name + "' after batch " + std::to_string(batches) + ": " + e.what());
+        throw Error(what + ": tensor '" + c.name + "' after batch " + std::to_string(batches) +
+                    ": " + e.what());
       }
     });
   };
 
+  // Declared after everything the background work reads, so that when an error unwinds the stack
+  // it is joined before any of that is destroyed.
+  BackgroundUpdate update;
   while (auto batch = source.next()) {
-    std::vector<Tensor> outputs;
-    if (!output_names.empty()) outputs = session.run(*batch, output_names);
+    BorrowedOutputs outputs;
+    if (!output_names.empty()) outputs = session.run_borrowed(*batch, output_names);
     update.wait();  // the previous batch's values are released only once every collector has them
-    const auto batch_images = batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
+    const auto batch_images =
+        batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
     in_flight = {std::move(*batch), std::move(outputs)};
     if (largest_first.empty()) {
       largest_first.resize(collectors.size());
       for (std::size_t i = 0; i < collectors.size(); ++i) largest_first[i] = i;
       auto size_of = [&](std::size_t i) {
-        return collectors[i].from_input ? std::size_t{0} : in_flight.outputs[collectors[i].slot].numel();
+        return collectors[i].from_input ? std::size_t{0}
+                                        : in_flight.outputs.numel(collectors[i].slot);
       };
       std::stable_sort(largest_first.begin(), largest_first.end(),
                        [&](std::size_t a, std::size_t b) { return size_of(a) > size_of(b); });
@@ -244,7 +276,8 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
       throw Error(what + ": tensor '" + c.name + "' has non-finite values on the calibration data");
     results[i] = {e.min(), e.max(), choose_amax(c, options)};
   });
-  for (std::size_t i = 0; i < collectors.size(); ++i) ranges.tensors[collectors[i].name] = results[i];
+  for (std::size_t i = 0; i < collectors.size(); ++i)
+    ranges.tensors[collectors[i].name] = results[i];
   return ranges;
 }
 

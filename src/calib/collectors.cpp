@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "yoloq/error.hpp"
 
@@ -48,14 +53,17 @@ float MinMaxCollector::abs_max() const { return std::max(std::fabs(min_), std::f
 
 HistogramCollector::HistogramCollector(int num_bins) {
   if (num_bins < 128 || num_bins % 2 != 0)
-    throw Error("histogram: " + std::to_string(num_bins) + " bins requested, expected an even number >= 128");
+    throw Error("histogram: " + std::to_string(num_bins) +
+                " bins requested, expected an even number >= 128");
   counts_.assign(static_cast<std::size_t>(num_bins), 0);
 }
 
 void HistogramCollector::grow_to_cover(double abs_max) {
   if (range_ == 0) {
-    // Everything so far was exactly 0, which lies in bin 0 whatever the range becomes.
-    range_ = abs_max;
+    // Everything so far was exactly 0, which lies in bin 0 whatever the range becomes. The floor
+    // keeps bins / range finite when the first values are denormal.
+    range_ =
+        std::max(abs_max, static_cast<double>(counts_.size()) * std::numeric_limits<float>::min());
     return;
   }
   const std::size_t n = counts_.size();
@@ -66,25 +74,131 @@ void HistogramCollector::grow_to_cover(double abs_max) {
   }
 }
 
+namespace {
+
+// Bin indices, extremes and a not-finite flag for a block of values. Kept apart from the counting
+// so that it runs four values per instruction; the counting that follows is a plain scatter.
+struct BlockScan {
+  float lo, hi;
+  bool not_finite;
+};
+
+constexpr float kMaxFinite = std::numeric_limits<float>::max();
+
+BlockScan scan_block(const float* values, std::size_t n, float bins_per_unit, float last_bin,
+                     std::uint32_t* bins, float lo, float hi) {
+  bool not_finite = false;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+  const __m128 scale = _mm_set1_ps(bins_per_unit), last = _mm_set1_ps(last_bin),
+               max_finite = _mm_set1_ps(kMaxFinite);
+  __m128 vlo = _mm_set1_ps(lo), vhi = _mm_set1_ps(hi), bad = _mm_setzero_ps();
+  for (; i + 4 <= n; i += 4) {
+    const __m128 x = _mm_loadu_ps(values + i);
+    const __m128 magnitude = _mm_and_ps(x, abs_mask);
+    vlo = _mm_min_ps(vlo, x);
+    vhi = _mm_max_ps(vhi, x);
+    bad = _mm_or_ps(bad, _mm_cmpnle_ps(magnitude, max_finite));  // true for NaN and infinities
+    // The clamp puts x == range (and the rare rounding just above it) in the last bin.
+    const __m128 bin = _mm_min_ps(_mm_mul_ps(magnitude, scale), last);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(bins + i), _mm_cvttps_epi32(bin));
+  }
+  alignas(16) float lanes[4];
+  _mm_store_ps(lanes, vlo);
+  for (float v : lanes) lo = std::min(lo, v);
+  _mm_store_ps(lanes, vhi);
+  for (float v : lanes) hi = std::max(hi, v);
+  not_finite = _mm_movemask_ps(bad) != 0;
+#endif
+  for (; i < n; ++i) {
+    const float x = values[i], magnitude = std::fabs(x);
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    not_finite = not_finite || !(magnitude <= kMaxFinite);
+    const float scaled = magnitude * bins_per_unit;
+    bins[i] = scaled < last_bin ? static_cast<std::uint32_t>(scaled)
+                                : static_cast<std::uint32_t>(last_bin);  // NaN: last
+  }
+  return {lo, hi, not_finite};
+}
+
+}  // namespace
+
+HistogramCollector::ScanResult HistogramCollector::bin_into_scratch(std::span<const float> values) {
+  const std::size_t n_bins = counts_.size();
+  scratch_.assign(kSubHistograms * n_bins, 0);
+  std::uint32_t* h0 = scratch_.data();
+  std::uint32_t* h1 = h0 + n_bins;
+  std::uint32_t* h2 = h1 + n_bins;
+  std::uint32_t* h3 = h2 + n_bins;
+  // One multiply per element with a precomputed reciprocal, no division and no logarithm.
+  const float bins_per_unit = static_cast<float>(static_cast<double>(n_bins) / range_);
+  const float last_bin = static_cast<float>(n_bins - 1);
+  constexpr std::size_t kBlock = 1024;
+  std::uint32_t bins[kBlock];
+  ScanResult result{values[0], values[0], true};
+  for (std::size_t start = 0; start < values.size(); start += kBlock) {
+    const std::size_t n = std::min(kBlock, values.size() - start);
+    const auto block =
+        scan_block(values.data() + start, n, bins_per_unit, last_bin, bins, result.lo, result.hi);
+    result.lo = block.lo;
+    result.hi = block.hi;
+    if (block.not_finite) result.finite = false;
+    // NaN converts to an arbitrary index: skip counting, the caller rejects the batch anyway.
+    if (!result.finite) continue;
+    std::size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      ++h0[bins[i]];
+      ++h1[bins[i + 1]];
+      ++h2[bins[i + 2]];
+      ++h3[bins[i + 3]];
+    }
+    for (; i < n; ++i) ++h0[bins[i]];
+  }
+  return result;
+}
+
 void HistogramCollector::update(std::span<const float> values) {
-  if (values.empty()) return;
-  const auto [lo, hi] = extremes(values);
-  const double abs_max = std::max(std::fabs(static_cast<double>(lo)), std::fabs(static_cast<double>(hi)));
-  if (!std::isfinite(abs_max)) throw Error("histogram: non-finite value in the data");
-  minmax_.add_extremes(lo, hi, values.size());
-  if (abs_max > range_) grow_to_cover(abs_max);
-  if (range_ == 0) {
-    counts_[0] += values.size();
+  // 32-bit scratch counters: feed at most 2^31 values at a time.
+  constexpr std::size_t kChunk = std::size_t{1} << 31;
+  if (values.size() > kChunk) {
+    for (std::size_t start = 0; start < values.size(); start += kChunk)
+      update(values.subspan(start, std::min(kChunk, values.size() - start)));
     return;
   }
-  // One multiply per element with a precomputed reciprocal; the clamp puts x == range (and the
-  // rare rounding just above it) in the last bin.
-  const float bins_per_unit = static_cast<float>(static_cast<double>(counts_.size()) / range_);
-  const std::uint32_t last = static_cast<std::uint32_t>(counts_.size() - 1);
-  std::uint64_t* counts = counts_.data();
-  for (float v : values) {
-    const auto bin = static_cast<std::uint32_t>(std::fabs(v) * bins_per_unit);
-    ++counts[bin < last ? bin : last];
+  if (values.empty()) return;
+  // Usually the range already covers the batch: one pass bins and finds the extremes. When it
+  // does not (the first batches, or a new maximum), grow and bin again.
+  ScanResult scan{};
+  bool binned = false;
+  if (range_ > 0) {
+    scan = bin_into_scratch(values);
+    binned = true;
+  } else {
+    const auto e = extremes(values);
+    scan = {e.min, e.max, true};
+    for (float v : values) scan.finite = scan.finite && std::isfinite(v);
+  }
+  const double abs_max =
+      std::max(std::fabs(static_cast<double>(scan.lo)), std::fabs(static_cast<double>(scan.hi)));
+  if (!scan.finite || !std::isfinite(abs_max))
+    throw Error("histogram: NaN or infinite value in the data");
+  if (abs_max > range_) {
+    grow_to_cover(abs_max);
+    binned = false;
+  }
+  minmax_.add_extremes(scan.lo, scan.hi, values.size());
+  if (range_ == 0) {
+    counts_[0] += values.size();  // all exactly zero
+    return;
+  }
+  if (!binned) bin_into_scratch(values);
+  const std::size_t n_bins = counts_.size();
+  for (std::size_t b = 0; b < n_bins; ++b) {
+    std::uint64_t sum = 0;
+    for (std::size_t h = 0; h < kSubHistograms; ++h) sum += scratch_[h * n_bins + b];
+    counts_[b] += sum;
   }
 }
 

@@ -20,6 +20,7 @@ class ProgressLine {
   std::string label_;
   std::size_t total_;
   bool enabled_;
+  bool interactive_;  // stderr is a terminal
   bool drawn_ = false;
   Clock::time_point start_, last_draw_;
 };

@@ -44,12 +44,10 @@ constexpr double kEmptyBinProbability = 1e-4;
 // added to the last kept one. Q: the first `kept` counts (without the outliers, which is what
 // makes clipping cost something) merged into 128 levels, each level's count spread evenly over
 // the bins where P is non-zero (see kEmptyBinProbability for levels where Q is empty).
-double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>& bins, int kept) {
-  const double total = prefix.count.back();
-  const double q_total = prefix.count[kept];
-  if (total <= 0 || q_total <= 0) return kInfinity;
-  const int merged = kept / kQuantizedLevels;
-  // sum_k p_k log p_k - sum_k p_k log q_k, with p and q as unnormalised counts.
+// sum_k p_k log p_k - sum_k p_k log q_k (p, q unnormalised counts) over the first 127 levels.
+// These levels are the same for every candidate with the same merge factor (kept / 128), so the
+// search computes this once per factor and each candidate then costs O(1).
+double head_levels_term(const Prefix& prefix, int merged) {
   double a = 0;
   for (int level = 0; level < kQuantizedLevels - 1; ++level) {
     const int start = level * merged, stop = start + merged;
@@ -58,6 +56,16 @@ double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>
     const double nonzero = prefix.nonzero[stop] - prefix.nonzero[start];
     a += (prefix.count_log_count[stop] - prefix.count_log_count[start]) - q * std::log(q / nonzero);
   }
+  return a;
+}
+
+double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>& bins, int kept,
+                          double head_term) {
+  const double total = prefix.count.back();
+  const double q_total = prefix.count[kept];
+  if (total <= 0 || q_total <= 0) return kInfinity;
+  const int merged = kept / kQuantizedLevels;
+  double a = head_term;
   const int start = (kQuantizedLevels - 1) * merged;
   const double p_last = static_cast<double>(bins[kept - 1]) + (total - prefix.count[kept]);
   const double q = prefix.count[kept] - prefix.count[start];
@@ -67,7 +75,8 @@ double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>
     a += xlogx(p_last) - p_last * std::log(kEmptyBinProbability * q_total);
   } else if (nonzero > 0) {
     const double p_sum = prefix.count[kept - 1] - prefix.count[start] + p_last;
-    const double p_log_p = prefix.count_log_count[kept - 1] - prefix.count_log_count[start] + xlogx(p_last);
+    const double p_log_p =
+        prefix.count_log_count[kept - 1] - prefix.count_log_count[start] + xlogx(p_last);
     a += p_log_p - p_sum * std::log(q / nonzero);
   }
   // KL of the normalised distributions: (1/T) sum p log(p/q) + log(Q_total / T).
@@ -100,7 +109,8 @@ double kl_divergence_at(const HistogramCollector& histogram, int kept) {
   if (kept < kQuantizedLevels || kept > static_cast<int>(bins.size()))
     throw Error("kl_divergence_at: kept bins " + std::to_string(kept) + " out of range");
   std::vector<double> p(bins.begin(), bins.begin() + kept);
-  for (std::size_t k = static_cast<std::size_t>(kept); k < bins.size(); ++k) p.back() += static_cast<double>(bins[k]);
+  for (std::size_t k = static_cast<std::size_t>(kept); k < bins.size(); ++k)
+    p.back() += static_cast<double>(bins[k]);
   const int merged = kept / kQuantizedLevels;
   std::vector<double> q(static_cast<std::size_t>(kept), 0.0);
   for (int level = 0; level < kQuantizedLevels; ++level) {
@@ -135,8 +145,14 @@ double entropy_amax(const HistogramCollector& histogram) {
   const int n = static_cast<int>(bins.size());
   double best = kInfinity;
   int best_kept = n;
+  int head_merged = 0;
+  double head_term = 0;
   for (int kept = kQuantizedLevels; kept <= n; ++kept) {
-    const double kl = kl_divergence_fast(prefix, bins, kept);
+    if (kept / kQuantizedLevels != head_merged) {
+      head_merged = kept / kQuantizedLevels;
+      head_term = head_levels_term(prefix, head_merged);
+    }
+    const double kl = kl_divergence_fast(prefix, bins, kept, head_term);
     if (kl <= best) {  // ties go to the wider range, as TensorRT's search does
       best = kl;
       best_kept = kept;

@@ -46,9 +46,13 @@ float trt_scale(const TensorRange& range) { return range.amax / 127.0f; }
 void save_ranges_json(const Ranges& ranges, const std::filesystem::path& path) {
   nlohmann::ordered_json tensors = nlohmann::ordered_json::object();
   for (const auto& [name, r] : ranges.tensors)
-    tensors[name] = {{"min", hex_float(r.min)}, {"max", hex_float(r.max)}, {"amax", hex_float(r.amax)},
+    tensors[name] = {{"min", hex_float(r.min)},
+                     {"max", hex_float(r.max)},
+                     {"amax", hex_float(r.amax)},
                      {"scale", static_cast<double>(trt_scale(r))}};
-  nlohmann::ordered_json doc = {{"format", kJsonFormat}, {"version", 1}, {"method", ranges.method},
+  nlohmann::ordered_json doc = {{"format", kJsonFormat},
+                                {"version", 1},
+                                {"method", ranges.method},
                                 {"tensors", std::move(tensors)}};
   write_file_atomically(path, doc.dump(1) + "\n");
 }
@@ -63,13 +67,14 @@ Ranges load_ranges_json(const std::filesystem::path& path) {
   }
   if (!doc.is_object() || doc.value("format", "") != kJsonFormat || !doc.contains("tensors") ||
       !doc["tensors"].is_object())
-    throw Error(what + ": not a yoloq calibration cache (expected an object with \"format\": \"" + kJsonFormat +
-                "\" and \"tensors\")");
+    throw Error(what + ": not a yoloq calibration cache (expected an object with \"format\": \"" +
+                kJsonFormat + "\" and \"tensors\")");
   Ranges ranges;
   ranges.method = doc.value("method", "cache");
   for (const auto& [name, entry] : doc["tensors"].items()) {
     const std::string where = what + ": tensor '" + name + "'";
-    if (!entry.is_object() || !entry.contains("amax")) throw Error(where + ": expected an object with \"amax\"");
+    if (!entry.is_object() || !entry.contains("amax"))
+      throw Error(where + ": expected an object with \"amax\"");
     TensorRange r;
     r.amax = read_float(entry["amax"], where + " amax");
     r.min = entry.contains("min") ? read_float(entry["min"], where + " min") : -r.amax;
@@ -85,7 +90,8 @@ void save_ranges_trt_cache(const Ranges& ranges, const std::filesystem::path& pa
   out << kTrtHeader << "\n";
   for (const auto& [name, r] : ranges.tensors) {
     char hex[16];
-    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(std::bit_cast<std::uint32_t>(trt_scale(r))));
+    std::snprintf(hex, sizeof hex, "%08x",
+                  static_cast<unsigned>(std::bit_cast<std::uint32_t>(trt_scale(r))));
     out << name << ": " << hex << "\n";
   }
   write_file_atomically(path, out.str());
@@ -96,8 +102,8 @@ Ranges load_ranges_trt_cache(const std::filesystem::path& path) {
   std::istringstream in(read_file(path));
   std::string line;
   if (!std::getline(in, line) || line.rfind("TRT-", 0) != 0)
-    throw Error(what + ": corrupt TensorRT calibration cache (expected a first line like '" + std::string(kTrtHeader) +
-                "')");
+    throw Error(what + ": corrupt TensorRT calibration cache (expected a first line like '" +
+                std::string(kTrtHeader) + "')");
   Ranges ranges;
   ranges.method = "cache";
   int line_number = 1;
@@ -110,11 +116,13 @@ Ranges load_ranges_trt_cache(const std::filesystem::path& path) {
     char* end = nullptr;
     const unsigned long bits = hex.empty() ? 0 : std::strtoul(hex.c_str(), &end, 16);
     if (colon == std::string::npos || colon == 0 || hex.size() != 8 || *end != '\0')
-      throw Error(what + ":" + std::to_string(line_number) + ": corrupt TensorRT calibration cache line '" + line +
+      throw Error(what + ":" + std::to_string(line_number) +
+                  ": corrupt TensorRT calibration cache line '" + line +
                   "' (expected 'tensor_name: <8 hex digits>')");
     const float scale = std::bit_cast<float>(static_cast<std::uint32_t>(bits));
     if (!std::isfinite(scale) || scale < 0)
-      throw Error(what + ":" + std::to_string(line_number) + ": scale " + hex + " is not a finite non-negative float");
+      throw Error(what + ":" + std::to_string(line_number) + ": scale " + hex +
+                  " is not a finite non-negative float");
     const float amax = scale * 127.0f;
     ranges.tensors[line.substr(0, colon)] = {-amax, amax, amax};
   }
@@ -139,14 +147,18 @@ void validate_ranges(const Ranges& ranges, const GraphIndex& graph, const std::s
   std::vector<std::string> unknown;
   for (const auto& [name, r] : ranges.tensors) {
     if (!std::isfinite(r.amax) || r.amax < 0 || !std::isfinite(r.min) || !std::isfinite(r.max))
-      throw Error(what + ": tensor '" + name + "' has a range that is not finite (amax must be finite and >= 0)");
-    if (!graph.producer(name) && !graph.is_graph_input(name) && !graph.is_initializer(name)) unknown.push_back(name);
+      throw Error(what + ": tensor '" + name +
+                  "' has a range that is not finite (amax must be finite and >= 0)");
+    if (!graph.producer(name) && !graph.is_graph_input(name) && !graph.is_initializer(name))
+      unknown.push_back(name);
   }
   if (!unknown.empty()) {
     std::string list;
-    for (std::size_t i = 0; i < unknown.size() && i < 5; ++i) list += (i ? ", '" : "'") + unknown[i] + "'";
+    for (std::size_t i = 0; i < unknown.size() && i < 5; ++i)
+      list += (i ? ", '" : "'") + unknown[i] + "'";
     if (unknown.size() > 5) list += " and " + std::to_string(unknown.size() - 5) + " more";
-    throw Error(what + ": " + std::to_string(unknown.size()) + " tensor name(s) the model does not have: " + list +
+    throw Error(what + ": " + std::to_string(unknown.size()) +
+                " tensor name(s) the model does not have: " + list +
                 " (is the cache from another model?)");
   }
 }

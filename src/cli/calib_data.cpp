@@ -39,23 +39,34 @@ void run(const CalibDataArgs& args) {
     height = static_cast<int>(shape[2]);
     width = static_cast<int>(shape[3]);
   }
-  const Tensor tensor = letterbox_image_folder(args.images, height, width, args.calibration_size, args.seed, args.quiet);
+  const Tensor tensor = letterbox_image_folder(args.images, height, width, args.calibration_size,
+                                               args.seed, args.quiet);
   write_npy(args.output, tensor);
-  std::cout << "wrote " << tensor.shape[0] << " images as " << shape_string(tensor.shape) << " float32 to "
-            << args.output << "\n";
+  std::cout << "wrote " << tensor.shape[0] << " images as " << shape_string(tensor.shape)
+            << " float32 to " << args.output << "\n";
 }
 
 }  // namespace
 
+<<<<<<< HEAD
 namespace {
 void add_calib_data(CLI::App& app) {
   auto* cmd = app.add_subcommand("calib-data", "Letterbox a folder of images into a calibration .npy [N,3,H,W]");
+=======
+void register_calib_data(CLI::App& app) {
+  auto* cmd = app.add_subcommand("calib-data",
+                                 "Letterbox a folder of images into a calibration .npy [N,3,H,W]");
+>>>>>>> calib
   auto args = std::make_shared<CalibDataArgs>();
-  cmd->add_option("images", args->images, "Folder of images (jpg, jpeg, png, bmp; searched recursively)")->required();
+  cmd->add_option("images", args->images,
+                  "Folder of images (jpg, jpeg, png, bmp; searched recursively)")
+      ->required();
   cmd->add_option("-o,--output", args->output, "Output .npy")->required();
-  auto* imgsz = cmd->add_option("--imgsz", args->imgsz, "Input size: 640 or HxW")->capture_default_str();
+  auto* imgsz =
+      cmd->add_option("--imgsz", args->imgsz, "Input size: 640 or HxW")->capture_default_str();
   cmd->add_option("--model", args->model, "Take the input size from this model")->excludes(imgsz);
-  cmd->add_option("--calibration_size", args->calibration_size, "Use N images chosen by a seeded shuffle (0 = all)");
+  cmd->add_option("--calibration_size", args->calibration_size,
+                  "Use N images chosen by a seeded shuffle (0 = all)");
   cmd->add_option("--seed", args->seed, "Seed for the image choice")->capture_default_str();
   cmd->add_flag("--quiet", args->quiet, "No warnings about skipped images");
   cmd->callback([args] { run(*args); });

@@ -1,9 +1,11 @@
 // `yoloq calibrate MODEL`: calibrates every float activation of a model and writes the ranges as
 // a calibration cache (JSON, or TensorRT's text format for any other extension).
+#include "yoloq/calibrate.hpp"
+
 #include <iostream>
+#include <sstream>
 
 #include "cli/commands.hpp"
-#include "yoloq/calibrate.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/file_io.hpp"
 
@@ -25,11 +27,17 @@ void run(const CalibrateArgs& args) {
   CalibrationOptions options;
   options.method = parse_calibration_method(args.method);
   options.percentile = args.percentile;
-  if (options.method == CalibrationMethod::Percentile && !(args.percentile > 0 && args.percentile <= 100))
+  if (options.method == CalibrationMethod::Percentile &&
+      !(args.percentile > 0 && args.percentile <= 100))
     throw Error("--percentile " + std::to_string(args.percentile) + " is outside (0, 100]");
   options.threads = args.threads;
   options.runtime.threads = args.threads;
-  options.runtime.execution_providers = args.eps;
+  // ModelOpt users write --calibration_eps "cuda:0 cpu" as one argument: split on spaces too.
+  options.runtime.execution_providers.clear();
+  for (const auto& value : args.eps) {
+    std::istringstream words(value);
+    for (std::string ep; words >> ep;) options.runtime.execution_providers.push_back(ep);
+  }
   options.quiet = args.quiet;
   std::filesystem::path cache = args.cache;
   if (cache.empty()) {
@@ -48,30 +56,45 @@ void run(const CalibrateArgs& args) {
   const auto tensors = float_activation_tensors(model);
   const Ranges ranges = calibrate(model, tensors, *source, options);
   save_ranges(ranges, cache);
-  std::cout << "calibrated " << ranges.tensors.size() << " tensors of " << args.model << " (" << ranges.method
-            << ") on " << source->description() << "\nwrote " << cache.string() << "\n";
+  std::cout << "calibrated " << ranges.tensors.size() << " tensors of " << args.model << " ("
+            << ranges.method << ") on " << source->description() << "\nwrote " << cache.string()
+            << "\n";
 }
 
 }  // namespace
 
+<<<<<<< HEAD
 namespace {
 void add_calibrate(CLI::App& app) {
   auto* cmd = app.add_subcommand("calibrate", "Calibrate every float activation of a model and write the ranges");
+=======
+void register_calibrate(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "calibrate", "Calibrate every float activation of a model and write the ranges");
+>>>>>>> calib
   auto args = std::make_shared<CalibrateArgs>();
   cmd->add_option("model", args->model, "Float ONNX model")->required();
   cmd->add_option("--calibration_data_path,--calibration_data", args->data,
-                  "A .npy [N,C,H,W], a .npz keyed by input name, or a folder of images (default: seeded random data)");
-  cmd->add_option("--calibration_method", args->method, "max, entropy, percentile or mse")->capture_default_str();
-  cmd->add_option("--percentile", args->percentile, "For --calibration_method percentile, in (0, 100]")
+                  "A .npy [N,C,H,W], a .npz keyed by input name, or a folder of images (default: "
+                  "seeded random data)");
+  cmd->add_option("--calibration_method", args->method, "max, entropy, percentile or mse")
       ->capture_default_str();
-  cmd->add_option("--calibration_cache_path", args->cache,
-                  "Where to write the ranges: .json, or TensorRT cache text for any other extension "
-                  "(default: MODEL with extension .calib.json)");
+  cmd->add_option("--percentile", args->percentile,
+                  "For --calibration_method percentile, in (0, 100]")
+      ->capture_default_str();
+  cmd->add_option(
+      "--calibration_cache_path", args->cache,
+      "Where to write the ranges: .json, or TensorRT cache text for any other extension "
+      "(default: MODEL with extension .calib.json)");
   cmd->add_option("--calibration_shapes", args->shapes, "Input shapes, e.g. images:1x3x640x640");
-  cmd->add_option("--calibration_size", args->calibration_size, "Use N samples (images: a seeded random choice)");
-  cmd->add_option("--seed", args->seed, "Seed for image selection and random data")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads for ONNX Runtime and histogram updates (0 = all cores)");
-  cmd->add_option("--calibration_eps", args->eps, "Execution providers in priority order: cpu cuda:0 trt")
+  cmd->add_option("--calibration_size", args->calibration_size,
+                  "Use N samples (images: a seeded random choice)");
+  cmd->add_option("--seed", args->seed, "Seed for image selection and random data")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads,
+                  "Threads for ONNX Runtime and histogram updates (0 = all cores)");
+  cmd->add_option("--calibration_eps", args->eps,
+                  "Execution providers in priority order: cpu cuda:0 trt")
       ->expected(1, 8);
   cmd->add_flag("--quiet", args->quiet, "No progress line");
   cmd->callback([args] { run(*args); });

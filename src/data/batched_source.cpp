@@ -32,17 +32,18 @@ std::size_t uniform_index(std::uint64_t& state, std::size_t bound) {
   return static_cast<std::size_t>(r % bound);
 }
 
-SampleSplit split_samples(std::size_t count, std::size_t max_samples, std::size_t holdout, bool shuffle,
-                          std::uint64_t seed, const std::string& what) {
+SampleSplit split_samples(std::size_t count, std::size_t max_samples, std::size_t holdout,
+                          bool shuffle, std::uint64_t seed, const std::string& what) {
   if (holdout >= count)
-    throw Error(what + ": " + std::to_string(count) + " sample(s), cannot hold out " + std::to_string(holdout) +
-                " and keep any for calibration");
+    throw Error(what + ": " + std::to_string(count) + " sample(s), cannot hold out " +
+                std::to_string(holdout) + " and keep any for calibration");
   std::vector<std::size_t> order(count);
   for (std::size_t i = 0; i < count; ++i) order[i] = i;
   const bool subset = holdout > 0 || (max_samples > 0 && max_samples < count);
   if (shuffle && subset) {
     std::uint64_t state = seed;
-    for (std::size_t i = count - 1; i > 0; --i) std::swap(order[i], order[uniform_index(state, i + 1)]);
+    for (std::size_t i = count - 1; i > 0; --i)
+      std::swap(order[i], order[uniform_index(state, i + 1)]);
   }
   SampleSplit split;
   split.holdout.assign(order.end() - static_cast<std::ptrdiff_t>(holdout), order.end());
@@ -61,8 +62,11 @@ class BatchedSource : public BatchSource {
  public:
   BatchedSource(std::shared_ptr<SampleProvider> samples, std::vector<ResolvedInput> inputs,
                 std::vector<std::size_t> indices, std::string description)
-      : samples_(std::move(samples)), inputs_(std::move(inputs)), indices_(std::move(indices)),
-        description_(std::move(description)), batch_(static_cast<std::size_t>(inputs_.front().shape[0])) {}
+      : samples_(std::move(samples)),
+        inputs_(std::move(inputs)),
+        indices_(std::move(indices)),
+        description_(std::move(description)),
+        batch_(static_cast<std::size_t>(inputs_.front().shape[0])) {}
 
   std::optional<NamedTensors> next() override {
     std::vector<Tensor> tensors;
@@ -72,15 +76,16 @@ class BatchedSource : public BatchSource {
       const std::size_t index = indices_[cursor_++];
       std::vector<float*> destinations;
       for (std::size_t i = 0; i < inputs_.size(); ++i)
-        destinations.push_back(tensors[i].values<float>().data() + filled * inputs_[i].sample_size());
+        destinations.push_back(tensors[i].values<float>().data() +
+                               filled * inputs_[i].sample_size());
       if (!samples_->fill(index, destinations)) continue;
       check_finite(index, destinations);
       ++filled;
       ++served_;
     }
     if (cursor_ >= indices_.size() && served_ == 0)
-      throw Error(samples_->what() + ": none of the " + std::to_string(indices_.size()) + " " + samples_->kind() +
-                  " could be used");
+      throw Error(samples_->what() + ": none of the " + std::to_string(indices_.size()) + " " +
+                  samples_->kind() + " could be used");
     if (filled == 0) return std::nullopt;
     if (filled < batch_) {
       if (!inputs_.front().dynamic_batch) {
@@ -96,12 +101,14 @@ class BatchedSource : public BatchSource {
       }
     }
     NamedTensors batch;
-    for (std::size_t i = 0; i < inputs_.size(); ++i) batch.emplace_back(inputs_[i].name, std::move(tensors[i]));
+    for (std::size_t i = 0; i < inputs_.size(); ++i)
+      batch.emplace_back(inputs_[i].name, std::move(tensors[i]));
     return batch;
   }
 
   std::size_t batch_count() const override {
-    return inputs_.front().dynamic_batch ? (indices_.size() + batch_ - 1) / batch_ : indices_.size() / batch_;
+    return inputs_.front().dynamic_batch ? (indices_.size() + batch_ - 1) / batch_
+                                         : indices_.size() / batch_;
   }
   std::size_t sample_count() const override {
     return inputs_.front().dynamic_batch ? indices_.size() : batch_count() * batch_;
@@ -119,9 +126,9 @@ class BatchedSource : public BatchSource {
       const std::size_t n = inputs_[i].sample_size();
       for (std::size_t k = 0; k < n; ++k)
         if (!std::isfinite(v[k]))
-          throw Error(samples_->what() + ": " + samples_->sample_name(index) + " of input '" + inputs_[i].name +
-                      "' holds " + (std::isnan(v[k]) ? "NaN" : "Inf") + " (element " + std::to_string(k) +
-                      "); calibration data must be finite");
+          throw Error(samples_->what() + ": " + samples_->sample_name(index) + " of input '" +
+                      inputs_[i].name + "' holds " + (std::isnan(v[k]) ? "NaN" : "Inf") +
+                      " (element " + std::to_string(k) + "); calibration data must be finite");
     }
   }
 
@@ -138,7 +145,8 @@ class BatchedSource : public BatchSource {
 
 std::unique_ptr<BatchSource> make_batched_source(std::shared_ptr<SampleProvider> samples,
                                                  std::vector<ResolvedInput> inputs,
-                                                 std::vector<std::size_t> indices, std::string description) {
+                                                 std::vector<std::size_t> indices,
+                                                 std::string description) {
   return std::make_unique<BatchedSource>(std::move(samples), std::move(inputs), std::move(indices),
                                          std::move(description));
 }

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
-#include <set>
-
 #include <opencv2/imgcodecs.hpp>
+#include <set>
 
 #include "data/source_internal.hpp"
 #include "yoloq/error.hpp"
@@ -17,13 +16,38 @@ namespace fs = std::filesystem;
 
 namespace yoloq {
 
+<<<<<<< HEAD
+=======
+std::vector<fs::path> list_images(const fs::path& folder) {
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) throw Error(folder.string() + ": not a folder");
+  std::vector<fs::path> images;
+  for (auto it = fs::recursive_directory_iterator(
+           folder, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string ext = it->path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp")
+      images.push_back(it->path());
+  }
+  if (ec) throw Error(folder.string() + ": cannot list: " + ec.message());
+  std::sort(images.begin(), images.end());
+  if (images.empty())
+    throw Error(folder.string() + ": no images (.jpg, .jpeg, .png, .bmp) in the folder");
+  return images;
+}
+
+>>>>>>> calib
 namespace {
 
 // libjpeg decodes a truncated JPEG without an error (grey fills the missing part, a warning goes
 // to stderr), which would calibrate on a damaged image: a JPEG must end with its EOI marker
 // (FF D9), allowing a little trailing padding as some cameras write.
 bool jpeg_looks_complete(const std::string& bytes) {
-  if (bytes.size() < 4 || static_cast<unsigned char>(bytes[0]) != 0xFF || static_cast<unsigned char>(bytes[1]) != 0xD8)
+  if (bytes.size() < 4 || static_cast<unsigned char>(bytes[0]) != 0xFF ||
+      static_cast<unsigned char>(bytes[1]) != 0xD8)
     return true;  // not a JPEG: left to the decoder
   const std::size_t tail = std::min<std::size_t>(bytes.size(), 64);
   return bytes.find("\xFF\xD9", bytes.size() - tail) != std::string::npos;
@@ -32,11 +56,13 @@ bool jpeg_looks_complete(const std::string& bytes) {
 cv::Mat decode_image(const fs::path& path) {
   const std::string bytes = read_file(path);
   if (bytes.empty()) throw Error(path.string() + ": cannot decode image: the file is empty");
-  if (!jpeg_looks_complete(bytes)) throw Error(path.string() + ": cannot decode image: truncated JPEG (no end marker)");
+  if (!jpeg_looks_complete(bytes))
+    throw Error(path.string() + ": cannot decode image: truncated JPEG (no end marker)");
   cv::Mat image;
   try {
-    image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
-                         cv::IMREAD_COLOR);
+    image = cv::imdecode(
+        cv::Mat(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data())),
+        cv::IMREAD_COLOR);
   } catch (const cv::Exception& e) {
     throw Error(path.string() + ": cannot decode image: " + e.what());
   }
@@ -53,8 +79,8 @@ class ImageSamples : public SampleProvider {
                   std::to_string(inputs.size()) + " inputs; give a .npz keyed by input name");
     const auto& shape = inputs.front().shape;
     if (shape.size() != 4 || shape[1] != 3)
-      throw Error(what_ + ": images need a model input of shape Bx3xHxW, '" + inputs.front().name + "' is " +
-                  shape_string(shape));
+      throw Error(what_ + ": images need a model input of shape Bx3xHxW, '" + inputs.front().name +
+                  "' is " + shape_string(shape));
     height_ = static_cast<int>(shape[2]);
     width_ = static_cast<int>(shape[3]);
   }
@@ -86,7 +112,8 @@ class ImageSamples : public SampleProvider {
 
 }  // namespace
 
-std::shared_ptr<SampleProvider> make_image_samples(const fs::path& folder, const std::vector<ResolvedInput>& inputs,
+std::shared_ptr<SampleProvider> make_image_samples(const fs::path& folder,
+                                                   const std::vector<ResolvedInput>& inputs,
                                                    bool quiet) {
   return std::make_shared<ImageSamples>(folder, inputs, quiet);
 }

@@ -25,7 +25,8 @@ std::vector<std::int64_t> parse_dims(const std::string& text, const std::string&
       used = 0;
     }
     if (part.empty() || used != part.size() || d <= 0)
-      throw Error("--calibration_shapes: '" + entry + "': expected positive dimensions like 1x3x640x640");
+      throw Error("--calibration_shapes: '" + entry +
+                  "': expected positive dimensions like 1x3x640x640");
     dims.push_back(d);
   }
   if (dims.empty()) throw Error("--calibration_shapes: '" + entry + "' has no dimensions");
@@ -55,19 +56,20 @@ std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string&
   std::vector<ResolvedInput> inputs;
   for (const auto& info : index.inputs()) {
     if (info.elem_type != onnx::TensorProto::FLOAT)
-      throw Error(model.path.string() + ": input '" + info.name + "' is " + elem_type_name(info.elem_type) +
-                  "; calibration feeds float32 inputs only");
+      throw Error(model.path.string() + ": input '" + info.name + "' is " +
+                  elem_type_name(info.elem_type) + "; calibration feeds float32 inputs only");
     ResolvedInput in;
     in.name = info.name;
     in.dynamic_batch = !info.has_shape || info.shape.empty() || info.shape[0] < 0;
     if (auto it = overrides.find(info.name); it != overrides.end()) {
       if (info.has_shape && it->second.size() != info.shape.size())
-        throw Error("--calibration_shapes: input '" + info.name + "' has rank " + std::to_string(info.shape.size()) +
-                    " in the model, got " + shape_string(it->second));
+        throw Error("--calibration_shapes: input '" + info.name + "' has rank " +
+                    std::to_string(info.shape.size()) + " in the model, got " +
+                    shape_string(it->second));
       for (std::size_t d = 0; info.has_shape && d < info.shape.size(); ++d)
         if (info.shape[d] > 0 && info.shape[d] != it->second[d] && !(d == 0 && in.dynamic_batch))
-          throw Error("--calibration_shapes: input '" + info.name + "' is " + shape_string(info.shape) +
-                      " in the model, got " + shape_string(it->second));
+          throw Error("--calibration_shapes: input '" + info.name + "' is " +
+                      shape_string(info.shape) + " in the model, got " + shape_string(it->second));
       in.shape = it->second;
       overrides.erase(it);
     } else {
@@ -82,13 +84,15 @@ std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string&
           in.shape[d] = metadata->imgsz[d - 2];
         else
           throw Error(model.path.string() + ": input '" + info.name + "' has dynamic shape " +
-                      shape_string(info.shape) + "; give one with --calibration_shapes " + info.name + ":BxCxHxW");
+                      shape_string(info.shape) + "; give one with --calibration_shapes " +
+                      info.name + ":BxCxHxW");
       }
     }
     inputs.push_back(std::move(in));
   }
   if (!overrides.empty())
-    throw Error("--calibration_shapes: the model has no input named '" + overrides.begin()->first + "'");
+    throw Error("--calibration_shapes: the model has no input named '" + overrides.begin()->first +
+                "'");
   if (inputs.empty()) throw Error(model.path.string() + ": the model has no inputs to feed");
   const auto batch = inputs.front().shape[0];
   for (const auto& in : inputs)
@@ -98,8 +102,8 @@ std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string&
   return inputs;
 }
 
-std::vector<std::pair<std::string, std::vector<std::int64_t>>> resolve_input_shapes(const Model& model,
-                                                                                    const std::string& shapes) {
+std::vector<std::pair<std::string, std::vector<std::int64_t>>> resolve_input_shapes(
+    const Model& model, const std::string& shapes) {
   std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
   for (auto& in : resolve_inputs(model, shapes)) out.emplace_back(in.name, in.shape);
   return out;

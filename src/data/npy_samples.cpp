@@ -24,7 +24,8 @@ struct NpyLayout {
 
 class FileHandle {
  public:
-  explicit FileHandle(const std::filesystem::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+  explicit FileHandle(const std::filesystem::path& path)
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
     if (fd_ < 0) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
   }
   ~FileHandle() {
@@ -60,14 +61,16 @@ NpyLayout read_layout(const FileHandle& file, const std::string& what) {
     header_len = prefix[8] | (prefix[9] << 8);
   } else if (major == 2 || major == 3) {
     if (!file.read_at(prefix, 12, 0)) throw Error(what + ": truncated .npy header");
-    header_len = prefix[8] | (prefix[9] << 8) | (prefix[10] << 16) | (std::uint64_t{prefix[11]} << 24);
+    header_len =
+        prefix[8] | (prefix[9] << 8) | (prefix[10] << 16) | (std::uint64_t{prefix[11]} << 24);
     header_start = 12;
   } else {
     throw Error(what + ": unsupported .npy version " + std::to_string(major));
   }
   if (header_len > (1u << 20)) throw Error(what + ": corrupt .npy header length");
   std::string header(header_len, '\0');
-  if (!file.read_at(header.data(), header_len, header_start)) throw Error(what + ": truncated .npy header");
+  if (!file.read_at(header.data(), header_len, header_start))
+    throw Error(what + ": truncated .npy header");
   NpyLayout layout;
   std::smatch m;
   if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
@@ -89,27 +92,31 @@ class NpySamples : public SampleProvider {
   NpySamples(const std::filesystem::path& path, const std::vector<ResolvedInput>& inputs)
       : what_(path.string()), file_(path) {
     if (inputs.size() != 1)
-      throw Error(what_ + ": a .npy file feeds a single-input model, this one has " + std::to_string(inputs.size()) +
-                  " inputs; give a .npz keyed by input name");
+      throw Error(what_ + ": a .npy file feeds a single-input model, this one has " +
+                  std::to_string(inputs.size()) + " inputs; give a .npz keyed by input name");
     const auto layout = read_layout(file_, what_);
     if (layout.descr != "<f4" && layout.descr != "=f4")
-      throw Error(what_ + ": calibration data must be little-endian float32 ('<f4'), got '" + layout.descr + "'");
-    if (layout.fortran_order) throw Error(what_ + ": Fortran-ordered arrays are not supported; save in C order");
+      throw Error(what_ + ": calibration data must be little-endian float32 ('<f4'), got '" +
+                  layout.descr + "'");
+    if (layout.fortran_order)
+      throw Error(what_ + ": Fortran-ordered arrays are not supported; save in C order");
     const auto& in = inputs.front();
     std::vector<std::int64_t> expected = in.shape;
     bool match = layout.shape.size() == expected.size();
-    for (std::size_t d = 1; match && d < expected.size(); ++d) match = layout.shape[d] == expected[d];
+    for (std::size_t d = 1; match && d < expected.size(); ++d)
+      match = layout.shape[d] == expected[d];
     if (!match) {
-      throw Error(what_ + ": shape " + shape_string(layout.shape) + " does not match the model input '" + in.name +
-                  "' (expected " + in.data_shape() + ")");
+      throw Error(what_ + ": shape " + shape_string(layout.shape) +
+                  " does not match the model input '" + in.name + "' (expected " + in.data_shape() +
+                  ")");
     }
     count_ = static_cast<std::size_t>(layout.shape[0]);
     sample_bytes_ = in.sample_size() * sizeof(float);
     data_offset_ = layout.data_offset;
     const auto file_size = std::filesystem::file_size(path);
     if (file_size < data_offset_ + count_ * sample_bytes_)
-      throw Error(what_ + ": truncated: the header promises " + shape_string(layout.shape) + " float32 but the file has " +
-                  std::to_string(file_size) + " bytes");
+      throw Error(what_ + ": truncated: the header promises " + shape_string(layout.shape) +
+                  " float32 but the file has " + std::to_string(file_size) + " bytes");
   }
 
   std::size_t size() const override { return count_; }
@@ -118,7 +125,9 @@ class NpySamples : public SampleProvider {
       throw Error(what_ + ": read failed at sample " + std::to_string(index));
     return true;
   }
-  std::string sample_name(std::size_t index) const override { return "sample " + std::to_string(index); }
+  std::string sample_name(std::size_t index) const override {
+    return "sample " + std::to_string(index);
+  }
   std::string what() const override { return what_; }
   std::string kind() const override { return "samples"; }
 

@@ -27,15 +27,18 @@ class NpzSamples : public SampleProvider {
       bool known = false;
       for (const auto& in : inputs) known = known || in.name == name;
       if (!known)
-        throw Error(what_ + ": array '" + name + "' is not an input of the model (inputs: " + expected_names + ")");
+        throw Error(what_ + ": array '" + name +
+                    "' is not an input of the model (inputs: " + expected_names + ")");
     }
     for (const auto& in : inputs) {
       auto it = arrays.find(in.name);
       if (it == arrays.end())
-        throw Error(what_ + ": no array for the model input '" + in.name + "' (expected arrays: " + expected_names + ")");
+        throw Error(what_ + ": no array for the model input '" + in.name +
+                    "' (expected arrays: " + expected_names + ")");
       const Tensor& t = it->second;
       if (t.dtype != DType::Float32)
-        throw Error(what_ + ": array '" + in.name + "' is " + dtype_name(t.dtype) + ", expected float32");
+        throw Error(what_ + ": array '" + in.name + "' is " + dtype_name(t.dtype) +
+                    ", expected float32");
       bool match = t.shape.size() == in.shape.size();
       for (std::size_t d = 1; match && d < in.shape.size(); ++d) match = t.shape[d] == in.shape[d];
       if (!match) {
@@ -44,8 +47,9 @@ class NpzSamples : public SampleProvider {
       }
       const auto n = static_cast<std::size_t>(t.shape[0]);
       if (&in != &inputs.front() && n != count_)
-        throw Error(what_ + ": arrays hold different numbers of samples ('" + inputs.front().name + "': " +
-                    std::to_string(count_) + ", '" + in.name + "': " + std::to_string(n) + ")");
+        throw Error(what_ + ": arrays hold different numbers of samples ('" + inputs.front().name +
+                    "': " + std::to_string(count_) + ", '" + in.name + "': " + std::to_string(n) +
+                    ")");
       count_ = n;
       arrays_.push_back(std::move(it->second));
     }
@@ -55,11 +59,14 @@ class NpzSamples : public SampleProvider {
   bool fill(std::size_t index, const std::vector<float*>& destinations) override {
     for (std::size_t i = 0; i < inputs_.size(); ++i) {
       const std::size_t n = inputs_[i].sample_size();
-      std::memcpy(destinations[i], arrays_[i].values<float>().data() + index * n, n * sizeof(float));
+      std::memcpy(destinations[i], arrays_[i].values<float>().data() + index * n,
+                  n * sizeof(float));
     }
     return true;
   }
-  std::string sample_name(std::size_t index) const override { return "sample " + std::to_string(index); }
+  std::string sample_name(std::size_t index) const override {
+    return "sample " + std::to_string(index);
+  }
   std::string what() const override { return what_; }
   std::string kind() const override { return "samples"; }
 

@@ -20,11 +20,14 @@ class RandomSamples : public SampleProvider {
       float* out = destinations[i];
       const std::size_t n = inputs_[i].sample_size();
       // The top 24 bits as a multiple of 2^-24: exactly representable, in [0, 1).
-      for (std::size_t k = 0; k < n; ++k) out[k] = static_cast<float>(splitmix64(state) >> 40) * 0x1p-24f;
+      for (std::size_t k = 0; k < n; ++k)
+        out[k] = static_cast<float>(splitmix64(state) >> 40) * 0x1p-24f;
     }
     return true;
   }
-  std::string sample_name(std::size_t index) const override { return "random sample " + std::to_string(index); }
+  std::string sample_name(std::size_t index) const override {
+    return "random sample " + std::to_string(index);
+  }
   std::string what() const override { return "random data (seed " + std::to_string(seed_) + ")"; }
   std::string kind() const override { return "random samples"; }
 

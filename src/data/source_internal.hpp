@@ -44,7 +44,8 @@ std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& pa
 std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path,
                                                  const std::vector<ResolvedInput>& inputs);
 std::shared_ptr<SampleProvider> make_image_samples(const std::filesystem::path& folder,
-                                                   const std::vector<ResolvedInput>& inputs, bool quiet);
+                                                   const std::vector<ResolvedInput>& inputs,
+                                                   bool quiet);
 std::shared_ptr<SampleProvider> make_random_samples(std::size_t count, std::uint64_t seed,
                                                     const std::vector<ResolvedInput>& inputs);
 
@@ -53,8 +54,8 @@ std::shared_ptr<SampleProvider> make_random_samples(std::size_t count, std::uint
 struct SampleSplit {
   std::vector<std::size_t> calibration, holdout;
 };
-SampleSplit split_samples(std::size_t count, std::size_t max_samples, std::size_t holdout, bool shuffle,
-                          std::uint64_t seed, const std::string& what);
+SampleSplit split_samples(std::size_t count, std::size_t max_samples, std::size_t holdout,
+                          bool shuffle, std::uint64_t seed, const std::string& what);
 
 // Portable seeded randomness: the same numbers with every standard library.
 std::uint64_t splitmix64(std::uint64_t& state);
@@ -62,6 +63,7 @@ std::size_t uniform_index(std::uint64_t& state, std::size_t bound);  // in [0, b
 
 std::unique_ptr<BatchSource> make_batched_source(std::shared_ptr<SampleProvider> samples,
                                                  std::vector<ResolvedInput> inputs,
-                                                 std::vector<std::size_t> indices, std::string description);
+                                                 std::vector<std::size_t> indices,
+                                                 std::string description);
 
 }  // namespace yoloq

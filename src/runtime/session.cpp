@@ -62,22 +62,31 @@ void add_providers(Ort::SessionOptions& so, const RuntimeOptions& options) {
       }
       continue;
     }
-    if (name == "cuda") {
-      OrtCUDAProviderOptions cuda{};
-      cuda.device_id = device;
-      so.AppendExecutionProvider_CUDA(cuda);
-    } else {
-      OrtTensorRTProviderOptions trt{};
-      trt.device_id = device;
-      so.AppendExecutionProvider_TensorRT(trt);
+    // A provider compiled into the library can still be missing at run time (its shared library,
+    // CUDA, or the device): that is "unavailable" too, skipped with a warning.
+    try {
+      if (name == "cuda") {
+        OrtCUDAProviderOptions cuda{};
+        cuda.device_id = device;
+        so.AppendExecutionProvider_CUDA(cuda);
+      } else {
+        OrtTensorRTProviderOptions trt{};
+        trt.device_id = device;
+        so.AppendExecutionProvider_TensorRT(trt);
+      }
+    } catch (const Ort::Exception& e) {
+      if (options.warn_on_missing_providers)
+        std::cerr << "yoloq: warning: execution provider '" << ep << "' cannot be used (" << e.what() << "); skipped\n";
     }
   }
 }
 
 Ort::SessionOptions make_options(const RuntimeOptions& options) {
+  env();  // ONNX Runtime logs through the environment's logger: it must exist before any provider call
   Ort::SessionOptions so;
   if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
   so.SetInterOpNumThreads(1);
+  if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
   so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   add_providers(so, options);
   return so;
@@ -163,6 +172,61 @@ std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<s
     Tensor t(from_ort_type(info.GetElementType(), wanted[i]), info.GetShape());
     std::memcpy(t.bytes.data(), results[i].GetTensorRawData(), t.bytes.size());
     out.push_back(std::move(t));
+  }
+  return out;
+}
+
+struct BorrowedOutputs::Impl {
+  std::vector<Ort::Value> values;
+  std::vector<std::string> names;
+  std::vector<DType> dtypes;
+  std::vector<std::vector<std::int64_t>> shapes;
+  std::vector<std::size_t> numels;
+};
+
+BorrowedOutputs::BorrowedOutputs() : impl_(std::make_unique<Impl>()) {}
+BorrowedOutputs::~BorrowedOutputs() = default;
+BorrowedOutputs::BorrowedOutputs(BorrowedOutputs&&) noexcept = default;
+BorrowedOutputs& BorrowedOutputs::operator=(BorrowedOutputs&&) noexcept = default;
+std::size_t BorrowedOutputs::size() const { return impl_->values.size(); }
+const std::string& BorrowedOutputs::name(std::size_t i) const { return impl_->names.at(i); }
+DType BorrowedOutputs::dtype(std::size_t i) const { return impl_->dtypes.at(i); }
+const std::vector<std::int64_t>& BorrowedOutputs::shape(std::size_t i) const { return impl_->shapes.at(i); }
+std::size_t BorrowedOutputs::numel(std::size_t i) const { return impl_->numels.at(i); }
+std::span<const float> BorrowedOutputs::floats(std::size_t i) const {
+  if (dtype(i) != DType::Float32)
+    throw Error("output '" + name(i) + "' is " + dtype_name(dtype(i)) + ", expected float32");
+  return {impl_->values[i].GetTensorData<float>(), impl_->numels[i]};
+}
+
+BorrowedOutputs Session::run_borrowed(const NamedTensors& inputs, const std::vector<std::string>& outputs) {
+  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<Ort::Value> values;
+  std::vector<const char*> in_names, out_names;
+  for (const auto& [name, t] : inputs) {
+    in_names.push_back(name.c_str());
+    try {
+      values.push_back(Ort::Value::CreateTensor(memory, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(),
+                                                t.shape.data(), t.shape.size(), ort_type(t.dtype)));
+    } catch (const Ort::Exception& e) {
+      throw Error(impl_->what + ": input '" + name + "' (" + dtype_name(t.dtype) + " " + shape_string(t.shape) +
+                  ") is not a valid tensor: " + e.what());
+    }
+  }
+  for (const auto& name : outputs) out_names.push_back(name.c_str());
+  BorrowedOutputs out;
+  try {
+    out.impl_->values = impl_->session.Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(),
+                                           out_names.data(), out_names.size());
+  } catch (const Ort::Exception& e) {
+    throw Error(impl_->what + ": ONNX Runtime run failed: " + e.what());
+  }
+  for (std::size_t i = 0; i < out.impl_->values.size(); ++i) {
+    auto info = out.impl_->values[i].GetTensorTypeAndShapeInfo();
+    out.impl_->names.push_back(outputs[i]);
+    out.impl_->dtypes.push_back(from_ort_type(info.GetElementType(), outputs[i]));
+    out.impl_->shapes.push_back(info.GetShape());
+    out.impl_->numels.push_back(info.GetElementCount());
   }
   return out;
 }

@@ -1,12 +1,14 @@
 // Collectors and range methods against known answers.
+#include "calib/collectors.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-#include "calib/collectors.hpp"
 #include "calib/range_methods.hpp"
+#include "yoloq/calibrate.hpp"
 #include "yoloq/error.hpp"
 
 namespace yoloq {
@@ -110,6 +112,44 @@ TEST(HistogramCollector, GrowthKeepsTotalAndMassBelowOldEdges) {
   EXPECT_EQ(h.counts()[outlier_bin], 1u);
 }
 
+TEST(HistogramCollector, BatchesGiveTheSameCountsAsOneBatchWhenTheRangeIsSet) {
+  auto v = gaussian(100001, 10);  // odd size: exercises the unpaired last element
+  v[0] = 6.0f;                    // the first batch holds the maximum, so no later growth
+  HistogramCollector whole(256), parts(256);
+  whole.update(v);
+  const std::span<const float> all(v);
+  parts.update(all.subspan(0, 50000));
+  parts.update(all.subspan(50000, 33333));
+  parts.update(all.subspan(83333));
+  EXPECT_EQ(parts.counts(), whole.counts());
+  EXPECT_EQ(parts.range(), 6.0);
+  EXPECT_EQ(parts.minmax().min(), whole.minmax().min());
+  EXPECT_EQ(parts.minmax().max(), whole.minmax().max());
+}
+
+TEST(HistogramCollector, NanAndInfAreErrors) {
+  HistogramCollector h(128);
+  std::vector<float> ok{1.0f, -2.0f}, nan{0.5f, std::nanf(""), 0.25f}, inf{0.5f, INFINITY};
+  EXPECT_THROW(h.update(nan), Error);  // before any range is set
+  h.update(ok);
+  EXPECT_THROW(h.update(nan), Error);  // in the one-pass path
+  EXPECT_THROW(h.update(inf), Error);
+  EXPECT_EQ(h.total(), 2u);  // a rejected batch leaves no trace
+}
+
+TEST(HistogramCollector, DenormalFirstValuesKeepAFiniteBinWidth) {
+  HistogramCollector h(128);
+  std::vector<float> tiny{0.0f, 1e-40f, -1e-41f, 0.0f};
+  h.update(tiny);
+  EXPECT_GE(h.range(), 1e-40);
+  EXPECT_EQ(h.counts()[0], 4u);  // all four are far below one bin width of the floored range
+  std::vector<float> normal{3.0f};
+  h.update(normal);
+  EXPECT_EQ(h.total(), 5u);
+  EXPECT_EQ(h.counts()[0], 4u);
+  EXPECT_EQ(h.minmax().max(), 3.0f);
+}
+
 TEST(HistogramCollector, RejectsBadBinCount) {
   EXPECT_THROW(HistogramCollector(100), Error);
   EXPECT_THROW(HistogramCollector(129), Error);
@@ -210,6 +250,34 @@ TEST(Methods, EmptyAndAllZeroHistogramsGiveZero) {
   h.update(zeros);
   EXPECT_EQ(entropy_amax(h), 0.0);
   EXPECT_EQ(percentile_amax(h, 99.0), 0.0);
+}
+
+}  // namespace
+}  // namespace yoloq
+
+namespace yoloq {
+namespace {
+
+Tensor weight(std::vector<std::int64_t> shape, std::vector<float> values) {
+  Tensor t(DType::Float32, std::move(shape));
+  std::copy(values.begin(), values.end(), t.values<float>().begin());
+  return t;
+}
+
+TEST(WeightChannelAmax, PerOutputChannelAlongTheAxis) {
+  // Conv weight [out 2, in 1, 2, 2]: channel 0 holds -3 at most, channel 1 holds 0.5.
+  const auto conv = weight({2, 1, 2, 2}, {1, -3, 2, 0, 0.5f, -0.25f, 0, 0.125f});
+  EXPECT_EQ(weight_channel_amax(conv, 0, "w"), (std::vector<float>{3.0f, 0.5f}));
+  // ConvTranspose weight [in 2, out 3, 1, 1]: channels along axis 1.
+  const auto transposed = weight({2, 3, 1, 1}, {1, -2, 3, -4, 0.5f, 1});
+  EXPECT_EQ(weight_channel_amax(transposed, 1, "w"), (std::vector<float>{4.0f, 2.0f, 3.0f}));
+}
+
+TEST(WeightChannelAmax, RejectsBadAxisTypeAndValues) {
+  const auto w = weight({2, 2}, {1, 2, 3, 4});
+  EXPECT_THROW(weight_channel_amax(w, 2, "conv.weight"), Error);
+  EXPECT_THROW(weight_channel_amax(Tensor(DType::Int8, {2, 2}), 0, "conv.weight"), Error);
+  EXPECT_THROW(weight_channel_amax(weight({2}, {1, std::nanf("")}), 0, "conv.weight"), Error);
 }
 
 }  // namespace

@@ -19,12 +19,13 @@ Model image_model(std::int64_t batch, std::int64_t size) {
   in->set_name("images");
   auto* tt = in->mutable_type()->mutable_tensor_type();
   tt->set_elem_type(onnx::TensorProto::FLOAT);
-  for (auto d : {batch, std::int64_t{3}, size, size}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  for (auto d : {batch, std::int64_t{3}, size, size})
+    tt->mutable_shape()->add_dim()->set_dim_value(d);
   return m;
 }
 
-SourceOptions folder_options(const fs::path& folder, std::size_t max_samples = 0, std::uint64_t seed = 0,
-                             std::size_t holdout = 0) {
+SourceOptions folder_options(const fs::path& folder, std::size_t max_samples = 0,
+                             std::uint64_t seed = 0, std::size_t holdout = 0) {
   SourceOptions o;
   o.path = folder;
   o.max_samples = max_samples;
@@ -34,8 +35,8 @@ SourceOptions folder_options(const fs::path& folder, std::size_t max_samples = 0
 }
 
 const fs::path kCoco = testing::data_dir() / "coco128" / "images";
-const char* const kNames[] = {"000000000009.jpg", "000000000025.jpg", "000000000030.jpg", "000000000034.jpg",
-                              "000000000036.jpg"};
+const char* const kNames[] = {"000000000009.jpg", "000000000025.jpg", "000000000030.jpg",
+                              "000000000034.jpg", "000000000036.jpg"};
 
 // Five real images: two at the top, three in nested folders, one with an upper-case extension.
 void copy_images(const fs::path& dir) {
@@ -120,7 +121,8 @@ TEST(ImageFolderRealData, UndecodableFilesAreSkippedWithOneWarningEach) {
   for (const char* bad : {"a_text.jpg", "a_empty.png", "a_truncated.jpg"}) {
     const auto first = warnings.find(bad);
     EXPECT_NE(first, std::string::npos) << bad << " not in: " << warnings;
-    EXPECT_EQ(warnings.find(bad, first + 1), std::string::npos) << bad << " warned twice: " << warnings;
+    EXPECT_EQ(warnings.find(bad, first + 1), std::string::npos)
+        << bad << " warned twice: " << warnings;
   }
   EXPECT_EQ(std::count(warnings.begin(), warnings.end(), '\n'), 3) << warnings;
 }
@@ -138,8 +140,9 @@ TEST(ImageFolderRealData, EveryImageFailingIsAnError) {
     }
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(dir.path().string() + ": none of the 2 images could be used"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find(dir.path().string() + ": none of the 2 images could be used"),
+        std::string::npos)
         << e.what();
   }
 }

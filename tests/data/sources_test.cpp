@@ -16,7 +16,8 @@ namespace yoloq {
 namespace {
 
 // A model with float inputs of the given shapes (-1 = dynamic), each passed through an Identity.
-Model model_with_inputs(const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& inputs) {
+Model model_with_inputs(
+    const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& inputs) {
   Model m;
   m.path = "tiny.onnx";
   auto& g = m.graph();
@@ -103,12 +104,19 @@ TEST(ResolveInputShapes, DynamicBatchIsOneAndShapesOverride) {
   auto shapes = resolve_input_shapes(model, "");
   ASSERT_EQ(shapes.size(), 1u);
   EXPECT_EQ(shapes[0].second, (std::vector<std::int64_t>{1, 3, 8, 8}));
-  EXPECT_EQ(resolve_input_shapes(model, "images:4x3x8x8")[0].second, (std::vector<std::int64_t>{4, 3, 8, 8}));
-  EXPECT_NE(error_of([&] { resolve_input_shapes(model, "images:4x3x9x8"); }).find("is ?x3x8x8 in the model, got 4x3x9x8"),
+  EXPECT_EQ(resolve_input_shapes(model, "images:4x3x8x8")[0].second,
+            (std::vector<std::int64_t>{4, 3, 8, 8}));
+  EXPECT_NE(error_of([&] {
+              resolve_input_shapes(model, "images:4x3x9x8");
+            }).find("is ?x3x8x8 in the model, got 4x3x9x8"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { resolve_input_shapes(model, "other:1x3x8x8"); }).find("no input named 'other'"),
+  EXPECT_NE(error_of([&] {
+              resolve_input_shapes(model, "other:1x3x8x8");
+            }).find("no input named 'other'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { resolve_input_shapes(model, "images:1x3xfoo"); }).find("expected positive dimensions"),
+  EXPECT_NE(error_of([&] {
+              resolve_input_shapes(model, "images:1x3xfoo");
+            }).find("expected positive dimensions"),
             std::string::npos);
 }
 
@@ -134,7 +142,8 @@ TEST(NpySource, CalibrationShapesSetTheBatchOfADynamicModel) {
   ScratchDir dir;
   write_npy(dir / "calib.npy", numbered_samples(5, {3, 2, 2}));
   auto model = model_with_inputs({{"images", {-1, 3, 2, 2}}});
-  auto source = make_calibration_source(model, source_options(dir / "calib.npy", 0, 0, "images:2x3x2x2"));
+  auto source =
+      make_calibration_source(model, source_options(dir / "calib.npy", 0, 0, "images:2x3x2x2"));
   EXPECT_EQ(source->batch_count(), 3u);  // dynamic batch: the last batch holds one sample
   EXPECT_EQ(source->sample_count(), 5u);
   std::vector<std::int64_t> batch_sizes;
@@ -162,8 +171,10 @@ TEST(NpySource, ShapeMismatchSaysExpectedAndGot) {
   write_npy(dir / "calib.npy", numbered_samples(3, {3, 8, 8}));
   auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
   const auto error = drain_error(model, source_options(dir / "calib.npy"));
-  EXPECT_NE(error.find("calib.npy: shape 3x3x8x8 does not match the model input 'images' (expected Nx3x4x4)"),
-            std::string::npos)
+  EXPECT_NE(
+      error.find(
+          "calib.npy: shape 3x3x8x8 does not match the model input 'images' (expected Nx3x4x4)"),
+      std::string::npos)
       << error;
 }
 
@@ -171,7 +182,9 @@ TEST(NpySource, NonFloatDataIsRejected) {
   ScratchDir dir;
   write_npy(dir / "calib.npy", Tensor(DType::UInt8, {2, 3, 4, 4}));
   auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
-  EXPECT_NE(drain_error(model, source_options(dir / "calib.npy")).find("must be little-endian float32"), std::string::npos);
+  EXPECT_NE(
+      drain_error(model, source_options(dir / "calib.npy")).find("must be little-endian float32"),
+      std::string::npos);
 }
 
 TEST(NpySource, NanAndInfNameTheSample) {
@@ -181,20 +194,23 @@ TEST(NpySource, NanAndInfNameTheSample) {
   data.values<float>()[3 * 12 + 7] = std::nanf("");
   write_npy(dir / "nan.npy", data);
   auto error = drain_error(model, source_options(dir / "nan.npy"));
-  EXPECT_NE(error.find("nan.npy: sample 3 of input 'images' holds NaN"), std::string::npos) << error;
+  EXPECT_NE(error.find("nan.npy: sample 3 of input 'images' holds NaN"), std::string::npos)
+      << error;
   data = numbered_samples(5, {3, 2, 2});
   data.values<float>()[4 * 12] = -INFINITY;
   write_npy(dir / "inf.npy", data);
   error = drain_error(model, source_options(dir / "inf.npy"));
-  EXPECT_NE(error.find("inf.npy: sample 4 of input 'images' holds Inf"), std::string::npos) << error;
+  EXPECT_NE(error.find("inf.npy: sample 4 of input 'images' holds Inf"), std::string::npos)
+      << error;
 }
 
 TEST(NpySource, NpyNeedsASingleInputModel) {
   ScratchDir dir;
   write_npy(dir / "calib.npy", numbered_samples(2, {3}));
   auto model = model_with_inputs({{"a", {1, 3}}, {"b", {1, 3}}});
-  EXPECT_NE(drain_error(model, source_options(dir / "calib.npy")).find("give a .npz keyed by input name"),
-            std::string::npos);
+  EXPECT_NE(
+      drain_error(model, source_options(dir / "calib.npy")).find("give a .npz keyed by input name"),
+      std::string::npos);
 }
 
 TEST(NpzSource, FeedsEveryInputByName) {
@@ -221,15 +237,19 @@ TEST(NpzSource, MissingAndUnknownNamesAreErrors) {
   auto model = model_with_inputs({{"a", {1, 2}}, {"b", {1, 4}}});
   write_npz(dir / "missing.npz", {{"a", numbered_samples(3, {2})}});
   auto error = drain_error(model, source_options(dir / "missing.npz"));
-  EXPECT_NE(error.find("missing.npz: no array for the model input 'b'"), std::string::npos) << error;
-  write_npz(dir / "unknown.npz", {{"a", numbered_samples(3, {2})}, {"b", numbered_samples(3, {4})},
+  EXPECT_NE(error.find("missing.npz: no array for the model input 'b'"), std::string::npos)
+      << error;
+  write_npz(dir / "unknown.npz", {{"a", numbered_samples(3, {2})},
+                                  {"b", numbered_samples(3, {4})},
                                   {"c", numbered_samples(3, {4})}});
   error = drain_error(model, source_options(dir / "unknown.npz"));
-  EXPECT_NE(error.find("unknown.npz: array 'c' is not an input of the model"), std::string::npos) << error;
+  EXPECT_NE(error.find("unknown.npz: array 'c' is not an input of the model"), std::string::npos)
+      << error;
   write_npz(dir / "shape.npz", {{"a", numbered_samples(3, {2})}, {"b", numbered_samples(3, {5})}});
   error = drain_error(model, source_options(dir / "shape.npz"));
-  EXPECT_NE(error.find("array 'b' has shape 3x5, which does not match the model input (expected Nx4)"),
-            std::string::npos)
+  EXPECT_NE(
+      error.find("array 'b' has shape 3x5, which does not match the model input (expected Nx4)"),
+      std::string::npos)
       << error;
 }
 
@@ -272,13 +292,30 @@ TEST(RandomSource, DefaultIsOneSampleWithAPlaceholderWarning) {
   EXPECT_NE(warning.find("placeholders"), std::string::npos) << warning;
 }
 
+TEST(RandomSource, HoldoutSamplesDifferFromCalibrationSamples) {
+  auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
+  auto options = source_options("", 2, 1, "", 9, true);
+  auto calibration = make_calibration_source(model, options);
+  auto holdout = make_holdout_source(model, options);
+  EXPECT_EQ(calibration->batch_count(), 2u);
+  EXPECT_EQ(holdout->batch_count(), 1u);
+  const auto held = holdout->next()->front().second;
+  while (auto batch = calibration->next()) EXPECT_NE(batch->front().second, held);
+  options.holdout = 0;
+  EXPECT_NE(
+      error_of([&] { make_holdout_source(model, options); }).find("no holdout samples requested"),
+      std::string::npos);
+}
+
 TEST(Sources, UnknownPathsAreErrors) {
   ScratchDir dir;
   auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
-  EXPECT_NE(drain_error(model, source_options(dir / "nope.npy")).find("nope.npy: no such file or folder"),
-            std::string::npos);
+  EXPECT_NE(
+      drain_error(model, source_options(dir / "nope.npy")).find("nope.npy: no such file or folder"),
+      std::string::npos);
   testing::spit(dir / "data.txt", "hello");
-  EXPECT_NE(drain_error(model, source_options(dir / "data.txt")).find("unknown calibration data"), std::string::npos);
+  EXPECT_NE(drain_error(model, source_options(dir / "data.txt")).find("unknown calibration data"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,187 @@
+// Calibration speed and memory against plain inference.
+//
+//   calibration_bench [--model M] [--images DIR] [--counts 32,512] [--threads 2] [--method entropy]
+//
+// For each count N it runs two child processes (so each peak RSS is its own): "infer" times
+// ONNX Runtime alone on the float model over N letterboxed images (the coco128 images, repeated),
+// counting only Session::run; "calibrate" times the whole calibrate() call over the same images
+// for every float activation tensor: session creation with the exposed outputs, image decoding,
+// inference, histograms and the method's search. It prints both, their ratio, and each
+// process's peak RSS (getrusage ru_maxrss). It also prints CPU seconds (all threads) of the same
+// timed sections: on a shared machine the wall clock mostly measures the neighbours.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "yoloq/calibrate.hpp"
+#include "yoloq/error.hpp"
+
+using namespace yoloq;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// The image folder's batches over and over until `count` batches were served.
+class RepeatingSource : public BatchSource {
+ public:
+  RepeatingSource(std::unique_ptr<BatchSource> inner, std::size_t count)
+      : inner_(std::move(inner)), count_(count) {}
+  std::optional<NamedTensors> next() override {
+    if (served_ == count_) return std::nullopt;
+    auto batch = inner_->next();
+    if (!batch) {
+      inner_->rewind();
+      batch = inner_->next();
+    }
+    ++served_;
+    return batch;
+  }
+  std::size_t batch_count() const override { return count_; }
+  std::size_t sample_count() const override { return count_; }
+  std::string description() const override { return inner_->description() + ", repeated"; }
+  void rewind() override {
+    inner_->rewind();
+    served_ = 0;
+  }
+
+ private:
+  std::unique_ptr<BatchSource> inner_;
+  std::size_t count_, served_ = 0;
+};
+
+// CPU seconds of this process, all threads: less disturbed than wall time on a shared machine.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+long peak_rss_kb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+struct Args {
+  std::string model =
+      std::string(YOLOQ_SOURCE_DIR) + "/../shared/data/models/yolo11n-coco-640.onnx";
+  std::string images = std::string(YOLOQ_SOURCE_DIR) + "/../shared/data/coco128/images";
+  std::string counts = "32,512";
+  std::string method = "entropy";
+  std::string mode;  // "infer" or "calibrate": run one case in this process
+  std::size_t count = 0;
+  int threads = 2;
+};
+
+int run_case(const Args& args) {
+  const Model model = load_model(args.model);
+  SourceOptions source_options;
+  source_options.path = args.images;
+  source_options.quiet = true;
+  RepeatingSource source(make_calibration_source(model, source_options), args.count);
+  double seconds = 0, cpu = 0;
+  std::size_t tensors = 0;
+  if (args.mode == "infer") {
+    RuntimeOptions runtime;
+    runtime.threads = args.threads;
+    Session session(serialize_model(model), args.model, runtime);
+    while (auto batch = source.next()) {
+      const auto start = Clock::now();
+      const double cpu_start = cpu_seconds();
+      session.run(*batch);
+      seconds += std::chrono::duration<double>(Clock::now() - start).count();
+      cpu += cpu_seconds() - cpu_start;
+    }
+  } else {
+    CalibrationOptions options;
+    options.method = parse_calibration_method(args.method);
+    options.threads = args.threads;
+    options.runtime.threads = args.threads;
+    options.quiet = true;
+    const auto names = float_activation_tensors(model);
+    tensors = names.size();
+    const auto start = Clock::now();
+    const double cpu_start = cpu_seconds();
+    const auto ranges = calibrate(model, names, source, options);
+    seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    cpu = cpu_seconds() - cpu_start;
+  }
+  std::printf("%.3f %.3f %ld %zu\n", seconds, cpu, peak_rss_kb(), tensors);
+  return 0;
+}
+
+struct CaseResult {
+  double seconds = 0, cpu = 0;
+  long rss_kb = 0;
+  std::size_t tensors = 0;
+};
+
+CaseResult spawn_case(const char* self, const Args& args, const std::string& mode,
+                      std::size_t count) {
+  std::ostringstream command;
+  command << "'" << self << "' --mode " << mode << " --count " << count << " --threads "
+          << args.threads << " --method " << args.method << " --model '" << args.model
+          << "' --images '" << args.images << "'";
+  FILE* pipe = popen(command.str().c_str(), "r");
+  if (!pipe) throw Error("cannot start " + command.str());
+  CaseResult r;
+  const int fields =
+      std::fscanf(pipe, "%lf %lf %ld %zu", &r.seconds, &r.cpu, &r.rss_kb, &r.tensors);
+  if (pclose(pipe) != 0 || fields != 4) throw Error("benchmark case failed: " + command.str());
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--model")
+      args.model = value;
+    else if (flag == "--images")
+      args.images = value;
+    else if (flag == "--counts")
+      args.counts = value;
+    else if (flag == "--method")
+      args.method = value;
+    else if (flag == "--mode")
+      args.mode = value;
+    else if (flag == "--count")
+      args.count = std::stoul(value);
+    else if (flag == "--threads")
+      args.threads = std::stoi(value);
+    else {
+      std::cerr << "unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  try {
+    if (!args.mode.empty()) return run_case(args);
+    std::printf("%-6s %9s %9s %6s %11s %11s %9s %12s %12s %7s\n", "inputs", "infer_s", "calib_s",
+                "ratio", "infer_cpu_s", "calib_cpu_s", "cpu_ratio", "infer_rss_MB", "calib_rss_MB",
+                "tensors");
+    std::stringstream counts(args.counts);
+    std::string item;
+    while (std::getline(counts, item, ',')) {
+      const std::size_t n = std::stoul(item);
+      const auto infer = spawn_case(argv[0], args, "infer", n);
+      const auto calib = spawn_case(argv[0], args, "calibrate", n);
+      std::printf("%-6zu %9.2f %9.2f %6.2f %11.2f %11.2f %9.2f %12.1f %12.1f %7zu\n", n,
+                  infer.seconds, calib.seconds, calib.seconds / infer.seconds, infer.cpu, calib.cpu,
+                  calib.cpu / infer.cpu, infer.rss_kb / 1024.0, calib.rss_kb / 1024.0,
+                  calib.tensors);
+      std::fflush(stdout);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "calibration_bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

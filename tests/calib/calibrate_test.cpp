@@ -1,0 +1,214 @@
+// The calibration engine on a small hand-built model (ranges computed by hand) and on YOLO11n.
+#include "yoloq/calibrate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "onnx/graph_builder.hpp"
+#include "test_support.hpp"
+#include "yoloq/error.hpp"
+#include "yoloq/npy.hpp"
+
+using yoloq::testing::add_node;
+using yoloq::testing::add_value;
+using yoloq::testing::ScratchDir;
+
+namespace yoloq {
+namespace {
+
+// x [1,4] -> Relu -> r -> Mul(r, two) -> doubled ; x -> Softmax -> probabilities ; x -> Shape ->
+// dims
+Model small_model() {
+  Model model;
+  model.path = "small.onnx";
+  model.proto.set_ir_version(9);
+  auto* opset = model.proto.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(19);
+  auto& g = model.graph();
+  add_value(*g.mutable_input(), "x", {1, 4});
+  Tensor two(DType::Float32, {});
+  two.values<float>()[0] = 2.0f;
+  *g.add_initializer() = to_proto(two, "two");
+  add_node(g, "Relu", "relu", {"x"}, {"r"});
+  add_node(g, "Mul", "mul", {"r", "two"}, {"doubled"});
+  add_node(g, "Softmax", "softmax", {"x"}, {"probabilities"});
+  add_node(g, "Shape", "shape", {"x"}, {"dims"});
+  add_value(*g.mutable_output(), "doubled", {1, 4});
+  add_value(*g.mutable_output(), "probabilities", {1, 4});
+  add_value(*g.mutable_output(), "dims", {2}, onnx::TensorProto::INT64);
+  return model;
+}
+
+// Three samples whose extremes are known: x min -3.5 (sample 1), max 2.25 (sample 2).
+std::unique_ptr<BatchSource> small_source(const Model& model, const ScratchDir& dir) {
+  Tensor data(DType::Float32, {3, 4});
+  const float values[] = {0.5f,  -1.0f, 1.5f,  0.0f,  -3.5f, 1.0f,
+                          0.25f, 2.0f,  2.25f, -0.5f, 0.75f, 1.25f};
+  std::copy(std::begin(values), std::end(values), data.values<float>().begin());
+  write_npy(dir / "small.npy", data);
+  SourceOptions options;
+  options.path = dir / "small.npy";
+  return make_calibration_source(model, options);
+}
+
+CalibrationOptions quiet_options(CalibrationMethod method, int threads = 2) {
+  CalibrationOptions o;
+  o.method = method;
+  o.threads = threads;
+  o.runtime.threads = 1;
+  o.quiet = true;
+  return o;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(FloatActivationTensors, FloatNodeOutputsAndInputsOnly) {
+  // dims is int64 (Shape), two is an initializer: neither is an activation.
+  EXPECT_EQ(float_activation_tensors(small_model()),
+            (std::vector<std::string>{"x", "r", "doubled", "probabilities"}));
+}
+
+TEST(Calibrate, MaxMethodGivesExactExtremes) {
+  ScratchDir dir;
+  const auto model = small_model();
+  auto source = small_source(model, dir);
+  const auto ranges = calibrate(model, float_activation_tensors(model), *source,
+                                quiet_options(CalibrationMethod::Max));
+  EXPECT_EQ(ranges.method, "max");
+  ASSERT_EQ(ranges.tensors.size(), 4u);
+  EXPECT_EQ(ranges.tensors.at("x"), (TensorRange{-3.5f, 2.25f, 3.5f}));
+  EXPECT_EQ(ranges.tensors.at("r"), (TensorRange{0.0f, 2.25f, 2.25f}));
+  EXPECT_EQ(ranges.tensors.at("doubled"), (TensorRange{0.0f, 4.5f, 4.5f}));
+  EXPECT_EQ(ranges.tensors.at("probabilities"),
+            (TensorRange{0.0f, 1.0f, 1.0f}));  // fixed, not observed
+}
+
+TEST(Calibrate, HistogramMethodsStayWithinTheMaximum) {
+  ScratchDir dir;
+  const auto model = small_model();
+  for (auto method :
+       {CalibrationMethod::Entropy, CalibrationMethod::Percentile, CalibrationMethod::Mse}) {
+    auto source = small_source(model, dir);
+    const auto ranges = calibrate(model, {"x", "doubled"}, *source, quiet_options(method));
+    EXPECT_EQ(ranges.method, method_name(method));
+    // Observed extremes are the same whatever the method; the threshold never exceeds |max|.
+    EXPECT_EQ(ranges.tensors.at("x").min, -3.5f);
+    EXPECT_EQ(ranges.tensors.at("doubled").max, 4.5f);
+    EXPECT_EQ(ranges.tensors.at("x").amax, 3.5f);  // a graph input keeps its whole range
+    EXPECT_GT(ranges.tensors.at("doubled").amax, 0.0f);
+    EXPECT_LE(ranges.tensors.at("doubled").amax, 4.5f);
+  }
+}
+
+TEST(Calibrate, ResultsDoNotDependOnThreadCount) {
+  ScratchDir dir;
+  const auto model = small_model();
+  auto one = small_source(model, dir);
+  auto three = small_source(model, dir);
+  const auto tensors = float_activation_tensors(model);
+  EXPECT_EQ(calibrate(model, tensors, *one, quiet_options(CalibrationMethod::Entropy, 1)),
+            calibrate(model, tensors, *three, quiet_options(CalibrationMethod::Entropy, 3)));
+}
+
+TEST(Calibrate, BadRequestsAreErrors) {
+  ScratchDir dir;
+  const auto model = small_model();
+  auto source = small_source(model, dir);
+  EXPECT_NE(error_of([&] {
+              calibrate(model, {"nope"}, *source, quiet_options(CalibrationMethod::Max));
+            }).find("small.onnx: no tensor named 'nope' to calibrate"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              calibrate(model, {"two"}, *source, quiet_options(CalibrationMethod::Max));
+            }).find("tensor 'two' is a constant"),
+            std::string::npos);
+  auto options = quiet_options(CalibrationMethod::Percentile);
+  options.percentile = 0;
+  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("--percentile 0"),
+            std::string::npos);
+  options.percentile = 100.01;
+  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("outside (0, 100]"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_calibration_method("kl");
+            }).find("unknown calibration method 'kl' (expected max, entropy, percentile or mse)"),
+            std::string::npos);
+}
+
+TEST(Calibrate, ProgressLineUnlessQuiet) {
+  ScratchDir dir;
+  const auto model = small_model();
+  auto source = small_source(model, dir);
+  auto options = quiet_options(CalibrationMethod::Max);
+  options.quiet = false;
+  ::testing::internal::CaptureStderr();
+  calibrate(model, {"x"}, *source, options);
+  const std::string progress = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(progress.find("calibrating: 3/3 batches"), std::string::npos) << progress;
+  EXPECT_NE(progress.find("images/s, ETA 0:00"), std::string::npos) << progress;
+  source->rewind();
+  ::testing::internal::CaptureStderr();
+  calibrate(model, {"x"}, *source, quiet_options(CalibrationMethod::Max));
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
+// YOLO11n on 16 of the coco128 images: the acceptance run, shortened for test time.
+class CalibrateRealData : public ::testing::Test {
+ protected:
+  static Ranges run(const Model& model, const std::vector<std::string>& tensors) {
+    SourceOptions source_options;
+    source_options.path = testing::data_dir() / "coco128" / "images";
+    source_options.max_samples = 16;
+    source_options.seed = 3;
+    source_options.quiet = true;
+    auto source = make_calibration_source(model, source_options);
+    EXPECT_EQ(source->batch_count(), 16u);
+    auto options = quiet_options(CalibrationMethod::Entropy);
+    options.runtime.threads = 2;
+    return calibrate(model, tensors, *source, options);
+  }
+};
+
+TEST_F(CalibrateRealData, Yolo11nRangesAreFinitePositiveAndReproducible) {
+  const Model model = load_model(testing::real_model_path());
+  const auto tensors = float_activation_tensors(model);
+  ASSERT_GT(tensors.size(), 300u);
+  const auto first = run(model, tensors);
+  ASSERT_EQ(first.tensors.size(), tensors.size());
+  for (const auto& name : tensors) {
+    const auto& r = first.tensors.at(name);
+    EXPECT_TRUE(std::isfinite(r.amax) && r.amax > 0) << name << " amax " << r.amax;
+    EXPECT_LE(r.amax, std::max(std::fabs(r.min), std::fabs(r.max))) << name;
+  }
+  // Letterboxed RGB / 255: the input's range is [0, 1] and real photos reach (almost) white.
+  const auto& images = first.tensors.at("images");
+  EXPECT_GE(images.amax, 0.99f);
+  EXPECT_LE(images.amax, 1.0f);
+  EXPECT_EQ(images.min, 0.0f);
+  EXPECT_EQ(first.tensors.at("/model.23/dfl/Softmax_output_0"), (TensorRange{0.0f, 1.0f, 1.0f}));
+  // Entropy clips the long tails of some activations below their maximum.
+  std::size_t clipped = 0;
+  for (const auto& [name, r] : first.tensors)
+    clipped += r.amax < 0.9f * std::max(std::fabs(r.min), r.max);
+  EXPECT_GT(clipped, 10u);
+
+  const auto second = run(model, tensors);
+  EXPECT_EQ(second, first);
+
+  ScratchDir dir;
+  save_ranges_json(first, dir / "yolo11n.json");
+  EXPECT_EQ(load_ranges(dir / "yolo11n.json"), first);
+  validate_ranges(first, GraphIndex(model.graph()), "yolo11n.json");
+}
+
+}  // namespace
+}  // namespace yoloq
