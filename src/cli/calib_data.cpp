@@ -48,15 +48,9 @@ void run(const CalibDataArgs& args) {
 
 }  // namespace
 
-<<<<<<< HEAD
 namespace {
 void add_calib_data(CLI::App& app) {
   auto* cmd = app.add_subcommand("calib-data", "Letterbox a folder of images into a calibration .npy [N,3,H,W]");
-=======
-void register_calib_data(CLI::App& app) {
-  auto* cmd = app.add_subcommand("calib-data",
-                                 "Letterbox a folder of images into a calibration .npy [N,3,H,W]");
->>>>>>> calib
   auto args = std::make_shared<CalibDataArgs>();
   cmd->add_option("images", args->images,
                   "Folder of images (jpg, jpeg, png, bmp; searched recursively)")

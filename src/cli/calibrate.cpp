@@ -63,15 +63,9 @@ void run(const CalibrateArgs& args) {
 
 }  // namespace
 
-<<<<<<< HEAD
 namespace {
 void add_calibrate(CLI::App& app) {
   auto* cmd = app.add_subcommand("calibrate", "Calibrate every float activation of a model and write the ranges");
-=======
-void register_calibrate(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "calibrate", "Calibrate every float activation of a model and write the ranges");
->>>>>>> calib
   auto args = std::make_shared<CalibrateArgs>();
   cmd->add_option("model", args->model, "Float ONNX model")->required();
   cmd->add_option("--calibration_data_path,--calibration_data", args->data,
