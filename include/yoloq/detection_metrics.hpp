@@ -16,7 +16,8 @@
 namespace yoloq {
 
 enum class ApMetric { Ultralytics, Coco };
-ApMetric parse_ap_metric(const std::string& name);  // "ultralytics" | "coco"; throws Error otherwise
+ApMetric parse_ap_metric(
+    const std::string& name);  // "ultralytics" | "coco"; throws Error otherwise
 std::string metric_name(ApMetric metric);
 
 struct GroundTruth {
@@ -63,7 +64,8 @@ double coco_ap(const std::vector<double>& recall, const std::vector<double>& pre
 
 // numpy.interp for a non-decreasing xp, the same branch for branch (duplicate xp values, exact
 // hits); Ultralytics' curves depend on it.
-double numpy_interp(double x, const std::vector<double>& xp, const std::vector<double>& fp, double left, double right);
+double numpy_interp(double x, const std::vector<double>& xp, const std::vector<double>& fp,
+                    double left, double right);
 
 // The 10 IoU thresholds as numpy.linspace(0.5, 0.95, 10) computes them.
 std::vector<double> iou_thresholds();

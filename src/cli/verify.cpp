@@ -1,15 +1,17 @@
+#include "yoloq/verify.hpp"
+
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/file_io.hpp"
-#include "yoloq/verify.hpp"
 
 namespace yoloq::cli {
 
 void register_verify(CLI::App& app) {
-  auto* cmd = app.add_subcommand("verify", "Check a quantized model against its float original: structure, "
-                                           "numerics, detections, speed");
+  auto* cmd = app.add_subcommand("verify",
+                                 "Check a quantized model against its float original: structure, "
+                                 "numerics, detections, speed");
   struct Flags {
     std::string float_model, quant_model, data, labels, json, report;
     std::size_t samples = 32;
@@ -19,7 +21,8 @@ void register_verify(CLI::App& app) {
   auto f = std::make_shared<Flags>();
   cmd->add_option("float_model", f->float_model, "The float ONNX model")->required();
   cmd->add_option("quant_model", f->quant_model, "The quantized ONNX model")->required();
-  cmd->add_option("--data", f->data, "Folder of held-out images (default: random inputs, no detection part)");
+  cmd->add_option("--data", f->data,
+                  "Folder of held-out images (default: random inputs, no detection part)");
   cmd->add_option("--labels", f->labels, "YOLO labels for the images: adds mAP against the labels");
   cmd->add_option("--samples", f->samples, "Held-out samples to compare (default 32)");
   cmd->add_option("--json", f->json, "Write the full result as JSON");

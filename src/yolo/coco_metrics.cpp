@@ -37,9 +37,11 @@ struct ImageCategoryResult {
   std::size_t ground_truths = 0;
 };
 
-ImageCategoryResult evaluate_image_category(const std::vector<Xywh>& gts, std::vector<std::pair<double, Xywh>> dts,
+ImageCategoryResult evaluate_image_category(const std::vector<Xywh>& gts,
+                                            std::vector<std::pair<double, Xywh>> dts,
                                             const std::vector<double>& thresholds) {
-  std::stable_sort(dts.begin(), dts.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(dts.begin(), dts.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   if (dts.size() > kMaxDetections) dts.resize(kMaxDetections);
   ImageCategoryResult r;
   r.ground_truths = gts.size();
@@ -76,8 +78,9 @@ DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images) {
 
   std::vector<const ImageDetections*> ordered;
   for (const auto& image : images) ordered.push_back(&image);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const ImageDetections* a, const ImageDetections* b) { return a->image_id < b->image_id; });
+  std::stable_sort(
+      ordered.begin(), ordered.end(),
+      [](const ImageDetections* a, const ImageDetections* b) { return a->image_id < b->image_id; });
 
   const auto thresholds = iou_thresholds();
   double precision_sum = 0, precision_at_50_sum = 0, recall_sum = 0;
@@ -106,8 +109,10 @@ DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images) {
     };
     std::vector<Ranked> ranked;
     for (std::size_t i = 0; i < per_image.size(); ++i)
-      for (std::size_t d = 0; d < per_image[i].scores.size(); ++d) ranked.push_back({per_image[i].scores[d], i, d});
-    std::stable_sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
+      for (std::size_t d = 0; d < per_image[i].scores.size(); ++d)
+        ranked.push_back({per_image[i].scores[d], i, d});
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
 
     double ap_sum = 0;
     for (std::size_t t = 0; t < thresholds.size(); ++t) {
