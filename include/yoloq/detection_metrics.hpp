@@ -46,7 +46,10 @@ struct DetectionMetrics {
   // Mean over classes at the confidence that maximises the mean F1 (Ultralytics' definition; the
   // COCO flavour reports the same operating point, from the same detections).
   double precision = 0, recall = 0;
-  double coco_ar100 = -1;  // COCO flavour only: recall averaged over IoU thresholds, 100 detections
+  // COCO flavour only (else -1): recall averaged over IoU thresholds with 100 detections, and
+  // mAP50-95 by object area (small < 32^2 <= medium <= 96^2 < large; -1 with no such object).
+  double coco_ar100 = -1;
+  double coco_ap_small = -1, coco_ap_medium = -1, coco_ap_large = -1;
   std::size_t images = 0, instances = 0;
   std::vector<ClassMetrics> per_class;  // classes present in the labels, ascending id
 };

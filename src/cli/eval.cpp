@@ -1,5 +1,6 @@
 #include "yoloq/eval.hpp"
 
+#include <cstdio>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -61,7 +62,9 @@ void register_eval(CLI::App& app) {
                 << " images without a label file, counted as no objects";
     std::cout << ")\n" << metrics_text(result.metrics, f->per_class, result.class_names);
     if (result.metrics.metric == ApMetric::Coco)
-      std::cout << "AR@100 " << result.metrics.coco_ar100 << "\n";
+      std::printf("COCO mAP50-95 by area: small %.3f, medium %.3f, large %.3f; AR@100 %.3f\n",
+                  result.metrics.coco_ap_small, result.metrics.coco_ap_medium,
+                  result.metrics.coco_ap_large, result.metrics.coco_ar100);
     std::printf("evaluated in %.1f s\n", result.seconds);
   });
 }

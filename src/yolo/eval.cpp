@@ -155,7 +155,12 @@ nlohmann::json to_json(const DetectionMetrics& m, const std::vector<std::string>
       {"metric", metric_name(m.metric)}, {"map50_95", m.map50_95}, {"map50", m.map50},
       {"precision", m.precision},        {"recall", m.recall},     {"images", m.images},
       {"instances", m.instances}};
-  if (m.metric == ApMetric::Coco) j["ar100"] = m.coco_ar100;
+  if (m.metric == ApMetric::Coco) {
+    j["ar100"] = m.coco_ar100;
+    j["map50_95_small"] = m.coco_ap_small;
+    j["map50_95_medium"] = m.coco_ap_medium;
+    j["map50_95_large"] = m.coco_ap_large;
+  }
   j["per_class"] = nlohmann::json::array();
   for (const auto& c : m.per_class)
     j["per_class"].push_back({{"class_id", c.class_id},

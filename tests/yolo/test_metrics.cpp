@@ -120,6 +120,18 @@ TEST(DatasetMetrics, OneDetectionMatchesOneObject) {
   EXPECT_NEAR(ultralytics_metrics(images).map50_95, 0.75, 1e-6);
 }
 
+TEST(DatasetMetrics, CocoAreaRanges) {
+  // A 20x20 object found, a 50x50 object missed; no object above 96x96.
+  std::vector<ImageDetections> images{
+      {1, {gt(0, 0, 20, 20, 0), gt(100, 100, 150, 150, 0)}, {dt(0, 0, 20, 20, 0.9f, 0)}}};
+  const auto c = coco_metrics(images);
+  EXPECT_NEAR(c.coco_ap_small, 1.0, 1e-12);
+  EXPECT_NEAR(c.coco_ap_medium, 0.0, 1e-12);
+  EXPECT_DOUBLE_EQ(c.coco_ap_large, -1.0);
+  EXPECT_NEAR(c.map50_95, 0.504950495049505, 1e-12);  // recall 1/2 at precision 1 over all areas
+  EXPECT_DOUBLE_EQ(ultralytics_metrics(images).coco_ap_small, -1.0);
+}
+
 TEST(Metric, ParsesNames) {
   EXPECT_EQ(parse_ap_metric("coco"), ApMetric::Coco);
   EXPECT_EQ(parse_ap_metric("ultralytics"), ApMetric::Ultralytics);
