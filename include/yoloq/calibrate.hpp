@@ -29,4 +29,9 @@ struct CalibrationOptions {
 Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
                  const CalibrationOptions& options);
 
+// Every float32 activation of `model`: its float graph inputs and every float node output that is
+// not a constant (initializers and Constant outputs excluded), in topological order. Types come from
+// the model's value_info where declared, else from a small type propagation over the nodes.
+std::vector<std::string> float_activation_tensors(const Model& model);
+
 }  // namespace yoloq

@@ -44,4 +44,10 @@ std::unique_ptr<BatchSource> make_calibration_source(const Model& model, const S
 // The held-out part (options.holdout samples) for verification; same data kind as calibration.
 std::unique_ptr<BatchSource> make_holdout_source(const Model& model, const SourceOptions& options);
 
+// `yoloq calib-data`: letterboxes the images of `folder` (all, or `max_samples` chosen by a
+// seeded shuffle) into one [N, 3, height, width] float32 tensor, in path order, the array
+// ModelOpt's --calibration_data_path takes. Undecodable images are skipped with a warning.
+Tensor letterbox_image_folder(const std::filesystem::path& folder, int height, int width, std::size_t max_samples,
+                              std::uint64_t seed, bool quiet = false);
+
 }  // namespace yoloq

@@ -96,3 +96,10 @@ Tensor to_tensor(const onnx::TensorProto& proto);
 onnx::TensorProto to_proto(const Tensor& tensor, const std::string& name);
 
 }  // namespace yoloq
+
+namespace yoloq {
+// Element type of every tensor, from declarations where present and otherwise propagated through
+// the graph by op semantics (Shape gives int64, Cast its "to", most ops their first input's type).
+// Unknown tensors are absent. Used so that shape arithmetic is never quantized.
+std::map<std::string, std::int32_t> infer_elem_types(const GraphIndex& index);
+}  // namespace yoloq

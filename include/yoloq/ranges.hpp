@@ -7,6 +7,8 @@
 
 namespace yoloq {
 
+class GraphIndex;
+
 struct TensorRange {
   float min = 0, max = 0;  // observed over all calibration data
   float amax = 0;          // the chosen symmetric threshold (method-dependent); scale = amax / 127
@@ -26,5 +28,14 @@ void save_ranges_trt_cache(const Ranges& ranges, const std::filesystem::path& pa
 Ranges load_ranges_trt_cache(const std::filesystem::path& path);
 // Picks the format by content (JSON starts with '{').
 Ranges load_ranges(const std::filesystem::path& path);
+// Picks the format by extension: ".json" writes JSON, anything else the TensorRT cache text.
+void save_ranges(const Ranges& ranges, const std::filesystem::path& path);
+
+// Throws Error (naming `what`, e.g. the cache file) when a range is not finite or negative, or
+// when a tensor name is not a tensor of the model.
+void validate_ranges(const Ranges& ranges, const GraphIndex& graph, const std::string& what);
+
+// The scale written to a TensorRT cache: amax / 127 (symmetric INT8).
+float trt_scale(const TensorRange& range);
 
 }  // namespace yoloq

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "yoloq/detection.hpp"
+#include "yoloq/image_folder.hpp"
 
 namespace yoloq {
 
@@ -21,10 +22,6 @@ std::vector<LabelBox> read_label_file(const std::filesystem::path& path, int num
 
 // Corners in original image pixels, computed as COCO converters do: x = (cx - w/2) * width.
 Box label_to_pixels(const LabelBox& label, int image_width, int image_height);
-
-// Image files (jpg, jpeg, png, bmp, tif, tiff, webp, any case) directly in `folder`, sorted by
-// name. Throws when the folder is missing or holds no image.
-std::vector<std::filesystem::path> list_images(const std::filesystem::path& folder);
 
 // labels_dir / (stem + ".txt").
 std::filesystem::path label_path_for(const std::filesystem::path& image,

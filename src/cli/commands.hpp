@@ -1,18 +1,17 @@
 #pragma once
-// Each subcommand lives in its own file and adds itself to the app; callbacks run after parsing
-// and throw yoloq::Error, which main() turns into one "yoloq: error:" line.
+// Each subcommand lives in its own file and registers itself with a static CommandRegistration,
+// so adding a subcommand touches no shared file. Callbacks run after parsing and throw
+// yoloq::Error, which main() turns into one "yoloq: error:" line.
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace yoloq::cli {
 
-void register_inspect(CLI::App& app);
-void register_eval(CLI::App& app);
-void register_verify(CLI::App& app);
+struct CommandRegistration {
+  // `order` fixes where the subcommand appears in --help (the pipeline's order).
+  CommandRegistration(int order, std::function<void(CLI::App&)> add);
+};
 
-inline void register_commands(CLI::App& app) {
-  register_inspect(app);
-  register_eval(app);
-  register_verify(app);
-}
+void register_commands(CLI::App& app);
 
 }  // namespace yoloq::cli

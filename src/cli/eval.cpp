@@ -8,7 +8,8 @@
 
 namespace yoloq::cli {
 
-void register_eval(CLI::App& app) {
+namespace {
+void add_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "eval", "COCO-style detection metrics of a YOLO detect model on a YOLO-format dataset");
   struct Flags {
@@ -68,5 +69,9 @@ void register_eval(CLI::App& app) {
     std::printf("evaluated in %.1f s\n", result.seconds);
   });
 }
+
+}  // namespace
+
+const CommandRegistration registration(70, add_eval);
 
 }  // namespace yoloq::cli

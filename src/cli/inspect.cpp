@@ -5,7 +5,8 @@
 
 namespace yoloq::cli {
 
-void register_inspect(CLI::App& app) {
+namespace {
+void add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Show a model's interface, op histogram, Q/DQ content and YOLO metadata");
   auto model = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
@@ -19,5 +20,9 @@ void register_inspect(CLI::App& app) {
       std::cout << to_text(summary);
   });
 }
+
+}  // namespace
+
+const CommandRegistration registration(10, add_inspect);
 
 }  // namespace yoloq::cli

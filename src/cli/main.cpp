@@ -3,7 +3,20 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/error.hpp"
+
+namespace {
+
+// Errors are one line on stderr, but a message may quote text that holds line breaks (a name
+// taken from a damaged file, an ONNX Runtime message).
+int report_error(const char* message, int exit_code) {
+  std::string line = message;
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  std::cerr << "yoloq: error: " << line << "\n";
+  return exit_code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"yoloq: post-training INT8 quantization for YOLO ONNX models"};
@@ -20,13 +33,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "yoloq: error: " << e.what() << "\n";
-    return 2;
-  } catch (const yoloq::Error& e) {
-    std::cerr << "yoloq: error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "yoloq: error: " << e.what() << "\n";
-    return 1;
+    return report_error(e.what(), 2);
+  } catch (const std::exception& e) {  // yoloq::Error and anything the libraries throw
+    return report_error(e.what(), 1);
   }
 }

@@ -8,7 +8,8 @@
 
 namespace yoloq::cli {
 
-void register_verify(CLI::App& app) {
+namespace {
+void add_verify(CLI::App& app) {
   auto* cmd = app.add_subcommand("verify",
                                  "Check a quantized model against its float original: structure, "
                                  "numerics, detections, speed");
@@ -50,5 +51,9 @@ void register_verify(CLI::App& app) {
     std::cout << summary_text(result);
   });
 }
+
+}  // namespace
+
+const CommandRegistration registration(60, add_verify);
 
 }  // namespace yoloq::cli

@@ -71,7 +71,7 @@ GraphIndex::GraphIndex(const onnx::GraphProto& graph) : graph_(&graph) {
   for (std::size_t i = 0; i < n; ++i) {
     std::set<std::size_t> preds;
     for (const auto& in : graph.node(static_cast<int>(i)).input())
-      if (auto p = producer(in); p && *p != i) preds.insert(*p);
+      if (auto p = producer(in)) preds.insert(*p);  // a node reading its own output is a cycle too
     pending[i] = preds.size();
   }
   std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
@@ -88,7 +88,13 @@ GraphIndex::GraphIndex(const onnx::GraphProto& graph) : graph_(&graph) {
     for (auto s : succs)
       if (--pending[s] == 0) ready.push(s);
   }
-  if (topo_.size() != n) throw Error("the graph has a cycle (" + std::to_string(n - topo_.size()) + " nodes on it)");
+  if (topo_.size() != n) {
+    std::size_t first = 0;
+    while (!pending[first]) ++first;
+    const auto& node = graph.node(static_cast<int>(first));
+    throw Error("the graph has a cycle: " + std::to_string(n - topo_.size()) + " of " + std::to_string(n) +
+                " nodes cannot be ordered, the first is '" + node.name() + "' (" + node.op_type() + ")");
+  }
 }
 
 std::optional<std::size_t> GraphIndex::producer(const std::string& tensor) const {

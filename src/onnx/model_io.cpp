@@ -1,4 +1,6 @@
 // Reading and writing model files, with external data confined to the model's folder.
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -22,9 +24,11 @@ std::map<std::string, std::string> external_fields(const onnx::TensorProto& t) {
 }
 
 std::uint64_t parse_u64(const std::string& text, const std::string& what) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 19)
+  std::uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
     throw Error(what + " is not a valid number: '" + text + "'");
-  return std::stoull(text);
+  return value;
 }
 
 // Resolves an external data location so that it cannot name a file outside the model's folder:
@@ -38,9 +42,10 @@ fs::path confined_location(const fs::path& model_dir, const std::string& locatio
   fs::path full = model_dir / rel;
   std::error_code ec;
   if (!fs::exists(full, ec)) throw Error(what + ": external data file '" + location + "' is missing");
+  std::error_code dir_ec;
   fs::path real = fs::canonical(full, ec);
-  fs::path real_dir = fs::canonical(model_dir.empty() ? fs::path(".") : model_dir, ec);
-  if (ec) throw Error(what + ": cannot resolve external data file '" + location + "'");
+  fs::path real_dir = fs::canonical(model_dir.empty() ? fs::path(".") : model_dir, dir_ec);
+  if (ec || dir_ec) throw Error(what + ": cannot resolve external data file '" + location + "'");
   auto mismatch = std::mismatch(real_dir.begin(), real_dir.end(), real.begin(), real.end());
   if (mismatch.first != real_dir.end())
     throw Error(what + ": external data file '" + location + "' resolves outside the model's folder");
@@ -69,19 +74,66 @@ void read_external_data(onnx::GraphProto& graph, const fs::path& model_dir, cons
     if (!in) throw Error(where + ": cannot read external data from '" + kv["location"] + "'");
     t.set_raw_data(std::move(bytes));
     t.clear_external_data();
-    t.set_data_location(onnx::TensorProto::DEFAULT);
+    t.clear_data_location();  // as if the weight had always been inline
   }
+}
+
+// Bytes per element of the types whose raw_data has a fixed size; 0 for the others.
+std::size_t fixed_element_size(std::int32_t elem_type) {
+  switch (elem_type) {
+    case onnx::TensorProto::BOOL:
+    case onnx::TensorProto::INT8:
+    case onnx::TensorProto::UINT8: return 1;
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16:
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::UINT16: return 2;
+    case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::INT32:
+    case onnx::TensorProto::UINT32: return 4;
+    case onnx::TensorProto::DOUBLE:
+    case onnx::TensorProto::INT64:
+    case onnx::TensorProto::UINT64: return 8;
+    default: return 0;
+  }
+}
+
+// A weight whose byte count disagrees with its shape is what a damaged file or a bad external
+// data range produces; catching it here keeps every later stage from reading garbage.
+void check_initializer_size(const onnx::TensorProto& t, const std::string& what) {
+  std::size_t element = fixed_element_size(t.data_type());
+  if (!t.has_raw_data() || element == 0) return;
+  std::uint64_t needed = element;
+  for (auto d : t.dims())
+    if (d < 0 || __builtin_mul_overflow(needed, static_cast<std::uint64_t>(d), &needed))
+      throw Error(what + ": initializer '" + t.name() + "' has an invalid shape");
+  if (t.raw_data().size() != needed)
+    throw Error(what + ": initializer '" + t.name() + "' has " + std::to_string(t.raw_data().size()) +
+                " bytes, its shape " + shape_string({t.dims().begin(), t.dims().end()}) + " needs " +
+                std::to_string(needed));
 }
 
 void check_structure(const Model& model, const std::string& what) {
   if (!model.proto.has_graph() || model.proto.ir_version() <= 0)
     throw Error(what + ": not an ONNX model (no graph or IR version)");
+  if (model.opset() == 0) throw Error(what + ": the model imports no ai.onnx opset");
   if (model.graph().node_size() == 0) throw Error(what + ": the model's graph has no nodes");
   std::set<std::string> known;
   for (const auto& i : model.graph().input()) known.insert(i.name());
-  for (const auto& i : model.graph().initializer()) known.insert(i.name());
+  for (const auto& i : model.graph().initializer()) {
+    known.insert(i.name());
+    check_initializer_size(i, what);
+  }
+  std::map<std::string, const onnx::NodeProto*> producers;
   for (const auto& n : model.graph().node())
-    for (const auto& o : n.output()) known.insert(o);
+    for (const auto& o : n.output()) {
+      if (o.empty()) continue;
+      auto [it, added] = producers.emplace(o, &n);
+      if (!added)
+        throw Error(what + ": tensor '" + o + "' is produced by two nodes, '" + it->second->name() + "' and '" +
+                    n.name() + "'");
+      known.insert(o);
+    }
   for (const auto& n : model.graph().node())
     for (const auto& i : n.input())
       if (!i.empty() && !known.count(i))
@@ -89,7 +141,18 @@ void check_structure(const Model& model, const std::string& what) {
                     "' that nothing produces (truncated or invalid model?)");
   for (const auto& o : model.graph().output())
     if (!known.count(o.name())) throw Error(what + ": graph output '" + o.name() + "' is not produced by any node");
-  GraphIndex index(model.graph());  // throws on a cycle
+  try {
+    GraphIndex index(model.graph());  // throws on a cycle
+  } catch (const Error& e) {
+    throw Error(what + ": " + e.what());
+  }
+}
+
+Model parse_bytes(const std::string& bytes, const std::string& what) {
+  if (bytes.empty()) throw Error(what + ": empty file, expected an ONNX model");
+  Model model;
+  if (!model.proto.ParseFromString(bytes)) throw Error(what + ": not a valid ONNX model (protobuf parse failed)");
+  return model;
 }
 
 }  // namespace
@@ -101,21 +164,17 @@ std::int64_t Model::opset(const std::string& domain) const {
 }
 
 Model parse_model(const std::string& bytes, const std::string& what) {
-  if (bytes.empty()) throw Error(what + ": empty file, expected an ONNX model");
-  Model model;
-  if (!model.proto.ParseFromString(bytes)) throw Error(what + ": not a valid ONNX model (protobuf parse failed)");
+  Model model = parse_bytes(bytes, what);
   check_structure(model, what);
   return model;
 }
 
 Model load_model(const fs::path& path) {
-  std::string bytes = read_file(path);
   std::string what = path.string();
-  if (bytes.empty()) throw Error(what + ": empty file, expected an ONNX model");
-  Model model;
-  if (!model.proto.ParseFromString(bytes)) throw Error(what + ": not a valid ONNX model (protobuf parse failed)");
+  Model model = parse_bytes(read_file(path), what);
   model.path = path;
-  read_external_data(*model.proto.mutable_graph(), path.parent_path(), what);
+  // mutable_graph() would create an empty graph and hide that the file has none.
+  if (model.proto.has_graph()) read_external_data(*model.proto.mutable_graph(), path.parent_path(), what);
   check_structure(model, what);
   return model;
 }
@@ -156,6 +215,10 @@ void save_model(const Model& model, const fs::path& path, const SaveOptions& opt
     add("location", data_name);
     add("offset", std::to_string(offset));
     add("length", std::to_string(length));
+  }
+  if (data.empty()) {  // nothing was large enough to move out
+    write_file_atomically(path, serialize_model(out));
+    return;
   }
   write_file_atomically(path.parent_path() / data_name, data);
   try {

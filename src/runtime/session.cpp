@@ -139,8 +139,13 @@ std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<s
   std::vector<const char*> in_names, out_names;
   for (const auto& [name, t] : inputs) {
     in_names.push_back(name.c_str());
-    values.push_back(Ort::Value::CreateTensor(memory, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(),
-                                              t.shape.data(), t.shape.size(), ort_type(t.dtype)));
+    try {
+      values.push_back(Ort::Value::CreateTensor(memory, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(),
+                                                t.shape.data(), t.shape.size(), ort_type(t.dtype)));
+    } catch (const Ort::Exception& e) {
+      throw Error(impl_->what + ": input '" + name + "' (" + dtype_name(t.dtype) + " " + shape_string(t.shape) +
+                  ", " + std::to_string(t.bytes.size()) + " bytes) is not a valid tensor: " + e.what());
+    }
   }
   const auto& wanted = outputs.empty() ? impl_->outputs : outputs;
   for (const auto& name : wanted) out_names.push_back(name.c_str());

@@ -17,6 +17,8 @@ std::string read_file(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw Error(path.string() + ": no such file");
   if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a directory, expected a file");
+  // A device or a pipe could block or never end (/dev/zero); only regular files are read.
+  if (!fs::is_regular_file(path, ec)) throw Error(path.string() + ": is not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
   std::ostringstream ss;

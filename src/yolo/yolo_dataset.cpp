@@ -26,14 +26,6 @@ bool parse_number(const std::string& field, double& value) {
   return errno == 0 && end == field.c_str() + field.size() && std::isfinite(value);
 }
 
-bool is_image_extension(std::string ext) {
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  static const std::set<std::string> known{".jpg", ".jpeg", ".png", ".bmp",
-                                           ".tif", ".tiff", ".webp"};
-  return known.count(ext) > 0;
-}
-
 }  // namespace
 
 std::vector<LabelBox> read_label_file(const fs::path& path, int num_classes) {
@@ -75,22 +67,6 @@ Box label_to_pixels(const LabelBox& l, int image_width, int image_height) {
   const double x = (l.cx - l.w / 2) * image_width, y = (l.cy - l.h / 2) * image_height;
   const double w = l.w * image_width, h = l.h * image_height;
   return {x, y, x + w, y + h};
-}
-
-std::vector<fs::path> list_images(const fs::path& folder) {
-  std::error_code ec;
-  if (!fs::is_directory(folder, ec))
-    throw Error(folder.string() + ": images folder does not exist");
-  std::vector<fs::path> images;
-  for (const auto& entry : fs::directory_iterator(folder, ec))
-    if (entry.is_regular_file() && is_image_extension(entry.path().extension().string()))
-      images.push_back(entry.path());
-  if (ec) throw Error(folder.string() + ": cannot list the folder: " + ec.message());
-  if (images.empty())
-    throw Error(folder.string() +
-                ": no images (jpg, jpeg, png, bmp, tif, tiff, webp) in the folder");
-  std::sort(images.begin(), images.end());
-  return images;
 }
 
 fs::path label_path_for(const fs::path& image, const fs::path& labels_dir) {

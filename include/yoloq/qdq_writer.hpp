@@ -1,0 +1,46 @@
+#pragma once
+// Stage 4, write: a transform that applies a QuantPlan and calibrated Ranges to a float model.
+// Activations: symmetric INT8, zero point 0, scale = amax / 127, one Q/DQ pair per tensor.
+// Weights: per-channel symmetric INT8, round half to even, stored as INT8 initializers feeding a
+// DequantizeLinear (ModelOpt's --dq_only), or float weights with a Q/DQ pair. It knows nothing
+// of calibration and decides nothing: all decisions are in the plan.
+#include <cstdint>
+#include <vector>
+
+#include "yoloq/model.hpp"
+#include "yoloq/quant_plan.hpp"
+#include "yoloq/ranges.hpp"
+#include "yoloq/tensor.hpp"
+
+namespace yoloq {
+
+// Scale of a symmetric INT8 range; a zero range gets a tiny positive scale (ONNX requires > 0).
+float symmetric_scale(float amax);
+// x / scale rounded half to even and saturated to [-127, 127], as QuantizeLinear computes it.
+std::int8_t quantize_symmetric(float x, float scale);
+
+struct PerChannelWeights {
+  Tensor values;              // int8, same shape as the float weight
+  std::vector<float> scales;  // one per channel along the axis: channel amax / 127
+};
+PerChannelWeights quantize_per_channel(const Tensor& weight, int axis);
+
+struct WriteOptions {
+  bool weights_qdq = false;  // keep float weights behind a Q/DQ pair instead of INT8 initializers
+};
+
+// Throws Error when the plan needs a range that `ranges` lacks.
+Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,
+                      const WriteOptions& options = {});
+
+// Scale and zero point of one activation tensor.
+struct ActivationQParams {
+  float scale = 1;
+  std::int32_t zero_point = 0;  // int8: always 0; uint8: in [0, 255]
+};
+// The parameters each planned activation is written with, from its own range or its scale
+// group's union. INT8: scale = amax / 127. UINT8: the observed [min, max] clipped to the
+// method's threshold [-amax, amax] and widened to include 0; scale = (hi - lo) / 255.
+std::map<std::string, ActivationQParams> activation_qparams(const QuantPlan& plan, const Ranges& ranges);
+
+}  // namespace yoloq

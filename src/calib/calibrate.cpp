@@ -1,0 +1,251 @@
+// The calibration engine: one ONNX Runtime session over the model with the requested tensors
+// exposed as outputs; each batch's outputs are streamed into one collector per tensor, on a few
+// threads, while ONNX Runtime already computes the next batch.
+#include "yoloq/calibrate.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "calib/collectors.hpp"
+#include "calib/progress.hpp"
+#include "calib/range_methods.hpp"
+#include "yoloq/error.hpp"
+
+namespace yoloq {
+
+CalibrationMethod parse_calibration_method(const std::string& name) {
+  if (name == "max") return CalibrationMethod::Max;
+  if (name == "entropy") return CalibrationMethod::Entropy;
+  if (name == "percentile") return CalibrationMethod::Percentile;
+  if (name == "mse") return CalibrationMethod::Mse;
+  throw Error("unknown calibration method '" + name + "' (expected max, entropy, percentile or mse)");
+}
+
+std::string method_name(CalibrationMethod method) {
+  switch (method) {
+    case CalibrationMethod::Max: return "max";
+    case CalibrationMethod::Entropy: return "entropy";
+    case CalibrationMethod::Percentile: return "percentile";
+    case CalibrationMethod::Mse: return "mse";
+  }
+  throw Error("unknown calibration method");
+}
+
+namespace {
+
+// One tensor's statistics. The max method needs only extremes; the others need the histogram,
+// which tracks the extremes in the same pass.
+struct TensorCollector {
+  std::string name;
+  bool from_input = false;  // a graph input: read from the batch, not from the session's outputs
+  std::size_t slot = 0;     // index into the batch inputs or the session outputs
+  std::optional<HistogramCollector> histogram;
+  MinMaxCollector minmax;
+
+  void update(std::span<const float> values) {
+    if (histogram)
+      histogram->update(values);
+    else
+      minmax.update(values);
+  }
+  const MinMaxCollector& extremes() const { return histogram ? histogram->minmax() : minmax; }
+};
+
+// Runs work(i) for every i in `order` on `threads` threads (the caller's included), each thread
+// taking the next item when done; the first exception is rethrown after all threads finish.
+void parallel_for_each(const std::vector<std::size_t>& order, int threads, const std::function<void(std::size_t)>& work) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto run = [&] {
+    for (std::size_t k; (k = next.fetch_add(1)) < order.size();) {
+      try {
+        work(order[k]);
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = order.size();
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  const std::size_t extra = std::min<std::size_t>(static_cast<std::size_t>(std::max(threads, 1)) - 1, order.size());
+  for (std::size_t t = 0; t < extra; ++t) helpers.emplace_back(run);
+  run();
+  for (auto& h : helpers) h.join();
+  if (error) std::rethrow_exception(error);
+}
+
+// A batch whose values the collectors are reading, kept alive until they are done.
+struct BatchInFlight {
+  NamedTensors inputs;
+  std::vector<Tensor> outputs;
+};
+
+// Runs the collector updates of one batch in the background; joined before the next batch is
+// handed over (so each collector sees the batches in order) and on destruction.
+class BackgroundUpdate {
+ public:
+  ~BackgroundUpdate() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void start(std::function<void()> work) {
+    thread_ = std::thread([this, work = std::move(work)] {
+      try {
+        work();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    });
+  }
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  }
+
+ private:
+  std::thread thread_;
+  std::exception_ptr error_;
+};
+
+std::span<const float> float_values(const Tensor& t, const std::string& name) {
+  if (t.dtype != DType::Float32)
+    throw Error("calibration: tensor '" + name + "' is " + dtype_name(t.dtype) + "; only float32 tensors are calibrated");
+  return t.values<float>();
+}
+
+float choose_amax(const TensorCollector& c, const CalibrationOptions& options) {
+  const float abs_max = c.extremes().abs_max();
+  if (!c.histogram) return abs_max;
+  double amax = 0;
+  switch (options.method) {
+    case CalibrationMethod::Max: amax = abs_max; break;
+    case CalibrationMethod::Entropy: amax = entropy_amax(*c.histogram); break;
+    case CalibrationMethod::Percentile: amax = percentile_amax(*c.histogram, options.percentile); break;
+    case CalibrationMethod::Mse: amax = mse_amax(*c.histogram); break;
+  }
+  // A threshold on a bin edge can lie just above the largest value seen; never exceed it.
+  return std::min(static_cast<float>(amax), abs_max);
+}
+
+int resolve_threads(int threads) {
+  if (threads > 0) return threads;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace
+
+Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
+                 const CalibrationOptions& options) {
+  if (options.method == CalibrationMethod::Percentile && !(options.percentile > 0 && options.percentile <= 100))
+    throw Error("--percentile " + std::to_string(options.percentile) + " is outside (0, 100]");
+  const std::string what = model.path.empty() ? std::string("model") : model.path.string();
+  GraphIndex index(model.graph());
+
+  Ranges ranges;
+  ranges.method = method_name(options.method);
+  Model exposed = model;
+  std::set<std::string> existing_outputs;
+  for (const auto& out : model.graph().output()) existing_outputs.insert(out.name());
+  std::vector<TensorCollector> collectors;
+  std::vector<std::string> output_names;
+  std::set<std::string> seen;
+  for (const auto& name : tensors) {
+    if (!seen.insert(name).second) continue;
+    const auto producer = index.producer(name);
+    if (index.is_constant(name))
+      throw Error(what + ": tensor '" + name + "' is a constant; weights are calibrated from the initializers");
+    if (!producer && !index.is_graph_input(name)) throw Error(what + ": no tensor named '" + name + "' to calibrate");
+    if (producer && index.node(*producer).op_type() == "Softmax") {
+      ranges.tensors[name] = {0.0f, 1.0f, 1.0f};  // a probability: the range is known without data
+      continue;
+    }
+    TensorCollector c;
+    c.name = name;
+    if (options.method != CalibrationMethod::Max) c.histogram.emplace(options.num_bins);
+    if (!producer) {
+      c.from_input = true;
+    } else {
+      c.slot = output_names.size();
+      output_names.push_back(name);
+      if (!existing_outputs.count(name)) {
+        auto* out = exposed.graph().add_output();
+        out->set_name(name);
+        out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+      }
+    }
+    collectors.push_back(std::move(c));
+  }
+  if (collectors.empty()) return ranges;
+
+  Session session(serialize_model(exposed), what + " (with calibration outputs)", options.runtime);
+  const int threads = resolve_threads(options.threads);
+  ProgressLine progress("calibrating", source.batch_count(), !options.quiet);
+  std::size_t batches = 0, images = 0;
+  BatchInFlight in_flight;
+  BackgroundUpdate update;
+  std::vector<std::size_t> largest_first;  // collector order, biggest tensors first, for load balance
+
+  auto update_collectors = [&] {
+    parallel_for_each(largest_first, threads, [&](std::size_t i) {
+      auto& c = collectors[i];
+      try {
+        if (c.from_input) {
+          for (const auto& [name, tensor] : in_flight.inputs)
+            if (name == c.name) c.update(float_values(tensor, name));
+        } else {
+          c.update(float_values(in_flight.outputs[c.slot], c.name));
+        }
+      } catch (const Error& e) {
+        throw Error(what + ": tensor '" + c.name + "' after batch " + std::to_string(batches) + ": " + e.what());
+      }
+    });
+  };
+
+  while (auto batch = source.next()) {
+    std::vector<Tensor> outputs;
+    if (!output_names.empty()) outputs = session.run(*batch, output_names);
+    update.wait();  // the previous batch's values are released only once every collector has them
+    const auto batch_images = batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
+    in_flight = {std::move(*batch), std::move(outputs)};
+    if (largest_first.empty()) {
+      largest_first.resize(collectors.size());
+      for (std::size_t i = 0; i < collectors.size(); ++i) largest_first[i] = i;
+      auto size_of = [&](std::size_t i) {
+        return collectors[i].from_input ? std::size_t{0} : in_flight.outputs[collectors[i].slot].numel();
+      };
+      std::stable_sort(largest_first.begin(), largest_first.end(),
+                       [&](std::size_t a, std::size_t b) { return size_of(a) > size_of(b); });
+    }
+    update.start(update_collectors);
+    ++batches;
+    images += batch_images;
+    progress.update(batches, images);
+  }
+  update.wait();
+  in_flight = {};
+  progress.finish(batches, images);
+  if (batches == 0) throw Error(source.description() + ": no calibration batches");
+
+  std::vector<TensorRange> results(collectors.size());
+  std::vector<std::size_t> all(collectors.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  parallel_for_each(all, threads, [&](std::size_t i) {
+    const auto& c = collectors[i];
+    const auto& e = c.extremes();
+    if (e.empty()) throw Error(what + ": tensor '" + c.name + "' produced no values");
+    if (!std::isfinite(e.min()) || !std::isfinite(e.max()))
+      throw Error(what + ": tensor '" + c.name + "' has non-finite values on the calibration data");
+    results[i] = {e.min(), e.max(), choose_amax(c, options)};
+  });
+  for (std::size_t i = 0; i < collectors.size(); ++i) ranges.tensors[collectors[i].name] = results[i];
+  return ranges;
+}
+
+}  // namespace yoloq

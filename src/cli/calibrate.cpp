@@ -1,0 +1,84 @@
+// `yoloq calibrate MODEL`: calibrates every float activation of a model and writes the ranges as
+// a calibration cache (JSON, or TensorRT's text format for any other extension).
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "yoloq/calibrate.hpp"
+#include "yoloq/error.hpp"
+#include "yoloq/file_io.hpp"
+
+namespace yoloq::cli {
+
+namespace {
+
+struct CalibrateArgs {
+  std::string model, data, method = "entropy", cache, shapes;
+  double percentile = 99.99;
+  std::size_t calibration_size = 0;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::vector<std::string> eps{"cpu"};
+  bool quiet = false;
+};
+
+void run(const CalibrateArgs& args) {
+  CalibrationOptions options;
+  options.method = parse_calibration_method(args.method);
+  options.percentile = args.percentile;
+  if (options.method == CalibrationMethod::Percentile && !(args.percentile > 0 && args.percentile <= 100))
+    throw Error("--percentile " + std::to_string(args.percentile) + " is outside (0, 100]");
+  options.threads = args.threads;
+  options.runtime.threads = args.threads;
+  options.runtime.execution_providers = args.eps;
+  options.quiet = args.quiet;
+  std::filesystem::path cache = args.cache;
+  if (cache.empty()) {
+    cache = std::filesystem::path(args.model).replace_extension(".calib.json");
+  }
+  check_writable_output(cache);  // before any work, so a bad path fails at once
+
+  const Model model = load_model(args.model);
+  SourceOptions source_options;
+  source_options.path = args.data;
+  source_options.shapes = args.shapes;
+  source_options.max_samples = args.calibration_size;
+  source_options.seed = args.seed;
+  source_options.quiet = args.quiet;
+  auto source = make_calibration_source(model, source_options);
+  const auto tensors = float_activation_tensors(model);
+  const Ranges ranges = calibrate(model, tensors, *source, options);
+  save_ranges(ranges, cache);
+  std::cout << "calibrated " << ranges.tensors.size() << " tensors of " << args.model << " (" << ranges.method
+            << ") on " << source->description() << "\nwrote " << cache.string() << "\n";
+}
+
+}  // namespace
+
+namespace {
+void add_calibrate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("calibrate", "Calibrate every float activation of a model and write the ranges");
+  auto args = std::make_shared<CalibrateArgs>();
+  cmd->add_option("model", args->model, "Float ONNX model")->required();
+  cmd->add_option("--calibration_data_path,--calibration_data", args->data,
+                  "A .npy [N,C,H,W], a .npz keyed by input name, or a folder of images (default: seeded random data)");
+  cmd->add_option("--calibration_method", args->method, "max, entropy, percentile or mse")->capture_default_str();
+  cmd->add_option("--percentile", args->percentile, "For --calibration_method percentile, in (0, 100]")
+      ->capture_default_str();
+  cmd->add_option("--calibration_cache_path", args->cache,
+                  "Where to write the ranges: .json, or TensorRT cache text for any other extension "
+                  "(default: MODEL with extension .calib.json)");
+  cmd->add_option("--calibration_shapes", args->shapes, "Input shapes, e.g. images:1x3x640x640");
+  cmd->add_option("--calibration_size", args->calibration_size, "Use N samples (images: a seeded random choice)");
+  cmd->add_option("--seed", args->seed, "Seed for image selection and random data")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads for ONNX Runtime and histogram updates (0 = all cores)");
+  cmd->add_option("--calibration_eps", args->eps, "Execution providers in priority order: cpu cuda:0 trt")
+      ->expected(1, 8);
+  cmd->add_flag("--quiet", args->quiet, "No progress line");
+  cmd->callback([args] { run(*args); });
+}
+
+}  // namespace
+
+const CommandRegistration registration(30, add_calibrate);
+
+}  // namespace yoloq::cli

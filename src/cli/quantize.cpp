@@ -1,0 +1,101 @@
+// `yoloq quantize`: ModelOpt's flag names, so switching tools is a change of program name.
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "yoloq/error.hpp"
+#include "yoloq/quantize.hpp"
+
+namespace yoloq::cli {
+
+namespace {
+
+struct QuantizeFlags {
+  std::string onnx_path, output_path, quantize_mode = "int8", calibration_method = "entropy";
+  std::string calibration_data, calibration_cache, calibration_shapes, plan_file, high_precision_dtype = "fp32";
+  std::string log_level = "INFO";
+  std::vector<std::string> calibration_eps{"cpu"};
+  PlanFlags plan;
+  double percentile = 99.99;
+  std::size_t calibration_size = 0;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  bool use_external_data = false, dq_only = true, weights_qdq = false, keep_intermediate = false, quiet = false;
+};
+
+QuantizeOptions to_options(const QuantizeFlags& f) {
+  if (f.quantize_mode == "fp8" || f.quantize_mode == "int4")
+    throw Error("--quantize_mode " + f.quantize_mode + " is not supported yet (int8 is)");
+  if (f.quantize_mode != "int8") throw Error("unknown --quantize_mode '" + f.quantize_mode + "' (expected int8)");
+  if (f.high_precision_dtype == "fp16")
+    throw Error("--high_precision_dtype fp16 is not supported yet; use fp32 (the parts left in high precision stay FP32)");
+  if (f.high_precision_dtype != "fp32")
+    throw Error("unknown --high_precision_dtype '" + f.high_precision_dtype + "' (expected fp32 or fp16)");
+  if (f.dq_only && f.weights_qdq) {
+    // --dq_only is the default; --weights_qdq switches it off explicitly.
+  }
+  QuantizeOptions o;
+  o.onnx_path = f.onnx_path;
+  o.output_path = f.output_path;
+  o.plan = f.plan.to_plan_options();
+  if (!f.plan_file.empty()) o.plan_file = f.plan_file;
+  o.source.path = f.calibration_data;
+  o.source.shapes = f.calibration_shapes;
+  o.source.max_samples = f.calibration_size;
+  o.source.seed = f.seed;
+  o.source.quiet = f.quiet;
+  o.calibration.method = parse_calibration_method(f.calibration_method);
+  if (!(f.percentile > 0 && f.percentile <= 100))
+    throw Error("--percentile " + std::to_string(f.percentile) + " is outside (0, 100]");
+  o.calibration.percentile = f.percentile;
+  o.calibration.runtime.execution_providers = f.calibration_eps;
+  o.calibration.runtime.threads = f.threads;
+  o.calibration.threads = f.threads;
+  o.calibration.quiet = f.quiet || f.log_level == "ERROR" || f.log_level == "error";
+  if (!f.calibration_cache.empty()) o.calibration_cache = f.calibration_cache;
+  o.write.weights_qdq = f.weights_qdq;
+  o.save.external_data = f.use_external_data;
+  return o;
+}
+
+}  // namespace
+
+namespace {
+void add_quantize(CLI::App& app) {
+  auto* cmd = app.add_subcommand("quantize", "Quantize a float ONNX model to INT8 Q/DQ (ModelOpt-compatible flags)");
+  auto f = std::make_shared<QuantizeFlags>();
+  cmd->add_option("--onnx_path,onnx_path", f->onnx_path, "Float ONNX model")->required();
+  cmd->add_option("--output_path", f->output_path, "Output model (default <dir>/<name>.quant.onnx)");
+  cmd->add_option("--quantize_mode", f->quantize_mode, "int8 (fp8 and int4: not supported yet)")->capture_default_str();
+  cmd->add_option("--calibration_method", f->calibration_method, "max, entropy, percentile or mse")->capture_default_str();
+  cmd->add_option("--percentile", f->percentile, "Percentile of |x| for --calibration_method percentile")->capture_default_str();
+  cmd->add_option("--calibration_data_path,--calibration_data", f->calibration_data,
+                  ".npy [N,C,H,W], .npz keyed by input name, or a folder of images; none = seeded random data");
+  cmd->add_option("--calibration_size", f->calibration_size, "Use N images of the folder (seeded shuffle)");
+  cmd->add_option("--calibration_cache_path", f->calibration_cache,
+                  "Read ranges from here when it exists, else write them (.json: yoloq's; other: TensorRT cache text)");
+  cmd->add_option("--calibration_shapes", f->calibration_shapes, "input:BxCxHxW[,input2:...]");
+  cmd->add_option("--calibration_eps", f->calibration_eps, "Execution providers in order: cpu cuda:0 trt")->expected(1, -1);
+  cmd->add_option("--plan", f->plan_file, "Use this plan JSON (from `yoloq plan`) instead of the placement rules");
+  cmd->add_option("--high_precision_dtype", f->high_precision_dtype, "fp32 (fp16: not supported yet)")->capture_default_str();
+  cmd->add_flag("--use_external_data_format", f->use_external_data, "Write weights to <output>.data");
+  cmd->add_flag("--dq_only", f->dq_only, "Weights as INT8 initializers feeding DequantizeLinear (the default)");
+  cmd->add_flag("--weights_qdq", f->weights_qdq, "Weights as float initializers behind a Q/DQ pair");
+  cmd->add_flag("--keep_intermediate_files", f->keep_intermediate, "Accepted for ModelOpt compatibility; yoloq writes none");
+  cmd->add_option("--log_level", f->log_level, "DEBUG, INFO, WARNING or ERROR (ERROR hides progress)");
+  cmd->add_option("--seed", f->seed, "Seed for image selection and random calibration data")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "Threads for ONNX Runtime and histogram updates (0 = all cores)");
+  cmd->add_flag("--quiet", f->quiet, "No progress line");
+  add_plan_flags(*cmd, f->plan);
+  cmd->callback([f] {
+    auto result = quantize(to_options(*f));
+    for (const auto& w : result.warnings) std::cerr << "yoloq: warning: " << w << "\n";
+    std::cout << summary_text(result);
+  });
+}
+
+}  // namespace
+
+const CommandRegistration registration(50, add_quantize);
+
+}  // namespace yoloq::cli

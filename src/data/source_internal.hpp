@@ -1,0 +1,67 @@
+#pragma once
+// Internals shared by the calibration sources: every kind of data is a SampleProvider (it fills
+// one sample of one input on request), and one BatchedSource turns a list of sample indices into
+// batches, checks values and handles skipped samples. Only the current batch is held in memory.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "yoloq/calibration_source.hpp"
+
+namespace yoloq {
+
+struct ResolvedInput {
+  std::string name;
+  std::vector<std::int64_t> shape;  // batch first, no dynamic dims
+  bool dynamic_batch = false;       // the model accepts a smaller last batch
+  std::size_t sample_size() const {
+    std::size_t n = 1;
+    for (std::size_t d = 1; d < shape.size(); ++d) n *= static_cast<std::size_t>(shape[d]);
+    return n;
+  }
+  // "Nx3x640x640": the shape a data array for this input must have.
+  std::string data_shape() const;
+};
+
+std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string& shapes);
+
+class SampleProvider {
+ public:
+  virtual ~SampleProvider() = default;
+  virtual std::size_t size() const = 0;
+  // Writes sample `index` of every input (destinations[i] holds inputs[i].sample_size() floats).
+  // Returns false when the sample is unusable and must be skipped (a warning already printed).
+  virtual bool fill(std::size_t index, const std::vector<float*>& destinations) = 0;
+  // Names sample `index` in messages: "sample 12" or the image file.
+  virtual std::string sample_name(std::size_t index) const = 0;
+  virtual std::string what() const = 0;  // the file or folder, for messages
+  virtual std::string kind() const = 0;  // "images", "samples", "random samples"
+};
+
+std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& path,
+                                                 const std::vector<ResolvedInput>& inputs);
+std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path,
+                                                 const std::vector<ResolvedInput>& inputs);
+std::shared_ptr<SampleProvider> make_image_samples(const std::filesystem::path& folder,
+                                                   const std::vector<ResolvedInput>& inputs, bool quiet);
+std::shared_ptr<SampleProvider> make_random_samples(std::size_t count, std::uint64_t seed,
+                                                    const std::vector<ResolvedInput>& inputs);
+
+// Sample indices split into calibration and holdout: the last `holdout` (after a seeded shuffle
+// when `shuffle`) are held out; at most `max_samples` (0 = all) of the rest calibrate.
+struct SampleSplit {
+  std::vector<std::size_t> calibration, holdout;
+};
+SampleSplit split_samples(std::size_t count, std::size_t max_samples, std::size_t holdout, bool shuffle,
+                          std::uint64_t seed, const std::string& what);
+
+// Portable seeded randomness: the same numbers with every standard library.
+std::uint64_t splitmix64(std::uint64_t& state);
+std::size_t uniform_index(std::uint64_t& state, std::size_t bound);  // in [0, bound)
+
+std::unique_ptr<BatchSource> make_batched_source(std::shared_ptr<SampleProvider> samples,
+                                                 std::vector<ResolvedInput> inputs,
+                                                 std::vector<std::size_t> indices, std::string description);
+
+}  // namespace yoloq

@@ -1,0 +1,142 @@
+#include "yoloq/quantize.hpp"
+
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "yoloq/error.hpp"
+#include "yoloq/file_io.hpp"
+#include "yoloq/model_summary.hpp"
+
+namespace fs = std::filesystem;
+
+namespace yoloq {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  if (fs::exists(b, ec) && fs::equivalent(a, b, ec)) return true;
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
+bool is_json_cache(const fs::path& p) { return p.extension() == ".json"; }
+
+}  // namespace
+
+fs::path default_output_path(const fs::path& onnx_path) {
+  return onnx_path.parent_path() / (onnx_path.stem().string() + ".quant.onnx");
+}
+
+QuantizeResult quantize(const QuantizeOptions& options) {
+  QuantizeResult result;
+  result.output_path = options.output_path.empty() ? default_output_path(options.onnx_path) : options.output_path;
+  // Every check on the output happens before any work, so a bad path fails in milliseconds.
+  if (same_file(options.onnx_path, result.output_path))
+    throw Error(result.output_path.string() + ": the output path is the input model; choose another --output_path");
+  check_writable_output(result.output_path);
+
+  auto t0 = std::chrono::steady_clock::now();
+  Model model = load_model(options.onnx_path);
+  name_unnamed_nodes(model);
+  const GraphIndex index(model.graph());
+  result.times.load_s = seconds_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  if (options.plan_file) {
+    result.plan = load_plan(*options.plan_file);
+    try {
+      validate_plan(result.plan, index);
+    } catch (const Error& e) {
+      throw Error(options.plan_file->string() + ": " + e.what());
+    }
+  } else {
+    auto planned = plan_quantization(model, options.plan);
+    result.plan = std::move(planned.plan);
+    result.warnings = std::move(planned.warnings);
+  }
+  result.times.plan_s = seconds_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  const auto tensors = result.plan.activation_tensors();
+  std::error_code ec;
+  if (options.calibration_cache && fs::exists(*options.calibration_cache, ec)) {
+    result.ranges = load_ranges(*options.calibration_cache);
+    result.ranges_from_cache = true;
+    for (const auto& t : tensors)
+      if (!result.ranges.tensors.count(t))
+        throw Error(options.calibration_cache->string() + ": calibration cache has no range for tensor '" + t +
+                    "' (made for another model or plan?)");
+    result.calibration_source = "calibration cache " + options.calibration_cache->string();
+  } else {
+    auto source = make_calibration_source(model, options.source);
+    result.calibration_source = source->description();
+    result.ranges = calibrate(model, tensors, *source, options.calibration);
+    if (options.calibration_cache) {
+      if (is_json_cache(*options.calibration_cache))
+        save_ranges_json(result.ranges, *options.calibration_cache);
+      else
+        save_ranges_trt_cache(result.ranges, *options.calibration_cache);
+    }
+  }
+  result.times.calibrate_s = seconds_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  Model quantized = write_qdq_model(model, result.plan, result.ranges, options.write);
+  result.times.write_s = seconds_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  save_model(quantized, result.output_path, options.save);
+  result.times.save_s = seconds_since(t0);
+
+  auto stats = qdq_stats(quantized);
+  result.quantize_linear = stats.quantize_linear;
+  result.dequantize_linear = stats.dequantize_linear;
+  std::set<std::string> quantized_nodes;
+  for (const auto& w : result.plan.weights) quantized_nodes.insert(w.node);
+  static const std::set<std::string> weighted{"Conv", "ConvTranspose", "Gemm", "MatMul"};
+  for (std::size_t i = 0; i < index.node_count(); ++i) {
+    if (!weighted.count(index.node(i).op_type())) continue;
+    ++result.weighted_nodes;
+    std::string name = node_name(index, i);
+    bool inputs_quantized = false;
+    for (const auto& a : result.plan.activations)
+      for (const auto& c : a.consumers) inputs_quantized |= c == name;
+    if (quantized_nodes.count(name) || inputs_quantized) ++result.weighted_nodes_quantized;
+  }
+  return result;
+}
+
+std::string summary_text(const QuantizeResult& r) {
+  std::ostringstream o;
+  o << "wrote " << r.output_path.string() << "\n";
+  o << "  target " << target_name(r.plan.target) << ", yolo head " << yolo_head_name(r.plan.yolo_head) << ", calibration "
+    << r.ranges.method << " on " << r.calibration_source << "\n";
+  o << "  Q/DQ nodes: " << r.quantize_linear << " QuantizeLinear + " << r.dequantize_linear << " DequantizeLinear = "
+    << r.quantize_linear + r.dequantize_linear << "\n";
+  o << "  Conv/ConvTranspose/Gemm/MatMul quantized: " << r.weighted_nodes_quantized << " of " << r.weighted_nodes << "\n";
+  o << "  activations quantized: " << r.plan.activations.size() << " tensors in " << r.plan.scale_groups.size()
+    << " shared-scale groups; weights: " << r.plan.weights.size() << " per-channel\n";
+  std::map<std::string, std::vector<std::string>> kept;
+  for (const auto& f : r.plan.float_nodes) kept[f.rule].push_back(f.op_type);
+  for (const auto& [rule, ops] : kept) {
+    std::map<std::string, int> count;
+    for (const auto& op : ops) ++count[op];
+    o << "  kept float (" << rule << "): ";
+    bool first = true;
+    for (const auto& [op, n] : count) o << (first ? "" : ", ") << n << " " << op, first = false;
+    o << "\n";
+  }
+  o.setf(std::ios::fixed);
+  o.precision(2);
+  const auto& t = r.times;
+  o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.write_s + t.save_s << " s (calibration " << t.calibrate_s
+    << " s" << (r.ranges_from_cache ? ", from cache" : "") << ", write " << t.write_s + t.save_s << " s)\n";
+  return o.str();
+}
+
+}  // namespace yoloq

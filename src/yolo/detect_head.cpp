@@ -1,0 +1,74 @@
+#include "yoloq/detect_head.hpp"
+
+#include <deque>
+
+namespace yoloq {
+
+namespace {
+
+bool is_dfl_conv(const GraphIndex& index, const onnx::NodeProto& node) {
+  if (node.op_type() != "Conv" || node.input_size() < 2) return false;
+  const auto* w = index.initializer(node.input(1));
+  return w && w->dims_size() == 4 && w->dims(0) == 1 && w->dims(1) == 16 && w->dims(2) == 1 && w->dims(3) == 1;
+}
+
+std::optional<std::size_t> producer_of_type(const GraphIndex& index, const std::string& tensor, const std::string& op) {
+  auto p = index.producer(tensor);
+  if (p && index.node(*p).op_type() == op) return p;
+  return std::nullopt;
+}
+
+// Walks upstream from `start` through shape-only and joining ops until it meets convolutions.
+std::set<std::size_t> convs_upstream(const GraphIndex& index, const std::string& start) {
+  static const std::set<std::string> passthrough{"Reshape", "Transpose", "Concat", "Split", "Slice", "Flatten"};
+  std::set<std::size_t> convs, seen;
+  std::deque<std::string> todo{start};
+  while (!todo.empty()) {
+    auto tensor = todo.front();
+    todo.pop_front();
+    auto p = index.producer(tensor);
+    if (!p || !seen.insert(*p).second) continue;
+    const auto& node = index.node(*p);
+    if (node.op_type() == "Conv") {
+      convs.insert(*p);
+    } else if (passthrough.count(node.op_type())) {
+      for (const auto& in : node.input())
+        if (!in.empty() && !index.is_constant(in)) todo.push_back(in);
+    }
+  }
+  return convs;
+}
+
+}  // namespace
+
+std::optional<DetectHead> find_detect_head(const GraphIndex& index) {
+  for (std::size_t i : index.topological_order()) {
+    const auto& softmax = index.node(i);
+    if (softmax.op_type() != "Softmax") continue;
+    const auto& consumers = index.consumers(softmax.output(0));
+    if (consumers.size() != 1 || !is_dfl_conv(index, index.node(consumers[0]))) continue;
+    auto transpose = producer_of_type(index, softmax.input(0), "Transpose");
+    if (!transpose) continue;
+    auto reshape = producer_of_type(index, index.node(*transpose).input(0), "Reshape");
+    if (!reshape) continue;
+
+    DetectHead head;
+    head.dfl_softmax = i;
+    head.dfl_conv = consumers[0];
+    head.output_convs = convs_upstream(index, index.node(*reshape).input(0));
+    if (head.output_convs.empty()) continue;
+    // Downstream closure of the output convolutions.
+    std::deque<std::size_t> todo(head.output_convs.begin(), head.output_convs.end());
+    while (!todo.empty()) {
+      std::size_t n = todo.front();
+      todo.pop_front();
+      for (const auto& out : index.node(n).output())
+        for (std::size_t c : index.consumers(out))
+          if (!head.output_convs.count(c) && head.tail.insert(c).second) todo.push_back(c);
+    }
+    return head;
+  }
+  return std::nullopt;
+}
+
+}  // namespace yoloq

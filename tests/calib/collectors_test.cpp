@@ -1,0 +1,216 @@
+// Collectors and range methods against known answers.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "calib/collectors.hpp"
+#include "calib/range_methods.hpp"
+#include "yoloq/error.hpp"
+
+namespace yoloq {
+namespace {
+
+std::vector<float> gaussian(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+HistogramCollector histogram_of(const std::vector<float>& values, int bins = 2048) {
+  HistogramCollector h(bins);
+  h.update(values);
+  return h;
+}
+
+TEST(MinMaxCollector, TracksExtremesOverBatches) {
+  MinMaxCollector c;
+  EXPECT_TRUE(c.empty());
+  std::vector<float> a{3.0f, -7.0f, 2.5f}, b{10.0f, 0.0f};
+  c.update(a);
+  EXPECT_EQ(c.min(), -7.0f);
+  EXPECT_EQ(c.max(), 3.0f);
+  EXPECT_EQ(c.abs_max(), 7.0f);
+  c.update(b);
+  EXPECT_EQ(c.min(), -7.0f);
+  EXPECT_EQ(c.max(), 10.0f);
+  EXPECT_EQ(c.abs_max(), 10.0f);
+  EXPECT_EQ(c.count(), 5u);
+}
+
+TEST(MinMaxCollector, AllNegativeData) {
+  MinMaxCollector c;
+  std::vector<float> a{-2.0f, -0.5f};
+  c.update(a);
+  EXPECT_EQ(c.min(), -2.0f);
+  EXPECT_EQ(c.max(), -0.5f);
+  EXPECT_EQ(c.abs_max(), 2.0f);
+}
+
+TEST(HistogramCollector, BinsAbsoluteValues) {
+  HistogramCollector h(128);
+  // The first batch's |max| = 128 sets the range: bin width 1.
+  std::vector<float> values{0.5f, 1.5f, -3.2f, 127.9f, -128.0f};
+  h.update(values);
+  EXPECT_EQ(h.range(), 128.0);
+  EXPECT_EQ(h.counts()[0], 1u);
+  EXPECT_EQ(h.counts()[1], 1u);
+  EXPECT_EQ(h.counts()[3], 1u);
+  EXPECT_EQ(h.counts()[127], 2u);  // 127.9 and |-128| (the upper edge belongs to the last bin)
+  EXPECT_EQ(h.total(), 5u);
+  EXPECT_EQ(h.minmax().min(), -128.0f);
+  EXPECT_EQ(h.minmax().max(), 127.9f);
+}
+
+TEST(HistogramCollector, ZerosBeforeAnyRangeStayInBinZero) {
+  HistogramCollector h(128);
+  std::vector<float> zeros(10, 0.0f), later{4.0f};
+  h.update(zeros);
+  EXPECT_EQ(h.range(), 0.0);
+  h.update(later);
+  EXPECT_EQ(h.range(), 4.0);
+  EXPECT_EQ(h.counts()[0], 10u);
+  EXPECT_EQ(h.counts()[127], 1u);
+  EXPECT_EQ(h.total(), 11u);
+}
+
+TEST(HistogramCollector, GrowthKeepsTotalAndMassBelowOldEdges) {
+  HistogramCollector h(128);
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> first(10000);
+  for (auto& x : first) x = uniform(rng);
+  h.update(first);
+  const double old_range = h.range();
+  const auto old_counts = h.counts();
+  ASSERT_GT(old_range, 0.99);
+  ASSERT_LE(old_range, 1.0);
+
+  std::vector<float> outlier{-5.0f};  // needs three doublings: range * 8 > 5
+  h.update(outlier);
+  EXPECT_EQ(h.range(), old_range * 8);
+  EXPECT_EQ(h.total(), 10001u);
+  std::uint64_t sum = 0;
+  for (auto c : h.counts()) sum += c;
+  EXPECT_EQ(sum, 10001u);
+  // Every old edge that is still an edge (each 8th) has exactly the same mass below it.
+  std::uint64_t old_below = 0, new_below = 0;
+  for (int k = 0; k < 128; ++k) {
+    old_below += old_counts[k];
+    if ((k + 1) % 8 == 0) {
+      new_below += h.counts()[k / 8];
+      EXPECT_EQ(new_below, old_below) << "old edge " << k + 1;
+    }
+  }
+  // The outlier itself: 5 / (8 * old_range / 128) = bin 80 (old_range is just below 1).
+  const int outlier_bin = static_cast<int>(5.0 / h.bin_width());
+  EXPECT_EQ(h.counts()[outlier_bin], 1u);
+}
+
+TEST(HistogramCollector, RejectsBadBinCount) {
+  EXPECT_THROW(HistogramCollector(100), Error);
+  EXPECT_THROW(HistogramCollector(129), Error);
+}
+
+TEST(Percentile, UniformMatchesAnalytic) {
+  std::mt19937_64 rng(1);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> v(1000000);
+  for (auto& x : v) x = uniform(rng);
+  auto h = histogram_of(v);
+  EXPECT_NEAR(percentile_amax(h, 99.0), 0.99, 0.003);
+  EXPECT_NEAR(percentile_amax(h, 50.0), 0.50, 0.003);
+  EXPECT_NEAR(percentile_amax(h, 100.0), 1.0, 0.001);
+}
+
+TEST(Percentile, GaussianMatchesAnalytic) {
+  auto h = histogram_of(gaussian(1000000, 2));
+  // Two-sided: P(|x| < z) = p  =>  z = Phi^-1((1 + p) / 2).
+  EXPECT_NEAR(percentile_amax(h, 99.0), 2.5758, 0.015);
+  EXPECT_NEAR(percentile_amax(h, 99.99), 3.8906, 0.08);
+}
+
+TEST(Percentile, RejectsOutOfRange) {
+  auto h = histogram_of(gaussian(1000, 3));
+  EXPECT_THROW(percentile_amax(h, 0.0), Error);
+  EXPECT_THROW(percentile_amax(h, -1.0), Error);
+  EXPECT_THROW(percentile_amax(h, 100.5), Error);
+  EXPECT_THROW(percentile_amax(h, std::nan("")), Error);
+  EXPECT_NO_THROW(percentile_amax(h, 100.0));
+}
+
+TEST(Entropy, GaussianWithFarOutliersClipsWellBelowMax) {
+  auto v = gaussian(1000000, 4);
+  for (int i = 0; i < 10; ++i) v.push_back(i % 2 ? 100.0f : -100.0f);
+  auto h = histogram_of(v);
+  ASSERT_EQ(h.minmax().abs_max(), 100.0f);
+  const double amax = entropy_amax(h);
+  // The search cannot go below 128 of 2048 bins (6.25 here). It must keep the Gaussian body
+  // (|x| < ~5 for 1e6 samples) and drop the outliers: well below the max.
+  EXPECT_GE(amax, 128 * h.bin_width());
+  EXPECT_GT(amax, 5.0);
+  EXPECT_LT(amax, 0.2 * h.minmax().abs_max());
+}
+
+TEST(Entropy, FastSearchMatchesDefinition) {
+  auto v = gaussian(200000, 5);
+  v.push_back(30.0f);
+  auto h = histogram_of(v, 512);
+  int best_kept = 0;
+  double best = INFINITY;
+  for (int kept = 128; kept <= 512; ++kept) {
+    const double kl = kl_divergence_at(h, kept);
+    if (kl <= best) {
+      best = kl;
+      best_kept = kept;
+    }
+  }
+  EXPECT_NEAR(entropy_amax(h), best_kept * h.bin_width(), 1e-9);
+}
+
+TEST(Entropy, WithoutOutliersKeepsNearlyEverything) {
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> v(1000000);
+  for (auto& x : v) x = uniform(rng);
+  // A flat distribution loses the most by clipping: the threshold stays near the max.
+  EXPECT_GT(entropy_amax(histogram_of(v)), 0.9);
+}
+
+TEST(Mse, LaplacianBetweenPercentileAndMax) {
+  std::mt19937_64 rng(8);
+  std::exponential_distribution<float> exponential(1.0f);
+  std::bernoulli_distribution sign(0.5);
+  std::vector<float> v(1000000);
+  for (auto& x : v) x = sign(rng) ? exponential(rng) : -exponential(rng);
+  auto h = histogram_of(v);
+  const double p9999 = percentile_amax(h, 99.99);
+  const double mse = mse_amax(h);
+  EXPECT_NEAR(p9999, std::log(1e4), 0.3);  // |x| ~ Exp(1): quantile -ln(1e-4)
+  EXPECT_GT(mse, p9999);
+  EXPECT_LT(mse, h.minmax().abs_max());
+}
+
+TEST(Mse, UniformKeepsTheWholeRange) {
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> v(100000);
+  for (auto& x : v) x = uniform(rng);
+  EXPECT_GT(mse_amax(histogram_of(v)), 0.98);
+}
+
+TEST(Methods, EmptyAndAllZeroHistogramsGiveZero) {
+  HistogramCollector h(128);
+  EXPECT_EQ(entropy_amax(h), 0.0);
+  EXPECT_EQ(mse_amax(h), 0.0);
+  std::vector<float> zeros(5, 0.0f);
+  h.update(zeros);
+  EXPECT_EQ(entropy_amax(h), 0.0);
+  EXPECT_EQ(percentile_amax(h, 99.0), 0.0);
+}
+
+}  // namespace
+}  // namespace yoloq

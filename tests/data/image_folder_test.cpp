@@ -1,0 +1,173 @@
+// Image-folder sources on copies of real images, including files that do not decode.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+#include "yoloq/calibration_source.hpp"
+#include "yoloq/error.hpp"
+#include "yoloq/letterbox.hpp"
+
+namespace fs = std::filesystem;
+using yoloq::testing::ScratchDir;
+
+namespace yoloq {
+namespace {
+
+Model image_model(std::int64_t batch, std::int64_t size) {
+  Model m;
+  m.path = "tiny.onnx";
+  auto* in = m.graph().add_input();
+  in->set_name("images");
+  auto* tt = in->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  for (auto d : {batch, std::int64_t{3}, size, size}) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  return m;
+}
+
+SourceOptions folder_options(const fs::path& folder, std::size_t max_samples = 0, std::uint64_t seed = 0,
+                             std::size_t holdout = 0) {
+  SourceOptions o;
+  o.path = folder;
+  o.max_samples = max_samples;
+  o.seed = seed;
+  o.holdout = holdout;
+  return o;
+}
+
+const fs::path kCoco = testing::data_dir() / "coco128" / "images";
+const char* const kNames[] = {"000000000009.jpg", "000000000025.jpg", "000000000030.jpg", "000000000034.jpg",
+                              "000000000036.jpg"};
+
+// Five real images: two at the top, three in nested folders, one with an upper-case extension.
+void copy_images(const fs::path& dir) {
+  fs::create_directories(dir / "b" / "c");
+  fs::copy_file(kCoco / kNames[0], dir / "x0.jpg");
+  fs::copy_file(kCoco / kNames[1], dir / "b" / "x1.JPG");
+  fs::copy_file(kCoco / kNames[2], dir / "b" / "c" / "x2.jpeg");
+  fs::copy_file(kCoco / kNames[3], dir / "b" / "x3.jpg");
+  fs::copy_file(kCoco / kNames[4], dir / "x4.jpg");
+  testing::spit(dir / "notes.txt", "not an image, not listed");
+}
+
+// Each image's letterboxed tensor, to recognise which file a batch came from.
+std::vector<Tensor> batches(BatchSource& source) {
+  std::vector<Tensor> out;
+  while (auto b = source.next()) out.push_back(std::move(b->front().second));
+  return out;
+}
+
+Tensor expected_tensor(const fs::path& file) { return letterbox(read_image(file), 64, 64).tensor; }
+
+TEST(ImageFolderRealData, RecursiveSortedByPath) {
+  ScratchDir dir;
+  copy_images(dir.path());
+  auto model = image_model(1, 64);
+  auto source = make_calibration_source(model, folder_options(dir.path()));
+  EXPECT_EQ(source->batch_count(), 5u);
+  auto got = batches(*source);
+  ASSERT_EQ(got.size(), 5u);
+  // Path order: b/c/x2.jpeg, b/x1.JPG, b/x3.jpg, x0.jpg, x4.jpg.
+  EXPECT_EQ(got[0], expected_tensor(dir / "b/c/x2.jpeg"));
+  EXPECT_EQ(got[1], expected_tensor(dir / "b/x1.JPG"));
+  EXPECT_EQ(got[2], expected_tensor(dir / "b/x3.jpg"));
+  EXPECT_EQ(got[3], expected_tensor(dir / "x0.jpg"));
+  EXPECT_EQ(got[4], expected_tensor(dir / "x4.jpg"));
+}
+
+TEST(ImageFolderRealData, SeededSubsetIsReproducible) {
+  ScratchDir dir;
+  copy_images(dir.path());
+  auto model = image_model(1, 64);
+  auto a = batches(*make_calibration_source(model, folder_options(dir.path(), 2, 11)));
+  auto b = batches(*make_calibration_source(model, folder_options(dir.path(), 2, 11)));
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a, b);
+  // Across seeds the subsets differ at least once.
+  bool differs = false;
+  for (std::uint64_t seed = 12; seed < 20 && !differs; ++seed)
+    differs = batches(*make_calibration_source(model, folder_options(dir.path(), 2, seed))) != a;
+  EXPECT_TRUE(differs);
+}
+
+TEST(ImageFolderRealData, HoldoutIsDisjointFromCalibration) {
+  ScratchDir dir;
+  copy_images(dir.path());
+  auto model = image_model(1, 64);
+  auto options = folder_options(dir.path(), 0, 3, 2);
+  auto calibration = batches(*make_calibration_source(model, options));
+  auto holdout = batches(*make_holdout_source(model, options));
+  EXPECT_EQ(calibration.size(), 3u);
+  EXPECT_EQ(holdout.size(), 2u);
+  for (const auto& h : holdout)
+    for (const auto& c : calibration) EXPECT_NE(h, c);
+}
+
+TEST(ImageFolderRealData, UndecodableFilesAreSkippedWithOneWarningEach) {
+  ScratchDir dir;
+  copy_images(dir.path());
+  testing::spit(dir / "a_text.jpg", "this is not a JPEG");
+  testing::spit(dir / "a_empty.png", "");
+  const std::string jpeg = testing::slurp(kCoco / kNames[0]);
+  testing::spit(dir / "a_truncated.jpg", jpeg.substr(0, jpeg.size() / 3));
+  auto model = image_model(1, 64);
+  auto source = make_calibration_source(model, folder_options(dir.path()));
+  ::testing::internal::CaptureStderr();
+  auto got = batches(*source);
+  source->rewind();
+  auto again = batches(*source);  // a second pass warns no more
+  const std::string warnings = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(got.size(), 5u);
+  EXPECT_EQ(again, got);
+  for (const char* bad : {"a_text.jpg", "a_empty.png", "a_truncated.jpg"}) {
+    const auto first = warnings.find(bad);
+    EXPECT_NE(first, std::string::npos) << bad << " not in: " << warnings;
+    EXPECT_EQ(warnings.find(bad, first + 1), std::string::npos) << bad << " warned twice: " << warnings;
+  }
+  EXPECT_EQ(std::count(warnings.begin(), warnings.end(), '\n'), 3) << warnings;
+}
+
+TEST(ImageFolderRealData, EveryImageFailingIsAnError) {
+  ScratchDir dir;
+  testing::spit(dir / "a.jpg", "this is not a JPEG");
+  testing::spit(dir / "b.png", "");
+  auto model = image_model(1, 64);
+  SourceOptions options = folder_options(dir.path());
+  options.quiet = true;
+  auto source = make_calibration_source(model, options);
+  try {
+    while (source->next()) {
+    }
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.path().string() + ": none of the 2 images could be used"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ImageFolderRealData, EmptyFolderIsAnError) {
+  ScratchDir dir;
+  fs::create_directories(dir / "sub");
+  testing::spit(dir / "readme.txt", "no images here");
+  auto model = image_model(1, 64);
+  try {
+    make_calibration_source(model, folder_options(dir.path()));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no images (jpg, jpeg, png, bmp, tif, tiff, webp) in the folder"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ImageFolderRealData, LetterboxFolderTensorForCalibData) {
+  ScratchDir dir;
+  copy_images(dir.path());
+  auto all = letterbox_image_folder(dir.path(), 64, 64, 0, 0);
+  EXPECT_EQ(all.shape, (std::vector<std::int64_t>{5, 3, 64, 64}));
+  const auto first = expected_tensor(dir / "b/c/x2.jpeg");
+  EXPECT_TRUE(std::equal(first.bytes.begin(), first.bytes.end(), all.bytes.begin()));
+  auto subset = letterbox_image_folder(dir.path(), 64, 64, 3, 5);
+  EXPECT_EQ(subset.shape, (std::vector<std::int64_t>{3, 3, 64, 64}));
+}
+
+}  // namespace
+}  // namespace yoloq

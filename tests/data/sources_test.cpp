@@ -1,0 +1,285 @@
+// Calibration sources on small hand-made data: batching, selection, holdout and every bad input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "test_support.hpp"
+#include "yoloq/calibration_source.hpp"
+#include "yoloq/error.hpp"
+#include "yoloq/npy.hpp"
+
+namespace fs = std::filesystem;
+using yoloq::testing::ScratchDir;
+
+namespace yoloq {
+namespace {
+
+// A model with float inputs of the given shapes (-1 = dynamic), each passed through an Identity.
+Model model_with_inputs(const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& inputs) {
+  Model m;
+  m.path = "tiny.onnx";
+  auto& g = m.graph();
+  for (const auto& [name, shape] : inputs) {
+    auto* in = g.add_input();
+    in->set_name(name);
+    auto* tt = in->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    for (auto d : shape) {
+      auto* dim = tt->mutable_shape()->add_dim();
+      if (d >= 0)
+        dim->set_dim_value(d);
+      else
+        dim->set_dim_param("batch");
+    }
+    auto* node = g.add_node();
+    node->set_op_type("Identity");
+    node->add_input(name);
+    node->add_output(name + "_out");
+    g.add_output()->set_name(name + "_out");
+  }
+  return m;
+}
+
+// N samples of shape per_sample; every value of sample i is i + 0.5, so a batch shows its samples.
+Tensor numbered_samples(std::int64_t n, std::vector<std::int64_t> per_sample) {
+  std::vector<std::int64_t> shape{n};
+  shape.insert(shape.end(), per_sample.begin(), per_sample.end());
+  Tensor t(DType::Float32, shape);
+  auto v = t.values<float>();
+  const std::size_t size = v.size() / static_cast<std::size_t>(n);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i / size) + 0.5f;
+  return t;
+}
+
+// The sample numbers in a batch, read back from the values numbered_samples wrote.
+std::vector<int> sample_numbers(const Tensor& batch) {
+  std::vector<int> out;
+  const std::size_t size = batch.numel() / static_cast<std::size_t>(batch.shape[0]);
+  for (std::int64_t i = 0; i < batch.shape[0]; ++i)
+    out.push_back(static_cast<int>(batch.values<float>()[static_cast<std::size_t>(i) * size]));
+  return out;
+}
+
+std::vector<int> all_sample_numbers(BatchSource& source) {
+  std::vector<int> out;
+  while (auto batch = source.next()) {
+    for (int n : sample_numbers(batch->front().second)) out.push_back(n);
+  }
+  return out;
+}
+
+SourceOptions source_options(fs::path path, std::size_t max_samples = 0, std::size_t holdout = 0,
+                             std::string shapes = "", std::uint64_t seed = 0, bool quiet = false) {
+  SourceOptions o;
+  o.path = std::move(path);
+  o.max_samples = max_samples;
+  o.holdout = holdout;
+  o.shapes = std::move(shapes);
+  o.seed = seed;
+  o.quiet = quiet;
+  return o;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string drain_error(const Model& model, const SourceOptions& options) {
+  return error_of([&] {
+    auto source = make_calibration_source(model, options);
+    while (source->next()) {
+    }
+  });
+}
+
+TEST(ResolveInputShapes, DynamicBatchIsOneAndShapesOverride) {
+  auto model = model_with_inputs({{"images", {-1, 3, 8, 8}}});
+  auto shapes = resolve_input_shapes(model, "");
+  ASSERT_EQ(shapes.size(), 1u);
+  EXPECT_EQ(shapes[0].second, (std::vector<std::int64_t>{1, 3, 8, 8}));
+  EXPECT_EQ(resolve_input_shapes(model, "images:4x3x8x8")[0].second, (std::vector<std::int64_t>{4, 3, 8, 8}));
+  EXPECT_NE(error_of([&] { resolve_input_shapes(model, "images:4x3x9x8"); }).find("is ?x3x8x8 in the model, got 4x3x9x8"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { resolve_input_shapes(model, "other:1x3x8x8"); }).find("no input named 'other'"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { resolve_input_shapes(model, "images:1x3xfoo"); }).find("expected positive dimensions"),
+            std::string::npos);
+}
+
+TEST(NpySource, SplitsIntoModelBatchesInOrder) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", numbered_samples(5, {3, 2, 2}));
+  auto model = model_with_inputs({{"images", {2, 3, 2, 2}}});
+  auto source = make_calibration_source(model, source_options(dir / "calib.npy"));
+  EXPECT_EQ(source->batch_count(), 2u);  // static batch 2: the fifth sample cannot fill a batch
+  EXPECT_EQ(source->sample_count(), 4u);
+  auto first = source->next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->front().first, "images");
+  EXPECT_EQ(first->front().second.shape, (std::vector<std::int64_t>{2, 3, 2, 2}));
+  EXPECT_EQ(sample_numbers(first->front().second), (std::vector<int>{0, 1}));
+  EXPECT_EQ(sample_numbers(source->next()->front().second), (std::vector<int>{2, 3}));
+  EXPECT_FALSE(source->next());
+  source->rewind();
+  EXPECT_EQ(all_sample_numbers(*source), (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST(NpySource, CalibrationShapesSetTheBatchOfADynamicModel) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", numbered_samples(5, {3, 2, 2}));
+  auto model = model_with_inputs({{"images", {-1, 3, 2, 2}}});
+  auto source = make_calibration_source(model, source_options(dir / "calib.npy", 0, 0, "images:2x3x2x2"));
+  EXPECT_EQ(source->batch_count(), 3u);  // dynamic batch: the last batch holds one sample
+  EXPECT_EQ(source->sample_count(), 5u);
+  std::vector<std::int64_t> batch_sizes;
+  while (auto b = source->next()) batch_sizes.push_back(b->front().second.shape[0]);
+  EXPECT_EQ(batch_sizes, (std::vector<std::int64_t>{2, 2, 1}));
+}
+
+TEST(NpySource, HoldoutServesTheLastSamplesAndCalibrationExcludesThem) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", numbered_samples(6, {3, 2, 2}));
+  auto model = model_with_inputs({{"images", {1, 3, 2, 2}}});
+  auto options = source_options(dir / "calib.npy", 0, 2);
+  auto calibration = make_calibration_source(model, options);
+  auto holdout = make_holdout_source(model, options);
+  EXPECT_EQ(all_sample_numbers(*calibration), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(all_sample_numbers(*holdout), (std::vector<int>{4, 5}));
+  options.max_samples = 2;
+  EXPECT_EQ(all_sample_numbers(*make_calibration_source(model, options)), (std::vector<int>{0, 1}));
+  options.holdout = 6;
+  EXPECT_NE(drain_error(model, options).find("cannot hold out 6"), std::string::npos);
+}
+
+TEST(NpySource, ShapeMismatchSaysExpectedAndGot) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", numbered_samples(3, {3, 8, 8}));
+  auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
+  const auto error = drain_error(model, source_options(dir / "calib.npy"));
+  EXPECT_NE(error.find("calib.npy: shape 3x3x8x8 does not match the model input 'images' (expected Nx3x4x4)"),
+            std::string::npos)
+      << error;
+}
+
+TEST(NpySource, NonFloatDataIsRejected) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", Tensor(DType::UInt8, {2, 3, 4, 4}));
+  auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
+  EXPECT_NE(drain_error(model, source_options(dir / "calib.npy")).find("must be little-endian float32"), std::string::npos);
+}
+
+TEST(NpySource, NanAndInfNameTheSample) {
+  ScratchDir dir;
+  auto model = model_with_inputs({{"images", {1, 3, 2, 2}}});
+  auto data = numbered_samples(5, {3, 2, 2});
+  data.values<float>()[3 * 12 + 7] = std::nanf("");
+  write_npy(dir / "nan.npy", data);
+  auto error = drain_error(model, source_options(dir / "nan.npy"));
+  EXPECT_NE(error.find("nan.npy: sample 3 of input 'images' holds NaN"), std::string::npos) << error;
+  data = numbered_samples(5, {3, 2, 2});
+  data.values<float>()[4 * 12] = -INFINITY;
+  write_npy(dir / "inf.npy", data);
+  error = drain_error(model, source_options(dir / "inf.npy"));
+  EXPECT_NE(error.find("inf.npy: sample 4 of input 'images' holds Inf"), std::string::npos) << error;
+}
+
+TEST(NpySource, NpyNeedsASingleInputModel) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", numbered_samples(2, {3}));
+  auto model = model_with_inputs({{"a", {1, 3}}, {"b", {1, 3}}});
+  EXPECT_NE(drain_error(model, source_options(dir / "calib.npy")).find("give a .npz keyed by input name"),
+            std::string::npos);
+}
+
+TEST(NpzSource, FeedsEveryInputByName) {
+  ScratchDir dir;
+  auto a = numbered_samples(3, {2});
+  auto b = numbered_samples(3, {4});
+  for (auto& v : b.values<float>()) v += 100;
+  write_npz(dir / "calib.npz", {{"a", a}, {"b", b}});
+  auto model = model_with_inputs({{"a", {1, 2}}, {"b", {1, 4}}});
+  auto source = make_calibration_source(model, source_options(dir / "calib.npz"));
+  EXPECT_EQ(source->batch_count(), 3u);
+  source->next();
+  auto second = source->next();
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->size(), 2u);
+  EXPECT_EQ((*second)[0].first, "a");
+  EXPECT_EQ(sample_numbers((*second)[0].second), (std::vector<int>{1}));
+  EXPECT_EQ((*second)[1].first, "b");
+  EXPECT_EQ(sample_numbers((*second)[1].second), (std::vector<int>{101}));
+}
+
+TEST(NpzSource, MissingAndUnknownNamesAreErrors) {
+  ScratchDir dir;
+  auto model = model_with_inputs({{"a", {1, 2}}, {"b", {1, 4}}});
+  write_npz(dir / "missing.npz", {{"a", numbered_samples(3, {2})}});
+  auto error = drain_error(model, source_options(dir / "missing.npz"));
+  EXPECT_NE(error.find("missing.npz: no array for the model input 'b'"), std::string::npos) << error;
+  write_npz(dir / "unknown.npz", {{"a", numbered_samples(3, {2})}, {"b", numbered_samples(3, {4})},
+                                  {"c", numbered_samples(3, {4})}});
+  error = drain_error(model, source_options(dir / "unknown.npz"));
+  EXPECT_NE(error.find("unknown.npz: array 'c' is not an input of the model"), std::string::npos) << error;
+  write_npz(dir / "shape.npz", {{"a", numbered_samples(3, {2})}, {"b", numbered_samples(3, {5})}});
+  error = drain_error(model, source_options(dir / "shape.npz"));
+  EXPECT_NE(error.find("array 'b' has shape 3x5, which does not match the model input (expected Nx4)"),
+            std::string::npos)
+      << error;
+}
+
+TEST(RandomSource, SeededUniformAndReproducible) {
+  auto model = model_with_inputs({{"images", {1, 3, 16, 16}}});
+  auto options = source_options("", 3, 0, "", 42, true);
+  auto first = make_calibration_source(model, options);
+  auto second = make_calibration_source(model, options);
+  EXPECT_EQ(first->batch_count(), 3u);
+  double sum = 0;
+  std::size_t n = 0;
+  std::set<float> distinct;
+  while (auto batch = first->next()) {
+    auto again = second->next();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(batch->front().second, again->front().second);
+    for (float v : batch->front().second.values<float>()) {
+      EXPECT_GE(v, 0.0f);
+      EXPECT_LT(v, 1.0f);
+      sum += v;
+      ++n;
+      distinct.insert(v);
+    }
+  }
+  EXPECT_NEAR(sum / static_cast<double>(n), 0.5, 0.02);
+  EXPECT_GT(distinct.size(), n * 9 / 10);
+  options.seed = 43;
+  auto other = make_calibration_source(model, options);
+  first->rewind();
+  EXPECT_NE(other->next()->front().second, first->next()->front().second);
+}
+
+TEST(RandomSource, DefaultIsOneSampleWithAPlaceholderWarning) {
+  auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
+  ::testing::internal::CaptureStderr();
+  auto source = make_calibration_source(model, source_options("", 0, 0, "", 7));
+  const std::string warning = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(source->batch_count(), 1u);
+  EXPECT_NE(warning.find("random sample(s), uniform [0,1), seed 7"), std::string::npos) << warning;
+  EXPECT_NE(warning.find("placeholders"), std::string::npos) << warning;
+}
+
+TEST(Sources, UnknownPathsAreErrors) {
+  ScratchDir dir;
+  auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
+  EXPECT_NE(drain_error(model, source_options(dir / "nope.npy")).find("nope.npy: no such file or folder"),
+            std::string::npos);
+  testing::spit(dir / "data.txt", "hello");
+  EXPECT_NE(drain_error(model, source_options(dir / "data.txt")).find("unknown calibration data"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace yoloq

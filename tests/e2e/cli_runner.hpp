@@ -1,0 +1,41 @@
+#pragma once
+// Runs the built `yoloq` binary the way a user does and captures what it prints.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace yoloq::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+inline std::string shell_quote(const std::string& arg) {
+  std::string quoted = "'";
+  for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// stdout and stderr go to files in their own scratch folder, so that the folders the CLI reads
+// and writes stay exactly as the test made them.
+inline CliResult run_cli(const std::vector<std::string>& args) {
+  static ScratchDir capture("cli-output");
+  std::string command = shell_quote(YOLOQ_CLI);
+  for (const auto& a : args) command.append(" ").append(shell_quote(a));
+  command.append(" >").append(shell_quote((capture / "out").string()));
+  command.append(" 2>").append(shell_quote((capture / "err").string()));
+  int status = std::system(command.c_str());
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = slurp(capture / "out");
+  result.err = slurp(capture / "err");
+  return result;
+}
+
+}  // namespace yoloq::testing
