@@ -203,11 +203,13 @@ VerifyResult verify_models(const fs::path& float_path, const fs::path& quant_pat
     const auto quant_out = quant_session.run(samples[i].inputs, compared);
     if (i == 0) {
       skip_reason = detect_skip_reason(float_model, float_session, float_out[0].shape);
+      // The class-score numerics need only the detect layout; detections also need images.
+      const bool detect_model = !skip_reason;
       if (!skip_reason && !samples[0].geometry)
         skip_reason = "held-out data are not images (detections need --data IMAGES_DIR)";
       if (!skip_reason) num_classes = static_cast<std::size_t>(float_out[0].shape[1] - 4);
       for (std::size_t o = 0; o < compared.size(); ++o)
-        comparisons.emplace_back(compared[o], o == 0 && !skip_reason);
+        comparisons.emplace_back(compared[o], o == 0 && detect_model);
     }
     for (std::size_t o = 0; o < compared.size(); ++o)
       comparisons[o].add(float_out[o], quant_out[o]);

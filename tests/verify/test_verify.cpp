@@ -8,6 +8,7 @@
 #include "qdq_test_model.hpp"
 #include "test_data.hpp"
 #include "yoloq/error.hpp"
+#include "yoloq/npy.hpp"
 #include "yoloq/verify.hpp"
 
 namespace fs = std::filesystem;
@@ -135,6 +136,24 @@ TEST_F(VerifyRealData, NonDetectOutputsSkipDetectionsWithANote) {
   EXPECT_DOUBLE_EQ(result.numerics[0].cosine, 1.0);
   EXPECT_TRUE(to_json(result)["numerics"][0]["snr_db"].is_null());  // identical: infinite SNR
   EXPECT_GT(result.speed.float_median_ms, 0.0);
+}
+
+TEST_F(VerifyRealData, CliTakesANpyOfHeldOutInputs) {
+  Tensor inputs(DType::Float32, {2, 3, 640, 640});
+  auto v = inputs.values<float>();
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 255) / 255.0f;
+  write_npy(dir() / "held_out.npy", inputs);
+  const std::string cmd = std::string(YOLOQ_CLI) + " verify " + testing::float_model().string() +
+                          " " + (dir() / "good.onnx").string() + " --data " +
+                          (dir() / "held_out.npy").string() + " --speed_runs 0 --quiet > " +
+                          (dir() / "npy.txt").string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(dir() / "npy.txt");
+  const std::string out((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(out, ::testing::HasSubstr("on 2 held-out input tensors"));
+  EXPECT_THAT(out, ::testing::HasSubstr("held-out data are not images"));
+  EXPECT_THAT(out, ::testing::HasSubstr("numerics output0: cosine "));
+  EXPECT_THAT(out, ::testing::HasSubstr("; class scores SNR "));  // a detect output without images
 }
 
 TEST_F(VerifyRealData, QuantModelThatOnnxRuntimeCannotLoad) {
