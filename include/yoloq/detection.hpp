@@ -32,7 +32,7 @@ double iou(const Box& a, const Box& b);
 
 struct NmsOptions {
   float conf_threshold = 0.001f;
-  double iou_threshold = 0.7;   // a box is suppressed when its IoU with a kept box is above this
+  double iou_threshold = 0.7;  // a box is suppressed when its IoU with a kept box is above this
   std::size_t max_det = 300;
   std::size_t max_candidates = 30000;  // Ultralytics' max_nms: best-scoring candidates fed to NMS
   // false: each anchor's best class only (Ultralytics' predict, and how the project's reference
@@ -42,7 +42,8 @@ struct NmsOptions {
 
 // Greedy NMS within each class. Candidates are visited by descending score; equal scores keep
 // their input order (the earlier one wins). Returns kept detections by descending score.
-std::vector<Detection> non_max_suppression(std::vector<Detection> candidates, const NmsOptions& options);
+std::vector<Detection> non_max_suppression(std::vector<Detection> candidates,
+                                           const NmsOptions& options);
 
 // The shape of a detect output [B, 4+nc, A]; throws Error naming `output_name` otherwise.
 struct DetectLayout {
@@ -55,7 +56,8 @@ bool is_detect_output(const std::vector<std::int64_t>& shape, std::int64_t expec
 
 // Decodes one image (`batch_index`) of a float32 detect output and runs NMS. Boxes stay in the
 // network input's pixel coordinates.
-std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index, const NmsOptions& options);
+std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index,
+                                         const NmsOptions& options);
 
 // Input pixels -> original image pixels: subtract the padding, divide by the scale, clip to the
 // image.

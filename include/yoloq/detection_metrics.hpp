@@ -16,7 +16,8 @@
 namespace yoloq {
 
 enum class ApMetric { Ultralytics, Coco };
-ApMetric parse_ap_metric(const std::string& name);  // "ultralytics" | "coco"; throws Error otherwise
+ApMetric parse_ap_metric(
+    const std::string& name);  // "ultralytics" | "coco"; throws Error otherwise
 std::string metric_name(ApMetric metric);
 
 struct GroundTruth {
@@ -45,7 +46,10 @@ struct DetectionMetrics {
   // Mean over classes at the confidence that maximises the mean F1 (Ultralytics' definition; the
   // COCO flavour reports the same operating point, from the same detections).
   double precision = 0, recall = 0;
-  double coco_ar100 = -1;  // COCO flavour only: recall averaged over IoU thresholds, 100 detections
+  // COCO flavour only (else -1): recall averaged over IoU thresholds with 100 detections, and
+  // mAP50-95 by object area (small < 32^2 <= medium <= 96^2 < large; -1 with no such object).
+  double coco_ar100 = -1;
+  double coco_ap_small = -1, coco_ap_medium = -1, coco_ap_large = -1;
   std::size_t images = 0, instances = 0;
   std::vector<ClassMetrics> per_class;  // classes present in the labels, ascending id
 };
@@ -63,7 +67,8 @@ double coco_ap(const std::vector<double>& recall, const std::vector<double>& pre
 
 // numpy.interp for a non-decreasing xp, the same branch for branch (duplicate xp values, exact
 // hits); Ultralytics' curves depend on it.
-double numpy_interp(double x, const std::vector<double>& xp, const std::vector<double>& fp, double left, double right);
+double numpy_interp(double x, const std::vector<double>& xp, const std::vector<double>& fp,
+                    double left, double right);
 
 // The 10 IoU thresholds as numpy.linspace(0.5, 0.95, 10) computes them.
 std::vector<double> iou_thresholds();

@@ -31,12 +31,13 @@ struct VerifyOptions {
 struct StructureReport {
   std::vector<std::string> interface_differences;  // empty: same inputs and outputs
   std::size_t quantize_linear = 0, dequantize_linear = 0;
-  std::map<std::string, std::size_t> dequantized_inputs_by_op;  // op type -> inputs fed by a DequantizeLinear
+  std::map<std::string, std::size_t>
+      dequantized_inputs_by_op;  // op type -> inputs fed by a DequantizeLinear
   struct WeightedOps {
     std::size_t total = 0;
     std::size_t quantized = 0;  // activation input and weight both fed by DequantizeLinear
   };
-  std::map<std::string, WeightedOps> weighted_ops;  // Conv, ConvTranspose, Gemm, MatMul
+  std::map<std::string, WeightedOps> weighted_ops;            // Conv, ConvTranspose, Gemm, MatMul
   std::size_t int8_weight_bytes = 0, float_weight_bytes = 0;  // quantized model
   std::size_t float_model_weight_bytes = 0;
 };
@@ -89,8 +90,8 @@ struct VerifyResult {
 
 // Throws Error when a model does not load in ONNX Runtime (with its message), when the inputs
 // differ, or when the labels folder is missing.
-VerifyResult verify_models(const std::filesystem::path& float_model, const std::filesystem::path& quant_model,
-                           const VerifyOptions& options);
+VerifyResult verify_models(const std::filesystem::path& float_model,
+                           const std::filesystem::path& quant_model, const VerifyOptions& options);
 
 StructureReport compare_structure(const Model& float_model, const Model& quant_model);
 

@@ -24,7 +24,8 @@ std::vector<LabelBox> read_label_file(const std::filesystem::path& path, int num
 Box label_to_pixels(const LabelBox& label, int image_width, int image_height);
 
 // labels_dir / (stem + ".txt").
-std::filesystem::path label_path_for(const std::filesystem::path& image, const std::filesystem::path& labels_dir);
+std::filesystem::path label_path_for(const std::filesystem::path& image,
+                                     const std::filesystem::path& labels_dir);
 
 // COCO image ids: the stem as a number when every stem is all digits and distinct as a number
 // (as Ultralytics does for COCO file names), else the position in the sorted list, from 1. The

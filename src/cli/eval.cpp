@@ -1,14 +1,17 @@
+#include "yoloq/eval.hpp"
+
+#include <cstdio>
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/eval.hpp"
 #include "yoloq/file_io.hpp"
 
 namespace yoloq::cli {
 
 namespace {
 void add_eval(CLI::App& app) {
-  auto* cmd = app.add_subcommand("eval", "COCO-style detection metrics of a YOLO detect model on a YOLO-format dataset");
+  auto* cmd = app.add_subcommand(
+      "eval", "COCO-style detection metrics of a YOLO detect model on a YOLO-format dataset");
   struct Flags {
     std::string model, images, labels, metric = "ultralytics", save_json, json;
     int imgsz = 0, threads = 0;
@@ -17,14 +20,20 @@ void add_eval(CLI::App& app) {
   auto f = std::make_shared<Flags>();
   cmd->add_option("model", f->model, "ONNX detect model (output [1, 4+nc, anchors])")->required();
   cmd->add_option("--images", f->images, "Folder of images")->required();
-  cmd->add_option("--labels", f->labels, "Folder of YOLO labels (NAME.txt per image: class cx cy w h)")->required();
-  cmd->add_option("--imgsz", f->imgsz, "Input size for models with a dynamic input (default: the model's)");
-  cmd->add_option("--metric", f->metric, "AP flavour: ultralytics (its validator) or coco (pycocotools)")
+  cmd->add_option("--labels", f->labels,
+                  "Folder of YOLO labels (NAME.txt per image: class cx cy w h)")
+      ->required();
+  cmd->add_option("--imgsz", f->imgsz,
+                  "Input size for models with a dynamic input (default: the model's)");
+  cmd->add_option("--metric", f->metric,
+                  "AP flavour: ultralytics (its validator) or coco (pycocotools)")
       ->check(CLI::IsMember({"ultralytics", "coco"}));
   cmd->add_flag("--per_class", f->per_class, "Add a per-class table");
   cmd->add_option("--save_json", f->save_json, "Write the detections in COCO results format");
   cmd->add_option("--json", f->json, "Write the metrics (full precision, per class) as JSON");
-  cmd->add_flag("--multi_label", f->multi_label, "NMS candidates: every class above the threshold (Ultralytics' validator), not only each anchor's best");
+  cmd->add_flag("--multi_label", f->multi_label,
+                "NMS candidates: every class above the threshold (Ultralytics' validator), not "
+                "only each anchor's best");
   cmd->add_option("--threads", f->threads, "ONNX Runtime intra-op threads (0: its default)");
   cmd->add_flag("--quiet", f->quiet, "No progress line");
   cmd->callback([f] {
@@ -39,19 +48,24 @@ void add_eval(CLI::App& app) {
     options.quiet = f->quiet;
     options.nms.multi_label = f->multi_label;
     const auto result = evaluate(f->model, options);
-    if (!f->save_json.empty()) write_file_atomically(f->save_json, coco_results_json(result.images).dump() + "\n");
+    if (!f->save_json.empty())
+      write_file_atomically(f->save_json, coco_results_json(result.images).dump() + "\n");
     if (!f->json.empty()) {
       auto j = to_json(result.metrics, result.class_names);
       j["images_without_label_file"] = result.images_without_label_file;
       j["seconds"] = result.seconds;
       write_file_atomically(f->json, j.dump(2) + "\n");
     }
-    std::cout << "metric: " << f->metric << " (" << result.metrics.images << " images, " << result.metrics.instances
-              << " labels";
+    std::cout << "metric: " << f->metric << " (" << result.metrics.images << " images, "
+              << result.metrics.instances << " labels";
     if (result.images_without_label_file > 0)
-      std::cout << "; " << result.images_without_label_file << " images without a label file, counted as no objects";
+      std::cout << "; " << result.images_without_label_file
+                << " images without a label file, counted as no objects";
     std::cout << ")\n" << metrics_text(result.metrics, f->per_class, result.class_names);
-    if (result.metrics.metric == ApMetric::Coco) std::cout << "AR@100 " << result.metrics.coco_ar100 << "\n";
+    if (result.metrics.metric == ApMetric::Coco)
+      std::printf("COCO mAP50-95 by area: small %.3f, medium %.3f, large %.3f; AR@100 %.3f\n",
+                  result.metrics.coco_ap_small, result.metrics.coco_ap_medium,
+                  result.metrics.coco_ap_large, result.metrics.coco_ar100);
     std::printf("evaluated in %.1f s\n", result.seconds);
   });
 }

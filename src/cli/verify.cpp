@@ -1,16 +1,19 @@
+#include "yoloq/verify.hpp"
+
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/file_io.hpp"
-#include "yoloq/verify.hpp"
+#include "yoloq/npy.hpp"
 
 namespace yoloq::cli {
 
 namespace {
 void add_verify(CLI::App& app) {
-  auto* cmd = app.add_subcommand("verify", "Check a quantized model against its float original: structure, "
-                                           "numerics, detections, speed");
+  auto* cmd = app.add_subcommand("verify",
+                                 "Check a quantized model against its float original: structure, "
+                                 "numerics, detections, speed");
   struct Flags {
     std::string float_model, quant_model, data, labels, json, report;
     std::size_t samples = 32;
@@ -20,7 +23,9 @@ void add_verify(CLI::App& app) {
   auto f = std::make_shared<Flags>();
   cmd->add_option("float_model", f->float_model, "The float ONNX model")->required();
   cmd->add_option("quant_model", f->quant_model, "The quantized ONNX model")->required();
-  cmd->add_option("--data", f->data, "Folder of held-out images (default: random inputs, no detection part)");
+  cmd->add_option("--data", f->data,
+                  "Held-out data: a folder of images, or a .npy [N, C, H, W] for a single-input "
+                  "model (default: random inputs; detections need images)");
   cmd->add_option("--labels", f->labels, "YOLO labels for the images: adds mAP against the labels");
   cmd->add_option("--samples", f->samples, "Held-out samples to compare (default 32)");
   cmd->add_option("--json", f->json, "Write the full result as JSON");
@@ -33,9 +38,13 @@ void add_verify(CLI::App& app) {
       if (!out.empty()) check_writable_output(out);
     VerifyOptions options;
     if (!f->data.empty()) {
-      if (!std::filesystem::is_directory(f->data))
-        throw Error(f->data + ": --data must be a folder of images");
-      options.images = f->data;
+      const std::filesystem::path data = f->data;
+      if (std::filesystem::is_directory(data))
+        options.images = data;
+      else if (data.extension() == ".npy")
+        options.inputs.push_back(read_npy(data));
+      else
+        throw Error(f->data + ": --data must be a folder of images or a .npy file");
     }
     options.labels = f->labels;
     options.samples = f->samples;

@@ -38,7 +38,8 @@ void OutputComparison::add(const Tensor& reference, const Tensor& quantized) {
   if (reference.shape != quantized.shape)
     throw Error("output '" + result_.name + "': float shape [" + shape_string(reference.shape) +
                 "] but quantized shape [" + shape_string(quantized.shape) + "]");
-  if (reference.dtype != DType::Float32 || quantized.dtype != DType::Float32) return;  // compared as float only
+  if (reference.dtype != DType::Float32 || quantized.dtype != DType::Float32)
+    return;  // compared as float only
   result_.shape = reference.shape;
   const auto r = reference.values<float>(), q = quantized.values<float>();
   for (std::size_t i = 0; i < r.size(); ++i) whole_.add(r[i], q[i]);

@@ -12,14 +12,15 @@ std::string describe(const ValueInfo& v) {
   return v.name + " " + elem_type_name(v.elem_type) + " [" + shape_string(v.shape) + "]";
 }
 
-void compare_values(const std::string& kind, const std::vector<ValueInfo>& a, const std::vector<ValueInfo>& b,
-                    std::vector<std::string>& differences) {
+void compare_values(const std::string& kind, const std::vector<ValueInfo>& a,
+                    const std::vector<ValueInfo>& b, std::vector<std::string>& differences) {
   if (a.size() != b.size())
-    differences.push_back(kind + " count: float " + std::to_string(a.size()) + ", quantized " + std::to_string(b.size()));
+    differences.push_back(kind + " count: float " + std::to_string(a.size()) + ", quantized " +
+                          std::to_string(b.size()));
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
     if (a[i].name != b[i].name || a[i].elem_type != b[i].elem_type || a[i].shape != b[i].shape)
-      differences.push_back(kind + " " + std::to_string(i) + ": float " + describe(a[i]) + ", quantized " +
-                            describe(b[i]));
+      differences.push_back(kind + " " + std::to_string(i) + ": float " + describe(a[i]) +
+                            ", quantized " + describe(b[i]));
 }
 
 bool fed_by_dequantize(const GraphIndex& index, const onnx::NodeProto& node, int input) {
@@ -34,7 +35,8 @@ StructureReport compare_structure(const Model& float_model, const Model& quant_m
   StructureReport report;
   const GraphIndex float_index(float_model.graph()), quant_index(quant_model.graph());
   compare_values("input", float_index.inputs(), quant_index.inputs(), report.interface_differences);
-  compare_values("output", float_index.outputs(), quant_index.outputs(), report.interface_differences);
+  compare_values("output", float_index.outputs(), quant_index.outputs(),
+                 report.interface_differences);
 
   static const std::set<std::string> weighted{"Conv", "ConvTranspose", "Gemm", "MatMul"};
   for (std::size_t i = 0; i < quant_index.node_count(); ++i) {
@@ -46,7 +48,8 @@ StructureReport compare_structure(const Model& float_model, const Model& quant_m
     if (weighted.count(node.op_type())) {
       auto& counts = report.weighted_ops[node.op_type()];
       ++counts.total;
-      if (fed_by_dequantize(quant_index, node, 0) && fed_by_dequantize(quant_index, node, 1)) ++counts.quantized;
+      if (fed_by_dequantize(quant_index, node, 0) && fed_by_dequantize(quant_index, node, 1))
+        ++counts.quantized;
     }
   }
   const QdqStats quant_stats = qdq_stats(quant_model);

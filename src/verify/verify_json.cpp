@@ -12,7 +12,9 @@ namespace {
 nlohmann::json map_json(const MapPair& m) { return {{"map50_95", m.map50_95}, {"map50", m.map50}}; }
 
 // JSON has no infinity: identical outputs (infinite SNR) become null.
-nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json finite_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 std::string db_text(double v) {
   if (std::isinf(v)) return v > 0 ? "inf (identical)" : "-inf";
@@ -39,7 +41,8 @@ nlohmann::json to_json(const VerifyResult& r) {
   st["dequantize_linear"] = s.dequantize_linear;
   st["dequantized_inputs_by_op"] = s.dequantized_inputs_by_op;
   st["weighted_ops"] = nlohmann::json::object();
-  for (const auto& [op, c] : s.weighted_ops) st["weighted_ops"][op] = {{"total", c.total}, {"quantized", c.quantized}};
+  for (const auto& [op, c] : s.weighted_ops)
+    st["weighted_ops"][op] = {{"total", c.total}, {"quantized", c.quantized}};
   st["weight_bytes"] = {{"int8", s.int8_weight_bytes},
                         {"float", s.float_weight_bytes},
                         {"float_model", s.float_model_weight_bytes}};
@@ -54,7 +57,8 @@ nlohmann::json to_json(const VerifyResult& r) {
                      {"detect_output", n.detect_output}};
     if (n.detect_output) {
       o["class_score_snr_db"] = finite_or_null(n.class_score_snr_db);
-      o["distinct_class_scores"] = {{"float", n.distinct_class_scores_float}, {"quant", n.distinct_class_scores_quant}};
+      o["distinct_class_scores"] = {{"float", n.distinct_class_scores_float},
+                                    {"quant", n.distinct_class_scores_quant}};
     }
     j["numerics"].push_back(o);
   }
@@ -69,9 +73,11 @@ nlohmann::json to_json(const VerifyResult& r) {
     dj["with_labels"] = d.with_labels;
     if (d.with_labels) {
       dj["labelled_objects"] = d.labelled_objects;
-      dj["coco"] = {{"float", map_json(d.float_coco)}, {"quant", map_json(d.quant_coco)},
+      dj["coco"] = {{"float", map_json(d.float_coco)},
+                    {"quant", map_json(d.quant_coco)},
                     {"drop_points", d.drop_points_coco}};
-      dj["ultralytics"] = {{"float", map_json(d.float_ultralytics)}, {"quant", map_json(d.quant_ultralytics)},
+      dj["ultralytics"] = {{"float", map_json(d.float_ultralytics)},
+                           {"quant", map_json(d.quant_ultralytics)},
                            {"drop_points", d.drop_points_ultralytics}};
     }
   }
@@ -86,21 +92,23 @@ std::string summary_text(const VerifyResult& r) {
   std::ostringstream out;
   char line[512];
   const auto& s = r.structure;
-  out << "verify: " << r.quant_model.string() << " against " << r.float_model.string() << " on " << r.data_description
-      << "\n";
+  out << "verify: " << r.quant_model.string() << " against " << r.float_model.string() << " on "
+      << r.data_description << "\n";
   std::size_t weighted = 0, quantized = 0;
   for (const auto& [op, c] : s.weighted_ops) weighted += c.total, quantized += c.quantized;
-  std::snprintf(line, sizeof line,
-                "  structure: loads in ONNX Runtime; interface %s; %zu QuantizeLinear, %zu DequantizeLinear; "
-                "%zu/%zu Conv/Gemm/MatMul quantized; weights %.2f MB INT8 + %.2f MB float (float model %.2f MB)\n",
-                s.interface_differences.empty() ? "unchanged" : "CHANGED", s.quantize_linear, s.dequantize_linear,
-                quantized, weighted, s.int8_weight_bytes / 1e6, s.float_weight_bytes / 1e6,
-                s.float_model_weight_bytes / 1e6);
+  std::snprintf(
+      line, sizeof line,
+      "  structure: loads in ONNX Runtime; interface %s; %zu QuantizeLinear, %zu DequantizeLinear; "
+      "%zu/%zu Conv/Gemm/MatMul quantized; weights %.2f MB INT8 + %.2f MB float (float model %.2f "
+      "MB)\n",
+      s.interface_differences.empty() ? "unchanged" : "CHANGED", s.quantize_linear,
+      s.dequantize_linear, quantized, weighted, s.int8_weight_bytes / 1e6,
+      s.float_weight_bytes / 1e6, s.float_model_weight_bytes / 1e6);
   out << line;
   for (const auto& d : s.interface_differences) out << "    differs: " << d << "\n";
   for (const auto& n : r.numerics) {
-    std::snprintf(line, sizeof line, "  numerics %s: cosine %.6f, SNR %s, max abs error %.4g", n.name.c_str(), n.cosine,
-                  db_text(n.snr_db).c_str(), n.max_abs_error);
+    std::snprintf(line, sizeof line, "  numerics %s: cosine %.6f, SNR %s, max abs error %.4g",
+                  n.name.c_str(), n.cosine, db_text(n.snr_db).c_str(), n.max_abs_error);
     out << line;
     if (n.detect_output)
       out << "; class scores SNR " << db_text(n.class_score_snr_db) << ", distinct values "
@@ -111,20 +119,23 @@ std::string summary_text(const VerifyResult& r) {
   if (!d.evaluated) {
     out << "  detections: " << d.note << "\n";
   } else {
-    std::snprintf(line, sizeof line, "  detections: agreement with float mAP50-95 %.3f, mAP50 %.3f (%zu images)\n",
+    std::snprintf(line, sizeof line,
+                  "  detections: agreement with float mAP50-95 %.3f, mAP50 %.3f (%zu images)\n",
                   d.agreement.map50_95, d.agreement.map50, d.images);
     out << line;
     if (d.with_labels) {
-      std::snprintf(line, sizeof line,
-                    "  labels (%zu objects): COCO mAP50-95 float %.3f, INT8 %.3f, drop %.2f points; "
-                    "Ultralytics float %.3f, INT8 %.3f, drop %.2f points\n",
-                    d.labelled_objects, d.float_coco.map50_95, d.quant_coco.map50_95, d.drop_points_coco,
-                    d.float_ultralytics.map50_95, d.quant_ultralytics.map50_95, d.drop_points_ultralytics);
+      std::snprintf(
+          line, sizeof line,
+          "  labels (%zu objects): COCO mAP50-95 float %.3f, INT8 %.3f, drop %.2f points; "
+          "Ultralytics float %.3f, INT8 %.3f, drop %.2f points\n",
+          d.labelled_objects, d.float_coco.map50_95, d.quant_coco.map50_95, d.drop_points_coco,
+          d.float_ultralytics.map50_95, d.quant_ultralytics.map50_95, d.drop_points_ultralytics);
       out << line;
     }
   }
   if (r.speed.runs > 0) {
-    std::snprintf(line, sizeof line, "  speed (ONNX Runtime CPU, median of %d): float %.1f ms, INT8 %.1f ms, %.2fx\n",
+    std::snprintf(line, sizeof line,
+                  "  speed (ONNX Runtime CPU, median of %d): float %.1f ms, INT8 %.1f ms, %.2fx\n",
                   r.speed.runs, r.speed.float_median_ms, r.speed.quant_median_ms, r.speed.speedup);
     out << line;
   }

@@ -21,7 +21,8 @@ std::vector<double> numpy_linspace(double start, double stop, int num) {
 // Running maximum from the end: precision at recall r becomes the best precision at any recall
 // >= r.
 void precision_envelope(std::vector<double>& precision) {
-  for (std::size_t i = precision.size(); i-- > 1;) precision[i - 1] = std::max(precision[i - 1], precision[i]);
+  for (std::size_t i = precision.size(); i-- > 1;)
+    precision[i - 1] = std::max(precision[i - 1], precision[i]);
 }
 
 }  // namespace
@@ -32,17 +33,22 @@ ApMetric parse_ap_metric(const std::string& name) {
   throw Error("unknown metric '" + name + "' (expected ultralytics or coco)");
 }
 
-std::string metric_name(ApMetric metric) { return metric == ApMetric::Coco ? "coco" : "ultralytics"; }
+std::string metric_name(ApMetric metric) {
+  return metric == ApMetric::Coco ? "coco" : "ultralytics";
+}
 
 std::vector<double> iou_thresholds() { return numpy_linspace(0.5, 0.95, 10); }
 
-double numpy_interp(double x, const std::vector<double>& xp, const std::vector<double>& fp, double left, double right) {
-  if (xp.empty() || xp.size() != fp.size()) throw Error("numpy_interp: xp and fp must be non-empty and equally long");
+double numpy_interp(double x, const std::vector<double>& xp, const std::vector<double>& fp,
+                    double left, double right) {
+  if (xp.empty() || xp.size() != fp.size())
+    throw Error("numpy_interp: xp and fp must be non-empty and equally long");
   const std::size_t n = xp.size();
   if (x < xp.front()) return left;
   if (x > xp.back()) return right;
   // The last index whose xp is <= x (numpy's binary search lands there among duplicates).
-  const std::size_t j = static_cast<std::size_t>(std::upper_bound(xp.begin(), xp.end(), x) - xp.begin()) - 1;
+  const std::size_t j =
+      static_cast<std::size_t>(std::upper_bound(xp.begin(), xp.end(), x) - xp.begin()) - 1;
   if (j == n - 1 || xp[j] == x) return fp[j];
   const double slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]);
   return slope * (x - xp[j]) + fp[j];
@@ -57,9 +63,11 @@ double ultralytics_ap(const std::vector<double>& recall, const std::vector<doubl
   precision_envelope(mpre);
   const auto x = numpy_linspace(0.0, 1.0, 101);
   std::vector<double> y(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = numpy_interp(x[i], mrec, mpre, mpre.front(), mpre.back());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    y[i] = numpy_interp(x[i], mrec, mpre, mpre.front(), mpre.back());
   double area = 0;
-  for (std::size_t i = 0; i + 1 < x.size(); ++i) area += (x[i + 1] - x[i]) * (y[i] + y[i + 1]) / 2.0;
+  for (std::size_t i = 0; i + 1 < x.size(); ++i)
+    area += (x[i + 1] - x[i]) * (y[i] + y[i + 1]) / 2.0;
   return area;
 }
 

@@ -19,7 +19,8 @@ double iou(const Box& a, const Box& b) {
   return uni > 0 ? inter / uni : 0.0;
 }
 
-std::vector<Detection> non_max_suppression(std::vector<Detection> candidates, const NmsOptions& options) {
+std::vector<Detection> non_max_suppression(std::vector<Detection> candidates,
+                                           const NmsOptions& options) {
   // Stable: among equal scores the earlier candidate is visited (and so kept) first.
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Detection& a, const Detection& b) { return a.score > b.score; });
@@ -57,16 +58,19 @@ DetectLayout detect_layout(const std::vector<std::int64_t>& shape, const std::st
   return {shape[0], shape[1] - 4, shape[2]};
 }
 
-std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index, const NmsOptions& options) {
+std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index,
+                                         const NmsOptions& options) {
   const DetectLayout layout = detect_layout(output.shape, "detect output");
   if (batch_index < 0 || batch_index >= layout.batch)
-    throw Error("decode_detections: batch index " + std::to_string(batch_index) + " outside the output's batch of " +
-                std::to_string(layout.batch));
+    throw Error("decode_detections: batch index " + std::to_string(batch_index) +
+                " outside the output's batch of " + std::to_string(layout.batch));
   const auto values = output.values<float>();
   const std::size_t anchors = static_cast<std::size_t>(layout.anchors);
   const std::size_t channels = static_cast<std::size_t>(layout.num_classes + 4);
   const float* base = values.data() + static_cast<std::size_t>(batch_index) * channels * anchors;
-  auto at = [&](std::size_t channel, std::size_t anchor) { return base[channel * anchors + anchor]; };
+  auto at = [&](std::size_t channel, std::size_t anchor) {
+    return base[channel * anchors + anchor];
+  };
 
   std::vector<Detection> candidates;
   for (std::size_t a = 0; a < anchors; ++a) {
@@ -83,7 +87,8 @@ std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batc
       for (std::size_t c = 1; c < static_cast<std::size_t>(layout.num_classes); ++c)
         if (at(4 + c, a) > at(4 + best, a)) best = c;
       const float score = at(4 + best, a);
-      if (score > options.conf_threshold) candidates.push_back({box, score, static_cast<int>(best)});
+      if (score > options.conf_threshold)
+        candidates.push_back({box, score, static_cast<int>(best)});
     }
   }
   return non_max_suppression(std::move(candidates), options);

@@ -8,14 +8,16 @@ namespace {
 
 // One probe run on a blank image gives the output's real shape even when the model declares it
 // with symbolic dimensions.
-std::vector<std::int64_t> probe_output_shape(Session& session, const std::string& input, int height, int width) {
+std::vector<std::int64_t> probe_output_shape(Session& session, const std::string& input, int height,
+                                             int width) {
   Tensor blank(DType::Float32, {1, 3, height, width});
   return session.run({{input, std::move(blank)}}, {session.output_names().front()}).front().shape;
 }
 
 }  // namespace
 
-Detector::Detector(const std::filesystem::path& model, int imgsz, const RuntimeOptions& runtime, const NmsOptions& nms)
+Detector::Detector(const std::filesystem::path& model, int imgsz, const RuntimeOptions& runtime,
+                   const NmsOptions& nms)
     : path_(model), session_(model, runtime), nms_(nms) {
   if (session_.input_names().size() != 1)
     throw Error(model.string() + ": a detect model has one input, this one has " +
@@ -30,8 +32,9 @@ Detector::Detector(const std::filesystem::path& model, int imgsz, const RuntimeO
   if (imgsz <= 0 && !fixed)
     throw Error(model.string() + ": input '" + input_name_ + "' has a dynamic size; give --imgsz");
   if (imgsz > 0 && fixed && (shape[2] != imgsz || shape[3] != imgsz))
-    throw Error(model.string() + ": input '" + input_name_ + "' is fixed at " + std::to_string(shape[2]) + "x" +
-                std::to_string(shape[3]) + ", --imgsz " + std::to_string(imgsz) + " does not fit it");
+    throw Error(model.string() + ": input '" + input_name_ + "' is fixed at " +
+                std::to_string(shape[2]) + "x" + std::to_string(shape[3]) + ", --imgsz " +
+                std::to_string(imgsz) + " does not fit it");
   height_ = fixed ? static_cast<int>(shape[2]) : imgsz;
   width_ = fixed ? static_cast<int>(shape[3]) : imgsz;
   num_classes_ = detect_layout(probe_output_shape(session_, input_name_, height_, width_),

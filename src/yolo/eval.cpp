@@ -25,15 +25,16 @@ struct PreparedImage {
 void print_progress(std::size_t done, std::size_t total, double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-  std::fprintf(stderr, "\r  detect: %zu/%zu images, %.1f img/s, ETA %.0fs   ", done, total, rate, eta);
+  std::fprintf(stderr, "\r  detect: %zu/%zu images, %.1f img/s, ETA %.0fs   ", done, total, rate,
+               eta);
   if (done == total) std::fprintf(stderr, "\n");
   std::fflush(stderr);
 }
 
 }  // namespace
 
-std::vector<GroundTruth> load_ground_truth(const fs::path& image, const fs::path& labels_dir, int width, int height,
-                                           int num_classes, bool& found) {
+std::vector<GroundTruth> load_ground_truth(const fs::path& image, const fs::path& labels_dir,
+                                           int width, int height, int num_classes, bool& found) {
   const fs::path label_file = label_path_for(image, labels_dir);
   std::error_code ec;
   found = fs::exists(label_file, ec);
@@ -52,8 +53,9 @@ std::vector<EvaluatedImage> detect_dataset(Detector& detector, const std::vector
     PreparedImage p;
     p.letterboxed = letterbox(read_image(path), height, width);
     if (!labels_dir.empty())
-      p.ground_truth = load_ground_truth(path, labels_dir, p.letterboxed.geometry.original_width,
-                                         p.letterboxed.geometry.original_height, num_classes, p.has_label_file);
+      p.ground_truth =
+          load_ground_truth(path, labels_dir, p.letterboxed.geometry.original_width,
+                            p.letterboxed.geometry.original_height, num_classes, p.has_label_file);
     return p;
   };
   const auto ids = coco_image_ids(images);
@@ -75,8 +77,9 @@ std::vector<EvaluatedImage> detect_dataset(Detector& detector, const std::vector
     out.data.detections = detector.detect(current.letterboxed);
     results.push_back(std::move(out));
     if (!quiet)
-      print_progress(i + 1, images.size(),
-                     std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      print_progress(
+          i + 1, images.size(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return results;
 }
@@ -85,9 +88,11 @@ EvalResult evaluate(const fs::path& model, const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
   if (!fs::is_directory(options.labels, ec))
-    throw Error(options.labels.string() + ": labels folder does not exist (expected labels/NAME.txt per image)");
+    throw Error(options.labels.string() +
+                ": labels folder does not exist (expected labels/NAME.txt per image)");
   auto images = list_images(options.images);
-  if (options.max_images > 0 && images.size() > options.max_images) images.resize(options.max_images);
+  if (options.max_images > 0 && images.size() > options.max_images)
+    images.resize(options.max_images);
 
   EvalResult result;
   if (auto metadata = read_yolo_metadata(load_model(model))) result.class_names = metadata->names;
@@ -119,40 +124,53 @@ nlohmann::json coco_results_json(const std::vector<EvaluatedImage>& images) {
 
 namespace {
 std::string class_label(int id, const std::vector<std::string>& names) {
-  return id >= 0 && static_cast<std::size_t>(id) < names.size() ? names[static_cast<std::size_t>(id)]
-                                                                 : std::to_string(id);
+  return id >= 0 && static_cast<std::size_t>(id) < names.size()
+             ? names[static_cast<std::size_t>(id)]
+             : std::to_string(id);
 }
 }  // namespace
 
-std::string metrics_text(const DetectionMetrics& m, bool per_class, const std::vector<std::string>& names) {
+std::string metrics_text(const DetectionMetrics& m, bool per_class,
+                         const std::vector<std::string>& names) {
   std::ostringstream out;
   char line[256];
-  std::snprintf(line, sizeof line, "%-16s %7s %9s %9s %9s %9s %9s\n", "class", "images", "instances", "P", "R",
-                "mAP50", "mAP50-95");
+  std::snprintf(line, sizeof line, "%-16s %7s %9s %9s %9s %9s %9s\n", "class", "images",
+                "instances", "P", "R", "mAP50", "mAP50-95");
   out << line;
-  std::snprintf(line, sizeof line, "%-16s %7zu %9zu %9.3f %9.3f %9.3f %9.3f\n", "all", m.images, m.instances,
-                m.precision, m.recall, m.map50, m.map50_95);
+  std::snprintf(line, sizeof line, "%-16s %7zu %9zu %9.3f %9.3f %9.3f %9.3f\n", "all", m.images,
+                m.instances, m.precision, m.recall, m.map50, m.map50_95);
   out << line;
   if (per_class)
     for (const auto& c : m.per_class) {
       std::snprintf(line, sizeof line, "%-16.16s %7zu %9zu %9.3f %9.3f %9.3f %9.3f\n",
-                    class_label(c.class_id, names).c_str(), c.images, c.instances, c.precision, c.recall, c.ap50,
-                    c.ap50_95);
+                    class_label(c.class_id, names).c_str(), c.images, c.instances, c.precision,
+                    c.recall, c.ap50, c.ap50_95);
       out << line;
     }
   return out.str();
 }
 
 nlohmann::json to_json(const DetectionMetrics& m, const std::vector<std::string>& names) {
-  nlohmann::json j{{"metric", metric_name(m.metric)}, {"map50_95", m.map50_95}, {"map50", m.map50},
-                   {"precision", m.precision},         {"recall", m.recall},     {"images", m.images},
-                   {"instances", m.instances}};
-  if (m.metric == ApMetric::Coco) j["ar100"] = m.coco_ar100;
+  nlohmann::json j{
+      {"metric", metric_name(m.metric)}, {"map50_95", m.map50_95}, {"map50", m.map50},
+      {"precision", m.precision},        {"recall", m.recall},     {"images", m.images},
+      {"instances", m.instances}};
+  if (m.metric == ApMetric::Coco) {
+    j["ar100"] = m.coco_ar100;
+    j["map50_95_small"] = m.coco_ap_small;
+    j["map50_95_medium"] = m.coco_ap_medium;
+    j["map50_95_large"] = m.coco_ap_large;
+  }
   j["per_class"] = nlohmann::json::array();
   for (const auto& c : m.per_class)
-    j["per_class"].push_back({{"class_id", c.class_id}, {"name", class_label(c.class_id, names)},
-                              {"images", c.images}, {"instances", c.instances}, {"precision", c.precision},
-                              {"recall", c.recall}, {"ap50", c.ap50}, {"ap50_95", c.ap50_95}});
+    j["per_class"].push_back({{"class_id", c.class_id},
+                              {"name", class_label(c.class_id, names)},
+                              {"images", c.images},
+                              {"instances", c.instances},
+                              {"precision", c.precision},
+                              {"recall", c.recall},
+                              {"ap50", c.ap50},
+                              {"ap50_95", c.ap50_95}});
   return j;
 }
 

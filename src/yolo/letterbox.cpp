@@ -20,23 +20,28 @@ cv::Mat read_image(const std::filesystem::path& path) {
   } catch (const cv::Exception& e) {
     throw Error(path.string() + ": cannot decode image: " + e.what());
   }
-  if (img.empty()) throw Error(path.string() + ": cannot decode image (not an image, empty or truncated)");
+  if (img.empty())
+    throw Error(path.string() + ": cannot decode image (not an image, empty or truncated)");
   return img;
 }
 
 LetterboxedImage letterbox(const cv::Mat& bgr, int height, int width) {
-  if (bgr.empty() || bgr.type() != CV_8UC3) throw Error("letterbox: expected an 8-bit 3-channel image");
+  if (bgr.empty() || bgr.type() != CV_8UC3)
+    throw Error("letterbox: expected an 8-bit 3-channel image");
   const int h = bgr.rows, w = bgr.cols;
   const double r = std::min(static_cast<double>(height) / h, static_cast<double>(width) / w);
   const int new_w = py_round(w * r), new_h = py_round(h * r);
   const double dw = (width - new_w) / 2.0, dh = (height - new_h) / 2.0;
   cv::Mat resized = bgr;
-  if (new_w != w || new_h != h) cv::resize(bgr, resized, cv::Size(new_w, new_h), 0, 0, cv::INTER_LINEAR);
+  if (new_w != w || new_h != h)
+    cv::resize(bgr, resized, cv::Size(new_w, new_h), 0, 0, cv::INTER_LINEAR);
   const int top = py_round(dh - 0.1), bottom = py_round(dh + 0.1);
   const int left = py_round(dw - 0.1), right = py_round(dw + 0.1);
   cv::Mat padded;
-  cv::copyMakeBorder(resized, padded, top, bottom, left, right, cv::BORDER_CONSTANT, cv::Scalar(114, 114, 114));
-  if (padded.rows != height || padded.cols != width) throw Error("letterbox: internal size mismatch");
+  cv::copyMakeBorder(resized, padded, top, bottom, left, right, cv::BORDER_CONSTANT,
+                     cv::Scalar(114, 114, 114));
+  if (padded.rows != height || padded.cols != width)
+    throw Error("letterbox: internal size mismatch");
 
   LetterboxedImage out;
   out.tensor = Tensor(DType::Float32, {1, 3, height, width});

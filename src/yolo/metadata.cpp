@@ -20,18 +20,21 @@ struct Cursor {
     return false;
   }
   void expect(char c) {
-    if (!eat(c)) throw Error(std::string("class names: expected '") + c + "' at offset " + std::to_string(i));
+    if (!eat(c))
+      throw Error(std::string("class names: expected '") + c + "' at offset " + std::to_string(i));
   }
   std::int64_t integer() {
     skip_space();
     std::size_t start = i;
     while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    if (start == i || i - start > 9) throw Error("class names: expected a class id at offset " + std::to_string(start));
+    if (start == i || i - start > 9)
+      throw Error("class names: expected a class id at offset " + std::to_string(start));
     return std::stoll(s.substr(start, i - start));
   }
   std::string quoted() {
     skip_space();
-    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) throw Error("class names: expected a quoted name at offset " + std::to_string(i));
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"'))
+      throw Error("class names: expected a quoted name at offset " + std::to_string(i));
     char q = s[i++];
     std::string out;
     while (i < s.size() && s[i] != q) {
@@ -75,7 +78,9 @@ std::vector<std::string> parse_class_names(const std::string& text) {
   }
   std::vector<std::string> names;
   for (const auto& [id, name] : by_id) {
-    if (id != static_cast<std::int64_t>(names.size())) throw Error("class names: ids are not 0..N-1 (missing id " + std::to_string(names.size()) + ")");
+    if (id != static_cast<std::int64_t>(names.size()))
+      throw Error("class names: ids are not 0..N-1 (missing id " + std::to_string(names.size()) +
+                  ")");
     names.push_back(name);
   }
   return names;

@@ -17,10 +17,10 @@ constexpr std::size_t kThresholds = 10;
 using Correct = std::array<bool, kThresholds>;
 
 float box_iou_float(const Box& a, const Box& b) {
-  const float ax1 = static_cast<float>(a.x1), ay1 = static_cast<float>(a.y1), ax2 = static_cast<float>(a.x2),
-              ay2 = static_cast<float>(a.y2);
-  const float bx1 = static_cast<float>(b.x1), by1 = static_cast<float>(b.y1), bx2 = static_cast<float>(b.x2),
-              by2 = static_cast<float>(b.y2);
+  const float ax1 = static_cast<float>(a.x1), ay1 = static_cast<float>(a.y1),
+              ax2 = static_cast<float>(a.x2), ay2 = static_cast<float>(a.y2);
+  const float bx1 = static_cast<float>(b.x1), by1 = static_cast<float>(b.y1),
+              bx2 = static_cast<float>(b.x2), by2 = static_cast<float>(b.y2);
   const float iw = std::max(0.0f, std::min(ax2, bx2) - std::max(ax1, bx1));
   const float ih = std::max(0.0f, std::min(ay2, by2) - std::max(ay1, by1));
   const float inter = iw * ih;
@@ -30,7 +30,8 @@ float box_iou_float(const Box& a, const Box& b) {
 // For each detection and threshold: is it a true positive? Candidate pairs above the threshold
 // are ranked by IoU; each detection keeps its best pair; then, visiting detections in their
 // (score) order, each ground truth goes to the first detection that claims it.
-std::vector<Correct> match_image(const ImageDetections& image, const std::vector<float>& thresholds) {
+std::vector<Correct> match_image(const ImageDetections& image,
+                                 const std::vector<float>& thresholds) {
   const auto& gts = image.ground_truth;
   const auto& dets = image.detections;
   std::vector<Correct> correct(dets.size(), Correct{});
@@ -38,7 +39,8 @@ std::vector<Correct> match_image(const ImageDetections& image, const std::vector
   std::vector<float> ious(gts.size() * dets.size(), 0.0f);
   for (std::size_t g = 0; g < gts.size(); ++g)
     for (std::size_t d = 0; d < dets.size(); ++d)
-      if (gts[g].class_id == dets[d].class_id) ious[g * dets.size() + d] = box_iou_float(gts[g].box, dets[d].box);
+      if (gts[g].class_id == dets[d].class_id)
+        ious[g * dets.size() + d] = box_iou_float(gts[g].box, dets[d].box);
 
   struct Pair {
     std::size_t gt, det;
@@ -48,13 +50,16 @@ std::vector<Correct> match_image(const ImageDetections& image, const std::vector
     std::vector<Pair> pairs;
     for (std::size_t g = 0; g < gts.size(); ++g)
       for (std::size_t d = 0; d < dets.size(); ++d)
-        if (ious[g * dets.size() + d] >= thresholds[t]) pairs.push_back({g, d, ious[g * dets.size() + d]});
-    std::stable_sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) { return a.iou > b.iou; });
+        if (ious[g * dets.size() + d] >= thresholds[t])
+          pairs.push_back({g, d, ious[g * dets.size() + d]});
+    std::stable_sort(pairs.begin(), pairs.end(),
+                     [](const Pair& a, const Pair& b) { return a.iou > b.iou; });
     std::vector<bool> det_taken(dets.size(), false);
     std::vector<Pair> best_per_det;
     for (const auto& p : pairs)
       if (!det_taken[p.det]) det_taken[p.det] = true, best_per_det.push_back(p);
-    std::sort(best_per_det.begin(), best_per_det.end(), [](const Pair& a, const Pair& b) { return a.det < b.det; });
+    std::sort(best_per_det.begin(), best_per_det.end(),
+              [](const Pair& a, const Pair& b) { return a.det < b.det; });
     std::vector<bool> gt_taken(gts.size(), false);
     for (const auto& p : best_per_det)
       if (!gt_taken[p.gt]) gt_taken[p.gt] = true, correct[p.det][t] = true;
@@ -71,7 +76,8 @@ struct ScoredDetection {
 // Ultralytics' smooth(): box filter of 2 * 0.1 * n + 1 points (101 for 1000), ends padded with
 // the end values.
 std::vector<double> smooth(const std::vector<double>& y) {
-  const std::size_t width = static_cast<std::size_t>(std::lround(static_cast<double>(y.size()) * 0.1 * 2)) / 2 + 1;
+  const std::size_t width =
+      static_cast<std::size_t>(std::lround(static_cast<double>(y.size()) * 0.1 * 2)) / 2 + 1;
   const std::size_t half = width / 2;
   std::vector<double> padded(half, y.front());
   padded.insert(padded.end(), y.begin(), y.end());
@@ -79,7 +85,8 @@ std::vector<double> smooth(const std::vector<double>& y) {
   std::vector<double> out(y.size());
   for (std::size_t i = 0; i < out.size(); ++i) {
     double sum = 0;
-    for (std::size_t k = 0; k < width; ++k) sum += padded[i + k] * (1.0 / static_cast<double>(width));
+    for (std::size_t k = 0; k < width; ++k)
+      sum += padded[i + k] * (1.0 / static_cast<double>(width));
     out[i] = sum;
   }
   return out;
@@ -110,12 +117,14 @@ DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images)
     for (std::size_t d = 0; d < image.detections.size(); ++d)
       scored.push_back({image.detections[d].score, image.detections[d].class_id, correct[d]});
   }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const ScoredDetection& a, const ScoredDetection& b) { return a.score > b.score; });
+  std::stable_sort(
+      scored.begin(), scored.end(),
+      [](const ScoredDetection& a, const ScoredDetection& b) { return a.score > b.score; });
 
   constexpr std::size_t kCurvePoints = 1000;
   std::vector<double> confidences(kCurvePoints);
-  for (std::size_t i = 0; i < kCurvePoints; ++i) confidences[i] = static_cast<double>(i) * (1.0 / 999.0);
+  for (std::size_t i = 0; i < kCurvePoints; ++i)
+    confidences[i] = static_cast<double>(i) * (1.0 / 999.0);
   confidences.back() = 1.0;
 
   std::vector<std::vector<double>> precision_curves, recall_curves;  // per class, over confidence
@@ -136,7 +145,8 @@ DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images)
     if (!neg_conf.empty()) {
       for (std::size_t i = 0; i < kCurvePoints; ++i) {
         r_curve[i] = numpy_interp(-confidences[i], neg_conf, recall[0], 0.0, recall[0].back());
-        p_curve[i] = numpy_interp(-confidences[i], neg_conf, precision[0], 1.0, precision[0].back());
+        p_curve[i] =
+            numpy_interp(-confidences[i], neg_conf, precision[0], 1.0, precision[0].back());
       }
       double ap_sum = 0;
       for (std::size_t t = 0; t < kThresholds; ++t) {
@@ -159,7 +169,8 @@ DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images)
       mean_f1[i] += 2 * p * r / (p + r + 1e-16) / static_cast<double>(precision_curves.size());
     }
   const auto smoothed = smooth(mean_f1);
-  const std::size_t best = static_cast<std::size_t>(std::max_element(smoothed.begin(), smoothed.end()) - smoothed.begin());
+  const std::size_t best = static_cast<std::size_t>(
+      std::max_element(smoothed.begin(), smoothed.end()) - smoothed.begin());
 
   std::size_t c = 0;
   for (auto& [cls, metrics] : classes) {

@@ -40,18 +40,20 @@ std::vector<LabelBox> read_label_file(const fs::path& path, int num_classes) {
     if (fields.empty()) continue;  // blank lines are harmless
     const std::string where = path.string() + ":" + std::to_string(line_number) + ": ";
     if (fields.size() != 5)
-      throw Error(where + "expected 5 fields 'class cx cy w h', found " + std::to_string(fields.size()));
+      throw Error(where + "expected 5 fields 'class cx cy w h', found " +
+                  std::to_string(fields.size()));
     double values[5];
     for (int i = 0; i < 5; ++i)
       if (!parse_number(fields[static_cast<std::size_t>(i)], values[i]))
-        throw Error(where + "field " + std::to_string(i + 1) + " '" + fields[static_cast<std::size_t>(i)] +
-                    "' is not a number");
+        throw Error(where + "field " + std::to_string(i + 1) + " '" +
+                    fields[static_cast<std::size_t>(i)] + "' is not a number");
     if (values[0] < 0 || values[0] != std::floor(values[0]) || values[0] > 1e9)
       throw Error(where + "class id '" + fields[0] + "' is not a whole number >= 0");
     const int class_id = static_cast<int>(values[0]);
     if (num_classes > 0 && class_id >= num_classes)
       throw Error(where + "class id " + std::to_string(class_id) + " is beyond the model's " +
-                  std::to_string(num_classes) + " classes (0.." + std::to_string(num_classes - 1) + ")");
+                  std::to_string(num_classes) + " classes (0.." + std::to_string(num_classes - 1) +
+                  ")");
     for (int i = 1; i < 5; ++i)
       if (values[i] < 0 || values[i] > 1)
         throw Error(where + "coordinate '" + fields[static_cast<std::size_t>(i)] +
@@ -76,8 +78,9 @@ std::vector<long long> coco_image_ids(const std::vector<fs::path>& images) {
   std::set<long long> seen;
   for (const auto& image : images) {
     const std::string stem = image.stem().string();
-    const bool digits = !stem.empty() && stem.size() <= 15 &&
-                        std::all_of(stem.begin(), stem.end(), [](unsigned char c) { return std::isdigit(c); });
+    const bool digits =
+        !stem.empty() && stem.size() <= 15 &&
+        std::all_of(stem.begin(), stem.end(), [](unsigned char c) { return std::isdigit(c); });
     if (!digits || !seen.insert(std::stoll(stem)).second) {
       numeric.clear();
       break;

@@ -48,12 +48,14 @@ inline Model quantize_first_conv(Model model, float input_scale, float scale_fac
   const auto wv = w.values<float>();
   for (std::size_t o = 0; o < out_channels; ++o) {
     float amax = 0;
-    for (std::size_t k = 0; k < per_channel; ++k) amax = std::max(amax, std::abs(wv[o * per_channel + k]));
+    for (std::size_t k = 0; k < per_channel; ++k)
+      amax = std::max(amax, std::abs(wv[o * per_channel + k]));
     const float scale = (amax > 0 ? amax / 127.0f : 1.0f) * scale_factor;
     scales.values<float>()[o] = scale;
     for (std::size_t k = 0; k < per_channel; ++k) {
       const float v = std::nearbyint(wv[o * per_channel + k] / scale);
-      q.values<std::int8_t>()[o * per_channel + k] = static_cast<std::int8_t>(std::clamp(v, -127.0f, 127.0f));
+      q.values<std::int8_t>()[o * per_channel + k] =
+          static_cast<std::int8_t>(std::clamp(v, -127.0f, 127.0f));
     }
   }
   graph.mutable_initializer()->DeleteSubrange(weight_index, 1);
@@ -70,11 +72,13 @@ inline Model quantize_first_conv(Model model, float input_scale, float scale_fac
   quantize.add_output(input + "_quantized");
   dequantize.set_op_type("DequantizeLinear");
   dequantize.set_name(input + "_DequantizeLinear");
-  for (const auto& in : {input + "_quantized", input + "_scale", input + "_zero_point"}) dequantize.add_input(in);
+  for (const auto& in : {input + "_quantized", input + "_scale", input + "_zero_point"})
+    dequantize.add_input(in);
   dequantize.add_output(input + "_dequantized");
   dequantize_weight.set_op_type("DequantizeLinear");
   dequantize_weight.set_name(weight + "_DequantizeLinear");
-  for (const auto& in : {weight + "_int8", weight + "_scale", weight + "_zero_point"}) dequantize_weight.add_input(in);
+  for (const auto& in : {weight + "_int8", weight + "_scale", weight + "_zero_point"})
+    dequantize_weight.add_input(in);
   dequantize_weight.add_output(weight + "_dequantized");
   auto* axis = dequantize_weight.add_attribute();
   axis->set_name("axis");

@@ -8,6 +8,7 @@
 #include "qdq_test_model.hpp"
 #include "test_data.hpp"
 #include "yoloq/error.hpp"
+#include "yoloq/npy.hpp"
 #include "yoloq/verify.hpp"
 
 namespace fs = std::filesystem;
@@ -17,13 +18,16 @@ namespace {
 
 class VerifyRealData : public ::testing::Test {
  protected:
-  static fs::path dir() { return fs::temp_directory_path() / ("yoloq_verify_" + std::to_string(::getpid())); }
+  static fs::path dir() {
+    return fs::temp_directory_path() / ("yoloq_verify_" + std::to_string(::getpid()));
+  }
   static void SetUpTestSuite() {
     if (!testing::have_real_data()) return;
     fs::create_directories(dir());
     const Model original = load_model(testing::float_model());
     save_model(testing::quantize_first_conv(original, 1.0f / 127, 1.0f), dir() / "good.onnx");
-    save_model(testing::quantize_first_conv(original, 1.0f / 127, 100.0f), dir() / "corrupted.onnx");
+    save_model(testing::quantize_first_conv(original, 1.0f / 127, 100.0f),
+               dir() / "corrupted.onnx");
   }
   static void TearDownTestSuite() { fs::remove_all(dir()); }
   void SetUp() override {
@@ -50,7 +54,8 @@ class VerifyRealData : public ::testing::Test {
 };
 
 TEST_F(VerifyRealData, SoundModelJsonHoldsAllFourParts) {
-  const auto result = verify_models(testing::float_model(), dir() / "good.onnx", options_with_labels());
+  const auto result =
+      verify_models(testing::float_model(), dir() / "good.onnx", options_with_labels());
   const auto j = to_json(result);
   // Structure: one Q, two DQ (input and weight), the first of 88 Convs quantized.
   EXPECT_EQ(j["structure"]["interface_matches"], true);
@@ -59,10 +64,12 @@ TEST_F(VerifyRealData, SoundModelJsonHoldsAllFourParts) {
   EXPECT_EQ(j["structure"]["dequantized_inputs_by_op"]["Conv"], 2);
   EXPECT_EQ(j["structure"]["weighted_ops"]["Conv"]["quantized"], 1);
   EXPECT_EQ(j["structure"]["weighted_ops"]["Conv"]["total"], 88);
-  // 432 INT8 weights plus the 16 per-channel zero points (qdq_stats counts non-scalar INT8 tensors).
+  // 432 INT8 weights plus the 16 per-channel zero points (qdq_stats counts non-scalar INT8
+  // tensors).
   EXPECT_EQ(j["structure"]["weight_bytes"]["int8"], 16 * 3 * 3 * 3 + 16);
-  EXPECT_EQ(j["structure"]["weight_bytes"]["float_model"].get<std::size_t>(),
-            j["structure"]["weight_bytes"]["float"].get<std::size_t>() + 16 * 3 * 3 * 3 * 4 - 16 * 4);
+  EXPECT_EQ(
+      j["structure"]["weight_bytes"]["float_model"].get<std::size_t>(),
+      j["structure"]["weight_bytes"]["float"].get<std::size_t>() + 16 * 3 * 3 * 3 * 4 - 16 * 4);
   // Numerics: one detect output, close to the float model.
   ASSERT_EQ(j["numerics"].size(), 1u);
   const auto& n = j["numerics"][0];
@@ -87,16 +94,21 @@ TEST_F(VerifyRealData, SoundModelJsonHoldsAllFourParts) {
   const auto md = markdown_report(result);
   EXPECT_THAT(md, ::testing::HasSubstr("| Conv with quantized input and weight | 1 of 88 |"));
   EXPECT_THAT(md, ::testing::HasSubstr("## Speed"));
-  std::printf("sound model: SNR %.1f dB, class-score SNR %.1f dB, agreement %.3f, COCO drop %.2f points\n",
-              result.numerics[0].snr_db, result.numerics[0].class_score_snr_db,
-              result.detections.agreement.map50_95, result.detections.drop_points_coco);
+  std::printf(
+      "sound model: SNR %.1f dB, class-score SNR %.1f dB, agreement %.3f, COCO drop %.2f points\n",
+      result.numerics[0].snr_db, result.numerics[0].class_score_snr_db,
+      result.detections.agreement.map50_95, result.detections.drop_points_coco);
 }
 
 TEST_F(VerifyRealData, CorruptedScalesShowLowSnrAndLargeMapDrop) {
-  const auto result = verify_models(testing::float_model(), dir() / "corrupted.onnx", options_with_labels());
+  const auto result =
+      verify_models(testing::float_model(), dir() / "corrupted.onnx", options_with_labels());
   const auto& n = result.numerics.at(0);
-  std::printf("corrupted model: SNR %.1f dB, class-score SNR %.1f dB, agreement %.3f, COCO drop %.2f points\n",
-              n.snr_db, n.class_score_snr_db, result.detections.agreement.map50_95, result.detections.drop_points_coco);
+  std::printf(
+      "corrupted model: SNR %.1f dB, class-score SNR %.1f dB, agreement %.3f, COCO drop %.2f "
+      "points\n",
+      n.snr_db, n.class_score_snr_db, result.detections.agreement.map50_95,
+      result.detections.drop_points_coco);
   // Measured 16.5 dB against 49 dB for the sound model: box coordinates keep the whole output's
   // SNR up while the class scores are noise (peers.md, pitfall 6).
   EXPECT_LT(n.snr_db, 20.0);
@@ -126,13 +138,32 @@ TEST_F(VerifyRealData, NonDetectOutputsSkipDetectionsWithANote) {
   EXPECT_GT(result.speed.float_median_ms, 0.0);
 }
 
+TEST_F(VerifyRealData, CliTakesANpyOfHeldOutInputs) {
+  Tensor inputs(DType::Float32, {2, 3, 640, 640});
+  auto v = inputs.values<float>();
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i % 255) / 255.0f;
+  write_npy(dir() / "held_out.npy", inputs);
+  const std::string cmd = std::string(YOLOQ_CLI) + " verify " + testing::float_model().string() +
+                          " " + (dir() / "good.onnx").string() + " --data " +
+                          (dir() / "held_out.npy").string() + " --speed_runs 0 --quiet > " +
+                          (dir() / "npy.txt").string() + " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(dir() / "npy.txt");
+  const std::string out((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_THAT(out, ::testing::HasSubstr("on 2 held-out input tensors"));
+  EXPECT_THAT(out, ::testing::HasSubstr("held-out data are not images"));
+  EXPECT_THAT(out, ::testing::HasSubstr("numerics output0: cosine "));
+  EXPECT_THAT(out, ::testing::HasSubstr("; class scores SNR "));  // a detect output without images
+}
+
 TEST_F(VerifyRealData, QuantModelThatOnnxRuntimeCannotLoad) {
   Model broken = load_model(dir() / "good.onnx");
   broken.graph().mutable_node(5)->set_op_type("NoSuchOperator");
   save_model(broken, dir() / "broken.onnx");
-  EXPECT_THAT(error_of(testing::float_model(), dir() / "broken.onnx", options_with_labels()),
-              ::testing::AllOf(::testing::HasSubstr("broken.onnx: ONNX Runtime cannot load the model"),
-                               ::testing::HasSubstr("NoSuchOperator")));
+  EXPECT_THAT(
+      error_of(testing::float_model(), dir() / "broken.onnx", options_with_labels()),
+      ::testing::AllOf(::testing::HasSubstr("broken.onnx: ONNX Runtime cannot load the model"),
+                       ::testing::HasSubstr("NoSuchOperator")));
 }
 
 TEST_F(VerifyRealData, ModelsWhoseInputsDiffer) {
@@ -155,10 +186,11 @@ TEST_F(VerifyRealData, LabelsFolderMissing) {
 }
 
 TEST_F(VerifyRealData, CliPrintsAllFourPartsAndWritesJsonAndReport) {
-  const std::string cmd = std::string(YOLOQ_CLI) + " verify " + testing::float_model().string() + " " +
-                          (dir() / "good.onnx").string() + " --data " + testing::coco128_images().string() +
-                          " --samples 2 --speed_runs 1 --quiet --json " + (dir() / "v.json").string() +
-                          " --report " + (dir() / "v.md").string() + " > " + (dir() / "out.txt").string() + " 2>&1";
+  const std::string cmd =
+      std::string(YOLOQ_CLI) + " verify " + testing::float_model().string() + " " +
+      (dir() / "good.onnx").string() + " --data " + testing::coco128_images().string() +
+      " --samples 2 --speed_runs 1 --quiet --json " + (dir() / "v.json").string() + " --report " +
+      (dir() / "v.md").string() + " > " + (dir() / "out.txt").string() + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir() / "out.txt");
   const std::string out((std::istreambuf_iterator<char>(in)), {});
@@ -166,8 +198,9 @@ TEST_F(VerifyRealData, CliPrintsAllFourPartsAndWritesJsonAndReport) {
     EXPECT_THAT(out, ::testing::HasSubstr(part));
   EXPECT_TRUE(fs::exists(dir() / "v.json"));
   EXPECT_TRUE(fs::exists(dir() / "v.md"));
-  const std::string bad = std::string(YOLOQ_CLI) + " verify " + testing::float_model().string() + " " +
-                          (dir() / "missing.onnx").string() + " > " + (dir() / "err.txt").string() + " 2>&1";
+  const std::string bad = std::string(YOLOQ_CLI) + " verify " + testing::float_model().string() +
+                          " " + (dir() / "missing.onnx").string() + " > " +
+                          (dir() / "err.txt").string() + " 2>&1";
   EXPECT_NE(std::system(bad.c_str()), 0);
   std::ifstream err_in(dir() / "err.txt");
   std::string line;

@@ -1,7 +1,7 @@
 """Independent check of `yoloq eval --metric coco`: pycocotools' COCOeval on the detections yoloq
 saved with --save_json and on the YOLO labels converted to a COCO ground-truth file.
 
-Usage: coco_crosscheck.py IMAGES LABELS RESULTS_JSON NUM_CLASSES  -> prints "map50_95 map50".
+Usage: coco_crosscheck.py IMAGES LABELS RESULTS_JSON NUM_CLASSES  -> prints "map50_95 map50 small medium large".
 Image ids follow yoloq's rule: the file stem as a number when all stems are distinct numbers,
 else the position in the sorted file list, from 1. Image sizes are read from the file headers
 (JPEG/PNG) so that no image library is needed.
@@ -76,7 +76,8 @@ def main():
     evaluator.evaluate()
     evaluator.accumulate()
     evaluator.summarize()
-    print(f"{evaluator.stats[0]:.9f} {evaluator.stats[1]:.9f}")
+    # mAP50-95, mAP50, then mAP50-95 for small, medium and large objects.
+    print(" ".join(f"{evaluator.stats[i]:.9f}" for i in (0, 1, 3, 4, 5)))
 
 
 if __name__ == "__main__":

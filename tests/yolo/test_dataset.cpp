@@ -53,15 +53,20 @@ TEST_F(LabelFile, WrongFieldCountNamesFileAndLine) {
 
 TEST_F(LabelFile, CoordinateOutsideTheUnitRange) {
   const auto path = write("c.txt", "1 0.5 1.2 0.1 0.1\n");
-  EXPECT_THAT(error_of(path), ::testing::StartsWith(path.string() + ":1: coordinate '1.2' is outside [0, 1]"));
-  EXPECT_THAT(error_of(write("d.txt", "1 -0.1 0.5 0.1 0.1\n")), ::testing::HasSubstr(":1: coordinate '-0.1'"));
+  EXPECT_THAT(error_of(path),
+              ::testing::StartsWith(path.string() + ":1: coordinate '1.2' is outside [0, 1]"));
+  EXPECT_THAT(error_of(write("d.txt", "1 -0.1 0.5 0.1 0.1\n")),
+              ::testing::HasSubstr(":1: coordinate '-0.1'"));
 }
 
 TEST_F(LabelFile, ClassIdBeyondTheModelsClasses) {
   const auto path = write("e.txt", "0 0.5 0.5 0.1 0.1\n80 0.5 0.5 0.1 0.1\n");
-  EXPECT_EQ(error_of(path), path.string() + ":2: class id 80 is beyond the model's 80 classes (0..79)");
-  EXPECT_THAT(error_of(write("f.txt", "1.5 0.5 0.5 0.1 0.1\n")), ::testing::HasSubstr("not a whole number"));
-  EXPECT_THAT(error_of(write("g.txt", "1 0.5 abc 0.1 0.1\n")), ::testing::HasSubstr("field 3 'abc' is not a number"));
+  EXPECT_EQ(error_of(path),
+            path.string() + ":2: class id 80 is beyond the model's 80 classes (0..79)");
+  EXPECT_THAT(error_of(write("f.txt", "1.5 0.5 0.5 0.1 0.1\n")),
+              ::testing::HasSubstr("not a whole number"));
+  EXPECT_THAT(error_of(write("g.txt", "1 0.5 abc 0.1 0.1\n")),
+              ::testing::HasSubstr("field 3 'abc' is not a number"));
 }
 
 TEST_F(LabelFile, MissingLabelFileIsAnImageWithoutObjects) {
@@ -71,9 +76,11 @@ TEST_F(LabelFile, MissingLabelFileIsAnImageWithoutObjects) {
 }
 
 TEST_F(LabelFile, ImageIdsAreNumericStemsOrPositions) {
-  EXPECT_EQ(coco_image_ids({"a/000000000009.jpg", "a/000000000025.jpg"}), (std::vector<long long>{9, 25}));
+  EXPECT_EQ(coco_image_ids({"a/000000000009.jpg", "a/000000000025.jpg"}),
+            (std::vector<long long>{9, 25}));
   EXPECT_EQ(coco_image_ids({"a/9.jpg", "a/bus.jpg"}), (std::vector<long long>{1, 2}));
-  EXPECT_EQ(coco_image_ids({"a/9.jpg", "a/09.png"}), (std::vector<long long>{1, 2}));  // same number twice
+  EXPECT_EQ(coco_image_ids({"a/9.jpg", "a/09.png"}),
+            (std::vector<long long>{1, 2}));  // same number twice
 }
 
 TEST_F(LabelFile, ListImagesErrors) {
@@ -91,7 +98,8 @@ TEST(EvalRealData, LabelsFolderMissing) {
     evaluate(testing::float_model(), options);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_THAT(e.what(), ::testing::HasSubstr("/nonexistent/labels: labels folder does not exist"));
+    EXPECT_THAT(e.what(),
+                ::testing::HasSubstr("/nonexistent/labels: labels folder does not exist"));
   }
 }
 
@@ -133,15 +141,18 @@ class EvalCliRealData : public ::testing::Test {
     fs::create_directories(dir / "labels");
     fs::create_directories(dir / "bad_labels");
     for (const char* stem : {"000000000009", "000000000025"})
-      fs::copy_file(testing::coco128_images() / (std::string(stem) + ".jpg"), dir / "images" / (std::string(stem) + ".jpg"));
-    fs::copy_file(testing::coco128_labels() / "000000000009.txt", dir / "labels" / "000000000009.txt");
-    std::ofstream(dir / "bad_labels" / "000000000009.txt") << "45 0.5 0.5 0.2 0.2\n45 0.5 0.5 0.2\n";
+      fs::copy_file(testing::coco128_images() / (std::string(stem) + ".jpg"),
+                    dir / "images" / (std::string(stem) + ".jpg"));
+    fs::copy_file(testing::coco128_labels() / "000000000009.txt",
+                  dir / "labels" / "000000000009.txt");
+    std::ofstream(dir / "bad_labels" / "000000000009.txt")
+        << "45 0.5 0.5 0.2 0.2\n45 0.5 0.5 0.2\n";
   }
   void TearDown() override { fs::remove_all(dir); }
   int run(const std::string& args, std::string& output) {
-    const std::string cmd = std::string(YOLOQ_CLI) + " eval " + testing::float_model().string() + " --images " +
-                            (dir / "images").string() + " --quiet " + args + " > " + (dir / "out.txt").string() +
-                            " 2>&1";
+    const std::string cmd = std::string(YOLOQ_CLI) + " eval " + testing::float_model().string() +
+                            " --images " + (dir / "images").string() + " --quiet " + args + " > " +
+                            (dir / "out.txt").string() + " 2>&1";
     const int status = std::system(cmd.c_str());
     std::ifstream in(dir / "out.txt");
     output.assign(std::istreambuf_iterator<char>(in), {});
@@ -151,12 +162,13 @@ class EvalCliRealData : public ::testing::Test {
 
 TEST_F(EvalCliRealData, ImagesWithoutLabelFilesAreCountedAndReported) {
   std::string out;
-  ASSERT_EQ(run("--labels " + (dir / "labels").string() + " --per_class --json " + (dir / "m.json").string() +
-                    " --save_json " + (dir / "d.json").string(),
+  ASSERT_EQ(run("--labels " + (dir / "labels").string() + " --per_class --json " +
+                    (dir / "m.json").string() + " --save_json " + (dir / "d.json").string(),
                 out),
             0)
       << out;
-  EXPECT_THAT(out, ::testing::HasSubstr("2 images, 8 labels; 1 images without a label file, counted as no objects"));
+  EXPECT_THAT(out, ::testing::HasSubstr(
+                       "2 images, 8 labels; 1 images without a label file, counted as no objects"));
   EXPECT_THAT(out, ::testing::HasSubstr("bowl"));  // per-class table with the model's class names
   std::ifstream metrics(dir / "m.json");
   const auto m = nlohmann::json::parse(metrics);

@@ -24,14 +24,16 @@ TEST(Iou, KnownOverlaps) {
 }
 
 TEST(Nms, SuppressesOverlapsWithinAClassKeepsTheHigherScore) {
-  const auto kept = non_max_suppression({det(0, 0, 10, 10, 0.6f, 0), det(1, 0, 11, 10, 0.9f, 0)}, {});
+  const auto kept =
+      non_max_suppression({det(0, 0, 10, 10, 0.6f, 0), det(1, 0, 11, 10, 0.9f, 0)}, {});
   ASSERT_EQ(kept.size(), 1u);
   EXPECT_FLOAT_EQ(kept[0].score, 0.9f);
   EXPECT_DOUBLE_EQ(kept[0].box.x1, 1.0);
 }
 
 TEST(Nms, NeverSuppressesAcrossClasses) {
-  const auto kept = non_max_suppression({det(0, 0, 10, 10, 0.9f, 0), det(0, 0, 10, 10, 0.8f, 1)}, {});
+  const auto kept =
+      non_max_suppression({det(0, 0, 10, 10, 0.9f, 0), det(0, 0, 10, 10, 0.8f, 1)}, {});
   ASSERT_EQ(kept.size(), 2u);
   EXPECT_EQ(kept[0].class_id, 0);
   EXPECT_EQ(kept[1].class_id, 1);
@@ -39,23 +41,29 @@ TEST(Nms, NeverSuppressesAcrossClasses) {
 
 TEST(Nms, IouExactlyAtTheThresholdIsKept) {
   // IoU 0.7 is not above 0.7; 0.71 is.
-  EXPECT_EQ(non_max_suppression({det(0, 0, 10, 10, 0.9f, 0), det(0, 0, 10, 7, 0.8f, 0)}, {}).size(), 2u);
-  EXPECT_EQ(non_max_suppression({det(0, 0, 10, 10, 0.9f, 0), det(0, 0, 10, 7.1, 0.8f, 0)}, {}).size(), 1u);
+  EXPECT_EQ(non_max_suppression({det(0, 0, 10, 10, 0.9f, 0), det(0, 0, 10, 7, 0.8f, 0)}, {}).size(),
+            2u);
+  EXPECT_EQ(
+      non_max_suppression({det(0, 0, 10, 10, 0.9f, 0), det(0, 0, 10, 7.1, 0.8f, 0)}, {}).size(),
+      1u);
 }
 
 TEST(Nms, EqualScoresKeepTheEarlierCandidate) {
   // IoU 95/105.
-  const auto kept = non_max_suppression({det(0, 0, 10, 10, 0.5f, 3), det(0.5, 0, 10.5, 10, 0.5f, 3)}, {});
+  const auto kept =
+      non_max_suppression({det(0, 0, 10, 10, 0.5f, 3), det(0.5, 0, 10.5, 10, 0.5f, 3)}, {});
   ASSERT_EQ(kept.size(), 1u);
   EXPECT_DOUBLE_EQ(kept[0].box.x1, 0.0);
-  const auto swapped = non_max_suppression({det(0.5, 0, 10.5, 10, 0.5f, 3), det(0, 0, 10, 10, 0.5f, 3)}, {});
+  const auto swapped =
+      non_max_suppression({det(0.5, 0, 10.5, 10, 0.5f, 3), det(0, 0, 10, 10, 0.5f, 3)}, {});
   ASSERT_EQ(swapped.size(), 1u);
   EXPECT_DOUBLE_EQ(swapped[0].box.x1, 0.5);
 }
 
 TEST(Nms, KeepsAtMostMaxDetBestScores) {
   std::vector<Detection> candidates;
-  for (int i = 0; i < 400; ++i) candidates.push_back(det(i * 20, 0, i * 20 + 10, 10, 0.001f * (i + 1), i % 5));
+  for (int i = 0; i < 400; ++i)
+    candidates.push_back(det(i * 20, 0, i * 20 + 10, 10, 0.001f * (i + 1), i % 5));
   const auto kept = non_max_suppression(candidates, {});
   ASSERT_EQ(kept.size(), 300u);
   EXPECT_FLOAT_EQ(kept.front().score, 0.4f);

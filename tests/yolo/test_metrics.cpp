@@ -56,13 +56,18 @@ TEST(IouThresholds, AsNumpyLinspace) {
   EXPECT_EQ(t[9], 0.95);
 }
 
-GroundTruth gt(double x1, double y1, double x2, double y2, int cls) { return {{x1, y1, x2, y2}, cls}; }
-Detection dt(double x1, double y1, double x2, double y2, float score, int cls) { return {{x1, y1, x2, y2}, score, cls}; }
+GroundTruth gt(double x1, double y1, double x2, double y2, int cls) {
+  return {{x1, y1, x2, y2}, cls};
+}
+Detection dt(double x1, double y1, double x2, double y2, float score, int cls) {
+  return {{x1, y1, x2, y2}, score, cls};
+}
 
 TEST(DatasetMetrics, PerfectDetectionsScoreOneAndPointNineNineFive) {
-  std::vector<ImageDetections> images{
-      {1, {gt(0, 0, 10, 10, 0), gt(20, 20, 40, 40, 1)}, {dt(0, 0, 10, 10, 0.9f, 0), dt(20, 20, 40, 40, 0.8f, 1)}},
-      {2, {gt(5, 5, 50, 50, 0)}, {dt(5, 5, 50, 50, 0.7f, 0)}}};
+  std::vector<ImageDetections> images{{1,
+                                       {gt(0, 0, 10, 10, 0), gt(20, 20, 40, 40, 1)},
+                                       {dt(0, 0, 10, 10, 0.9f, 0), dt(20, 20, 40, 40, 0.8f, 1)}},
+                                      {2, {gt(5, 5, 50, 50, 0)}, {dt(5, 5, 50, 50, 0.7f, 0)}}};
   const auto u = ultralytics_metrics(images);
   EXPECT_NEAR(u.map50_95, 0.995, 1e-9);
   EXPECT_NEAR(u.map50, 0.995, 1e-9);
@@ -100,7 +105,8 @@ TEST(DatasetMetrics, CocoKeepsOnlyOneHundredDetectionsPerImageAndClass) {
   // 101 detections of one object: the best-scoring one is a hit only in the 300-detection
   // Ultralytics flavour when it is ranked 101st.
   ImageDetections image{1, {gt(0, 0, 10, 10, 0)}, {}};
-  for (int i = 0; i < 100; ++i) image.detections.push_back(dt(100 + i * 20, 0, 110 + i * 20, 10, 0.9f, 0));
+  for (int i = 0; i < 100; ++i)
+    image.detections.push_back(dt(100 + i * 20, 0, 110 + i * 20, 10, 0.9f, 0));
   image.detections.push_back(dt(0, 0, 10, 10, 0.1f, 0));
   EXPECT_DOUBLE_EQ(coco_metrics({image}).map50_95, 0.0);
   EXPECT_GT(ultralytics_metrics({image}).map50_95, 0.0);
@@ -108,9 +114,22 @@ TEST(DatasetMetrics, CocoKeepsOnlyOneHundredDetectionsPerImageAndClass) {
 
 TEST(DatasetMetrics, OneDetectionMatchesOneObject) {
   // Two identical objects, one detection: recall 1/2 at precision 1.
-  std::vector<ImageDetections> images{{1, {gt(0, 0, 10, 10, 0), gt(0, 0, 10, 10, 0)}, {dt(0, 0, 10, 10, 0.9f, 0)}}};
+  std::vector<ImageDetections> images{
+      {1, {gt(0, 0, 10, 10, 0), gt(0, 0, 10, 10, 0)}, {dt(0, 0, 10, 10, 0.9f, 0)}}};
   EXPECT_NEAR(coco_metrics(images).map50_95, 0.504950495049505, 1e-12);
   EXPECT_NEAR(ultralytics_metrics(images).map50_95, 0.75, 1e-6);
+}
+
+TEST(DatasetMetrics, CocoAreaRanges) {
+  // A 20x20 object found, a 50x50 object missed; no object above 96x96.
+  std::vector<ImageDetections> images{
+      {1, {gt(0, 0, 20, 20, 0), gt(100, 100, 150, 150, 0)}, {dt(0, 0, 20, 20, 0.9f, 0)}}};
+  const auto c = coco_metrics(images);
+  EXPECT_NEAR(c.coco_ap_small, 1.0, 1e-12);
+  EXPECT_NEAR(c.coco_ap_medium, 0.0, 1e-12);
+  EXPECT_DOUBLE_EQ(c.coco_ap_large, -1.0);
+  EXPECT_NEAR(c.map50_95, 0.504950495049505, 1e-12);  // recall 1/2 at precision 1 over all areas
+  EXPECT_DOUBLE_EQ(ultralytics_metrics(images).coco_ap_small, -1.0);
 }
 
 TEST(Metric, ParsesNames) {
