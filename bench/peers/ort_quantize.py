@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""The ONNX Runtime peer: onnxruntime.quantization.quantize_static as its docs recommend for QDQ.
+
+    ort_quantize.py --onnx_path M --calibration_data_path calib.npy --output_path OUT
+                    --method minmax|entropy
+
+QDQ format, INT8 (S8) weights per channel, symmetric; INT8 (S8) activations with ORT's default
+asymmetric ranges; every op type ORT quantizes; no nodes excluded. The calibration tensor is
+read memory-mapped and fed one image at a time (batch 1, the model's input shape).
+quantize_static keeps every calibration output in memory until it computes the ranges; that is
+ORT's own behaviour and part of what is measured (--max_intermediate_outputs bounds it for
+MinMax, ORT's CalibMaxIntermediateOutputs option, off by default).
+"""
+import argparse
+import sys
+
+import numpy as np
+import onnx
+from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                      QuantType, quantize_static)
+
+
+class NpyReader(CalibrationDataReader):
+    def __init__(self, path, input_name):
+        self.data = np.load(path, mmap_mode="r")
+        self.input_name = input_name
+        self.i = 0
+
+    def get_next(self):
+        if self.i >= len(self.data):
+            return None
+        x = np.ascontiguousarray(self.data[self.i:self.i + 1], dtype=np.float32)
+        self.i += 1
+        return {self.input_name: x}
+
+    def rewind(self):
+        self.i = 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--onnx_path", required=True)
+    ap.add_argument("--calibration_data_path", required=True)
+    ap.add_argument("--output_path", required=True)
+    ap.add_argument("--method", choices=["minmax", "entropy"], default="minmax")
+    ap.add_argument("--max_intermediate_outputs", type=int, default=0)
+    args = ap.parse_args()
+
+    model = onnx.load(args.onnx_path, load_external_data=False)
+    init_names = {i.name for i in model.graph.initializer}
+    inputs = [i.name for i in model.graph.input if i.name not in init_names]
+    if len(inputs) != 1:
+        sys.exit(f"ort_quantize.py: expected one graph input, found {inputs}")
+    del model
+
+    extra = {"WeightSymmetric": True, "ActivationSymmetric": False}
+    if args.max_intermediate_outputs:
+        extra["CalibMaxIntermediateOutputs"] = args.max_intermediate_outputs
+    method = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy}[args.method]
+    quantize_static(
+        args.onnx_path,
+        args.output_path,
+        NpyReader(args.calibration_data_path, inputs[0]),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=method,
+        calibration_providers=["CPUExecutionProvider"],
+        extra_options=extra,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
