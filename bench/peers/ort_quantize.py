@@ -10,9 +10,16 @@ read memory-mapped and fed one image at a time (batch 1, the model's input shape
 quantize_static keeps every calibration output in memory until it computes the ranges; that is
 ORT's own behaviour and part of what is measured (--max_intermediate_outputs bounds it for
 MinMax, ORT's CalibMaxIntermediateOutputs option, off by default).
+
+Workaround: quantize_static writes a shape-inferred copy of its input beside the input
+(`<name>-inferred.onnx`, quant_utils.load_model_with_shape_infer) and fails when that folder is
+read-only, as shared/data is. So the model is copied to a temporary folder first (time included).
 """
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 
 import numpy as np
 import onnx
@@ -56,11 +63,22 @@ def main():
     extra = {"WeightSymmetric": True, "ActivationSymmetric": False}
     if args.max_intermediate_outputs:
         extra["CalibMaxIntermediateOutputs"] = args.max_intermediate_outputs
+    tmp = tempfile.mkdtemp(prefix="ort_quantize_")
+    model_path = os.path.join(tmp, os.path.basename(args.onnx_path))
+    shutil.copyfile(args.onnx_path, model_path)
+    try:
+        run(args, model_path, inputs[0], extra)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def run(args, model_path, input_name, extra):
     method = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy}[args.method]
     quantize_static(
-        args.onnx_path,
+        model_path,
         args.output_path,
-        NpyReader(args.calibration_data_path, inputs[0]),
+        NpyReader(args.calibration_data_path, input_name),
         quant_format=QuantFormat.QDQ,
         per_channel=True,
         activation_type=QuantType.QInt8,
@@ -69,7 +87,6 @@ def main():
         calibration_providers=["CPUExecutionProvider"],
         extra_options=extra,
     )
-    return 0
 
 
 if __name__ == "__main__":
