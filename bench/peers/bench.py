@@ -3,8 +3,8 @@
 and calibration tensors, measured the same way. Started by bench/peers/run.sh (see bench/README.md).
 
 Two phases, so that the whole run fits a time budget on a 2-core machine:
-1. every run of every workload once, in priority order (yolo11n/128, yolo11s/128, yolo11m/128,
-   yolo11n/512), each followed by its output model's metrics. A run whose time, projected from
+1. every run of every workload once, in priority order (yolo11n/128, yolo11n/512, yolo11s/128,
+   yolo11m/128), each followed by its output model's metrics. A run whose time, projected from
    the same tool on yolo11n/128 (scaled by calibration images and by the float model's latency),
    would pass the budget is skipped with a note; so is one whose projected peak RSS is far past
    the RSS cap.
@@ -41,7 +41,11 @@ def log(msg):
 
 
 def sh(cmd, **kw):
-    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+    """Run and capture; a program that cannot be started is a failed run, not a crash."""
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, **kw)
+    except OSError as e:
+        return subprocess.CompletedProcess(cmd, 127, "", f"cannot run {cmd[0]}: {e}")
 
 
 class Yoloq:
@@ -72,6 +76,9 @@ class Bench:
         self.notes = []
         self.results = {}  # workload -> {row name -> dict}
         self.workloads = []
+        self.heldout, self.heldout_n = None, 0
+        self.results_images_base = 1
+        self.float_rows = {}
 
     def elapsed(self):
         return time.monotonic() - self.t0
@@ -142,7 +149,7 @@ class Bench:
                      note="synthetic weights from `yoloq synth`: mAP on coco128 is meaningless, "
                           "not measured")
             if not self.y.has("synth"):
-                d["skip"] = "this yoloq binary has no `synth` subcommand: workload skipped"
+                d["skip"] = "this yoloq binary has no `synth` subcommand"
             elif not os.path.exists(path):
                 r = sh([self.y.path, "synth", "--arch", arch, "-o", path])
                 if r.returncode != 0:
@@ -246,7 +253,8 @@ class Bench:
             res.setdefault("metric_errors", []).append(
                 "ort_metrics: " + (r.stderr.strip() or r.stdout.strip())[-300:])
         if wl["eval"] and self.y.has("eval") and not self.a.no_eval:
-            ej = path + ".eval.json"
+            ej = os.path.join(self.work, "evals", path.replace("/", "_") + ".json")
+            os.makedirs(os.path.dirname(ej), exist_ok=True)
             t = time.monotonic()
             r = sh([self.y.path, "eval", path, "--images", self.eval_images,
                     "--labels", self.eval_labels, "--metric", "coco",
@@ -270,9 +278,12 @@ class Bench:
             if wl.get("skip"):
                 log(f"{wname}: {wl['skip']}")
                 continue
-            log(f"{wname}: float model metrics")
-            fp = {"tool": "float", "method": "-"}
-            self.model_metrics(wl, wl["model"], fp)
+            fp = self.float_rows.get(wl["model"])
+            if fp is None:  # the same float model in two workloads is measured once
+                log(f"{wname}: float model metrics")
+                fp = {"tool": "float", "method": "-"}
+                self.model_metrics(wl, wl["model"], fp)
+                self.float_rows[wl["model"]] = fp
             res["fp32"] = fp
             if wname == "yolo11n-640/128":
                 self.results_images_base = wl["images"]
@@ -306,14 +317,22 @@ class Bench:
                                       f"{self.a.budget_s:.0f} s budget")
                         continue
                 log(f"{wname}: {name} (run 1)")
-                m = self.run_once(wname, wl, row, 1)
-                r["runs"].append({k: m[k] for k in ("wall_s", "cpu_s", "peak_rss_mb")})
-                if "error" in m:
-                    r["error"] = m["error"]
-                    log(f"{wname}: {name}: {m['error']}")
-                    continue
-                log(f"{wname}: {name}: {m['wall_s']:.1f} s, {m['peak_rss_mb']:.0f} MB; metrics")
-                self.model_metrics(wl, m["output"], r)
+                try:
+                    self.first_run(wname, wl, row, r)
+                except Exception as e:  # one broken row must not end the benchmark
+                    r["error"] = f"harness error: {type(e).__name__}: {e}"
+                    log(f"{wname}: {name}: {r['error']}")
+
+    def first_run(self, wname, wl, row, r):
+        name = row[0]
+        m = self.run_once(wname, wl, row, 1)
+        r["runs"].append({k: m[k] for k in ("wall_s", "cpu_s", "peak_rss_mb")})
+        if "error" in m:
+            r["error"] = m["error"]
+            log(f"{wname}: {name}: {m['error']}")
+            return
+        log(f"{wname}: {name}: {m['wall_s']:.1f} s, {m['peak_rss_mb']:.0f} MB; metrics")
+        self.model_metrics(wl, m["output"], r)
 
     def phase2(self):
         for wname, wl in self.workloads:
@@ -365,6 +384,60 @@ class Bench:
                 "load_average_end": os.getloadavg(), "versions": versions,
                 "yoloq": {"path": self.y.path, "version": self.y.version,
                           "subcommands": sorted(self.y.subcommands)}}
+
+    def yoloq_default_method(self):
+        import re
+        r = sh([self.y.path, "quantize", "--help"]) if self.y.has("quantize") else None
+        m = re.search(r"--calibration_method TEXT=(\w+)", r.stdout if r else "")
+        return m.group(1) if m else None
+
+    def targets(self, rows):
+        """Issue 6's targets, checked on one workload's rows (a line each, or nothing)."""
+        ok = lambda r: r and not r.get("error") and r.get("wall_s") is not None
+        trt, cpu = rows.get("yoloq-trt"), rows.get("yoloq-ort-cpu")
+        if not (ok(trt) or ok(cpu)):
+            return []
+        meth = self.yoloq_default_method()
+        fam = {"max": ("modelopt-max", "ort-minmax"),
+               "entropy": ("modelopt-entropy", "ort-entropy")}.get(meth)
+        peers = [rows.get(n) for n, tool, _ in RUNS if tool != "yoloq" and ok(rows.get(n))]
+        peers = [r for r in peers if r]
+        out = [f"Targets of issue 6 (yoloq's default method: {meth or '?'}):", ""]
+
+        def line(what, value, goal, met):
+            out.append(f"- {what}: {value} (target {goal}): {'met' if met else 'MISSED'}")
+
+        for y in (trt, cpu):
+            if not ok(y) or not fam:
+                continue
+            yn = "yoloq-trt" if y is trt else "yoloq-ort-cpu"
+            for peer, goal in zip(fam, (1 / 3, 1 / 2)):
+                p = rows.get(peer)
+                if ok(p):
+                    x = y["wall_s"] / p["wall_s"]
+                    line(f"{yn} wall time / {peer}", f"{x:.2f}", f"<= {goal:.2f}", x <= goal)
+                elif p:
+                    out.append(f"- {yn} wall time / {peer}: no ratio, the peer failed "
+                               f"({(p.get('error') or '')[:80]})")
+        prss = [r["peak_rss_mb"] for r in peers if r.get("peak_rss_mb")]
+        yrss = [y["peak_rss_mb"] for y in (trt, cpu) if ok(y)]
+        if prss and yrss:
+            x = max(yrss) / min(prss)
+            line("yoloq peak RSS / smallest peer's", f"{x:.2f}", "<= 0.50", x <= 0.5)
+        pmap = [r["map50_95"] for r in peers if r.get("map50_95") is not None]
+        fmap = rows.get("fp32", {}).get("map50_95")
+        if ok(trt) and trt.get("map50_95") is not None:
+            if pmap:
+                line("yoloq-trt mAP50-95 vs best peer", f"{trt['map50_95']:.3f} vs {max(pmap):.3f}",
+                     ">=", trt["map50_95"] >= max(pmap))
+            if fmap is not None:
+                line("yoloq-trt mAP50-95 vs float", f"{trt['map50_95']:.3f} vs {fmap:.3f}",
+                     "within 0.010", trt["map50_95"] >= fmap - 0.010)
+        plat = [r["latency_ms"] for r in peers if r.get("latency_ms")]
+        if ok(cpu) and cpu.get("latency_ms") and plat:
+            line("yoloq-ort-cpu latency vs fastest peer model", f"{cpu['latency_ms']:.1f} vs "
+                 f"{min(plat):.1f} ms", "lower", cpu["latency_ms"] < min(plat))
+        return out + [""]
 
     def write(self):
         now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -437,6 +510,7 @@ class Bench:
                          f"{snr} | {fmt(r.get('distinct_cls_scores'))} | "
                          f"{fmt(r.get('map50_95'), 3)} | {fmt(r.get('latency_ms'))} | {note} |")
             L.append("")
+            L += self.targets(self.results.get(wname, {}))
         with open(self.a.md, "w") as f:
             f.write("\n".join(L))
         log(f"wrote {self.a.md} and {self.a.json}")
@@ -449,8 +523,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
     ap.add_argument("--md", default=os.path.join(HERE, "..", "results", "peers.md"))
     ap.add_argument("--json", default=os.path.join(HERE, "..", "results", "peers.json"))
-    ap.add_argument("--workloads", default=env("WORKLOADS", "n128,s128,m128,n512"),
-                    help="comma-separated, in priority order: n128,s128,m128,n512")
+    ap.add_argument("--workloads", default=env("WORKLOADS", "n128,n512,s128,m128"),
+                    help="comma-separated, in priority order: n128,n512,s128,m128")
     ap.add_argument("--repeats", type=int, default=int(env("REPEATS", "3")))
     ap.add_argument("--repeats-512", type=int, default=int(env("REPEATS_512", "1")))
     ap.add_argument("--budget-s", type=float, default=float(env("BUDGET_S", "1800")))
@@ -463,14 +537,28 @@ def main():
                     help="smoke runs: calibrate on the first N images only (0: all)")
     ap.add_argument("--eval-images", type=int, default=int(env("EVAL_IMAGES", "0")),
                     help="smoke runs: mAP on the first N coco128 images only (0: all)")
+    ap.add_argument("--note", action="append", default=[e for e in [env("NOTE")] if e],
+                    help="a line for the notes at the top of the results (NOTE)")
     args = ap.parse_args()
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(f"bench.py: stopped by signal {signum}")
+    signal.signal(signal.SIGTERM, stop)
     b = Bench(args)
+    b.notes += args.note
     b.load_start = os.getloadavg()
     b.results_images_base = 1
-    b.prepare()
-    b.phase1()
-    b.phase2()
-    b.write()
+    try:
+        b.prepare()
+        b.phase1()
+        b.phase2()
+    except (SystemExit, KeyboardInterrupt) as e:
+        b.notes.append(f"INCOMPLETE: the run was stopped ({e or 'interrupted'}); rows not shown "
+                       "were not measured")
+        raise
+    finally:
+        b.write()  # what was measured so far, also after an interruption
     return 0
 
 

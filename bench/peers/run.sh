@@ -2,9 +2,9 @@
 # The peers side by side: ModelOpt, ONNX Runtime's quantize_static and yoloq on the same models and
 # calibration tensors. Writes bench/results/peers.md and bench/results/peers.json.
 # See bench/README.md for what it measures and the knobs (environment variables):
-#   YOLOQ (default: build/yoloq of this repo)  WORKLOADS (n128,s128,m128,n512)  REPEATS (3)
+#   YOLOQ (default: build/yoloq of this repo)  WORKLOADS (n128,n512,s128,m128)  REPEATS (3)
 #   REPEATS_512 (1)  BUDGET_S (1800)  FULL (0)  RSS_CAP_MB (16000)  LATENCY_RUNS (30)  NO_EVAL (0)
-#   smoke runs only: CALIB_IMAGES (0 = all)  EVAL_IMAGES (0 = all)
+#   NOTE (a line for the results)  smoke runs only: CALIB_IMAGES (0 = all)  EVAL_IMAGES (0 = all)
 #   YOLOQ_DATA (default: ../shared/data beside the repo)  PYTHON (python3, to make the venv)
 set -euo pipefail
 
