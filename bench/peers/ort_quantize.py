@@ -6,7 +6,7 @@
 
 QDQ format, INT8 (S8) weights per channel, symmetric; INT8 (S8) activations with ORT's default
 asymmetric ranges; every op type ORT quantizes; no nodes excluded. The calibration tensor is
-read memory-mapped and fed one image at a time (batch 1, the model's input shape).
+read and fed one image at a time (batch 1, the model's input shape).
 quantize_static keeps every calibration output in memory until it computes the ranges; that is
 ORT's own behaviour and part of what is measured (--max_intermediate_outputs bounds it for
 MinMax, ORT's CalibMaxIntermediateOutputs option, off by default).
@@ -28,15 +28,25 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, 
 
 
 class NpyReader(CalibrationDataReader):
+    """One image at a time, read from the file at its offset: no memory map, so the pages of
+    the whole tensor are not counted in this process's RSS (a 504-image tensor is 2.5 GB)."""
+
     def __init__(self, path, input_name):
-        self.data = np.load(path, mmap_mode="r")
+        m = np.load(path, mmap_mode="r")  # for the header only: shape, dtype, data offset
+        if not m.flags.c_contiguous or m.dtype != np.float32 or m.ndim != 4:
+            sys.exit(f"ort_quantize.py: {path}: expected a C-order float32 [N,C,H,W] array")
+        self.shape, self.offset = m.shape, m.offset
+        del m
+        self.f = open(path, "rb")
+        self.count = int(np.prod(self.shape[1:]))
         self.input_name = input_name
         self.i = 0
 
     def get_next(self):
-        if self.i >= len(self.data):
+        if self.i >= self.shape[0]:
             return None
-        x = np.ascontiguousarray(self.data[self.i:self.i + 1], dtype=np.float32)
+        self.f.seek(self.offset + self.i * self.count * 4)
+        x = np.fromfile(self.f, dtype=np.float32, count=self.count).reshape((1,) + self.shape[1:])
         self.i += 1
         return {self.input_name: x}
 
