@@ -14,7 +14,7 @@ namespace yoloq::cli {
 namespace {
 
 struct CalibrateArgs {
-  std::string model, data, method = "entropy", cache, shapes;
+  std::string model, data, method = "mse", cache, shapes;
   double percentile = 99.99;
   std::size_t calibration_size = 0;
   std::uint64_t seed = 0;

@@ -10,7 +10,7 @@ namespace yoloq::cli {
 
 struct PlanFlags {
   std::string target = "trt";
-  std::string yolo_head = "float";
+  std::string yolo_head = "float-dfl";  // measured default, see PlanOptions
   std::vector<std::string> op_types_to_quantize, op_types_to_exclude, nodes_to_quantize, nodes_to_exclude;
 
   PlanOptions to_plan_options() const {

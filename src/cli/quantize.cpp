@@ -12,7 +12,7 @@ namespace yoloq::cli {
 namespace {
 
 struct QuantizeFlags {
-  std::string onnx_path, output_path, quantize_mode = "int8", calibration_method = "entropy";
+  std::string onnx_path, output_path, quantize_mode = "int8", calibration_method = "mse";
   std::string calibration_data, calibration_cache, calibration_shapes, plan_file, high_precision_dtype = "fp32";
   std::string log_level = "INFO";
   std::vector<std::string> calibration_eps{"cpu"};

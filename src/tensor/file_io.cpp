@@ -1,5 +1,6 @@
 #include "yoloq/file_io.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,14 @@ void check_writable_output(const fs::path& path) {
   if (!fs::is_directory(dir, ec)) throw Error(path.string() + ": output folder " + dir.string() + " does not exist");
   if (fs::is_directory(path, ec)) throw Error(path.string() + ": output path is a directory");
   if (::access(dir.c_str(), W_OK) != 0) throw Error(path.string() + ": output folder " + dir.string() + " is not writable");
+  // access() says yes to root everywhere, and some folders (/proc, read-only mounts) refuse files
+  // anyway: create and remove a probe so that a long calibration never ends in a failed write.
+  fs::path probe = path;
+  probe += ".probe-" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) throw Error(path.string() + ": cannot create files in " + dir.string() + ": " + std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
