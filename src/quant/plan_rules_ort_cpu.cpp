@@ -1,7 +1,7 @@
 // Placement for ONNX Runtime's CPU execution provider. Its QDQ transformer fuses
 // DequantizeLinear -> op -> QuantizeLinear into an integer kernel only when every float input
 // and the output of the op are quantized, so here a tensor is quantized (for all its readers)
-// whenever it is produced or read by an op that has an integer kernel. Conv and Gemm biases
+// whenever an op that has an integer kernel reads it. Conv and Gemm biases
 // become INT32, which ONNX Runtime requires to fuse them.
 #include <set>
 
@@ -21,12 +21,14 @@ void apply_ort_cpu_rules(PlanBuilder& b) {
   for (const auto& in : index.inputs()) tensors.insert(in.name);
   for (std::size_t i = 0; i < index.node_count(); ++i)
     for (const auto& out : index.node(i).output()) tensors.insert(out);
+  // A tensor is quantized when an integer kernel reads it. One that only float nodes read (the
+  // boundary into a float YOLO head) stays float even though its producer then cannot fuse:
+  // quantizing raw class logits to 256 levels collapses the scores (peers.md, pitfall 6).
   for (const auto& t : tensors) {
-    if (!b.is_float_activation(t) || index.consumers(t).empty()) continue;
-    auto p = index.producer(t);
-    bool touches_int8 = p && int8_op(*p);
-    for (std::size_t c : index.consumers(t)) touches_int8 |= int8_op(c);
-    if (touches_int8) b.quantize_for_all(t, "ort-cpu.qdq-around-int8-ops");
+    if (!b.is_float_activation(t)) continue;
+    bool read_by_int8 = false;
+    for (std::size_t c : index.consumers(t)) read_by_int8 |= int8_op(c);
+    if (read_by_int8) b.quantize_for_all(t, "ort-cpu.qdq-around-int8-ops");
   }
   for (std::size_t i = 0; i < index.node_count(); ++i) {
     if (!int8_op(i)) continue;

@@ -248,6 +248,17 @@ TEST(OrtCpuPlacement, QuantizesInputsAndOutputsOfIntegerOpsForAllReaders) {
   for (const auto& w : plan.weights) EXPECT_TRUE(w.quantize_bias) << w.node;
 }
 
+TEST(OrtCpuPlacement, TensorsReadOnlyByTheFloatHeadStayFloat) {
+  auto plan = plan_for(mini_yolo_head(), Target::OrtCpu, YoloHeadMode::FloatDfl);
+  const auto acts = activations(plan);
+  // The output convolutions are INT8, but their raw box and class outputs enter the float head.
+  EXPECT_TRUE(acts.count("box1/out"));
+  EXPECT_TRUE(acts.count("cls1/out"));
+  EXPECT_FALSE(acts.count("box_raw"));
+  EXPECT_FALSE(acts.count("cls_raw"));
+  EXPECT_EQ(plan.activation_type, ActivationType::UInt8Asymmetric);
+}
+
 TEST(Placement, ExclusionsByOpTypeAndNodeNameKeepNodesFloat) {
   GraphBuilder g;
   g.input("x", {1, 3, 8, 8});
