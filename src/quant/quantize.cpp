@@ -54,6 +54,7 @@ QuantizeResult quantize(const QuantizeOptions& options) {
 
   t0 = std::chrono::steady_clock::now();
   if (options.plan_file) {
+    check_opset_for_qdq(model, options.onnx_path.string());
     result.plan = load_plan(*options.plan_file);
     try {
       validate_plan(result.plan, index);
