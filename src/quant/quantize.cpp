@@ -116,6 +116,12 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   if (options.verify) {
     t0 = std::chrono::steady_clock::now();
     VerifyOptions verify_options = options.verify_options;
+    // Random inputs of a model with dynamic dimensions take the calibration shapes.
+    try {
+      for (auto& [name, shape] : resolve_input_shapes(model, options.source.shapes)) verify_options.input_shapes[name] = shape;
+    } catch (const Error&) {
+      // No shapes to give (a cache was used): verify says what it needs.
+    }
     auto held = holdout_options ? make_holdout_source(model, *holdout_options) : make_calibration_source(model, options.source);
     // Held-out tensors feed single-input models; others are verified on random inputs.
     if (GraphIndex(model.graph()).inputs().size() == 1)
