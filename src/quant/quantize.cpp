@@ -7,6 +7,7 @@
 
 #include "yoloq/error.hpp"
 #include "yoloq/file_io.hpp"
+#include "yoloq/interrupt.hpp"
 #include "yoloq/model_summary.hpp"
 
 namespace fs = std::filesystem;
@@ -112,6 +113,11 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   t0 = std::chrono::steady_clock::now();
   save_model(quantized, result.output_path, options.save);
   result.times.save_s = seconds_since(t0);
+  if (!options.verify && interrupt_signal()) {
+    fs::remove(result.output_path, ec);
+    fs::remove(result.output_path.string() + ".data", ec);
+    check_interrupted();
+  }
 
   if (options.verify) {
     t0 = std::chrono::steady_clock::now();
@@ -129,8 +135,10 @@ QuantizeResult quantize(const QuantizeOptions& options) {
     verify_options.samples = std::max(verify_options.samples, held->sample_count());
     try {
       result.verification = verify_models(options.onnx_path, result.output_path, verify_options);
+      check_interrupted();
     } catch (...) {
-      // A model that does not load or run is not an output; the error says why.
+      // A model that does not load or run is not an output, nor is one whose run was
+      // interrupted; the error says why.
       fs::remove(result.output_path, ec);
       fs::remove(result.output_path.string() + ".data", ec);
       throw;

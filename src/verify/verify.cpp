@@ -6,6 +6,7 @@
 #include "verify/numerics.hpp"
 #include "yoloq/detection_metrics.hpp"
 #include "yoloq/error.hpp"
+#include "yoloq/interrupt.hpp"
 #include "yoloq/eval.hpp"
 #include "yoloq/letterbox.hpp"
 #include "yoloq/runtime.hpp"
@@ -112,6 +113,7 @@ double median_ms(Session& session, const NamedTensors& inputs, int warmup, int r
   for (int i = 0; i < warmup; ++i) session.run(inputs);
   std::vector<double> times;
   for (int i = 0; i < runs; ++i) {
+    check_interrupted();
     const auto start = std::chrono::steady_clock::now();
     session.run(inputs);
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
@@ -190,6 +192,7 @@ VerifyResult verify_models(const fs::path& float_path, const fs::path& quant_pat
   std::size_t num_classes = 0;
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < samples.size(); ++i) {
+    check_interrupted();
     const auto float_out = float_session.run(samples[i].inputs, compared);
     const auto quant_out = quant_session.run(samples[i].inputs, compared);
     if (i == 0) {
