@@ -6,6 +6,7 @@
 #include <set>
 
 #include "support/graph_builder.hpp"
+#include "test_support.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/quant_plan.hpp"
 
@@ -296,6 +297,36 @@ TEST(QuantPlanJson, RoundTripsAndRejectsUnknownTensors) {
   back.activations.push_back({"no_such_tensor", {"box_out"}, "user"});
   EXPECT_THROW(validate_plan(back, index), Error);
   EXPECT_THROW(plan_from_json(nlohmann::json::parse(R"({"activations": [{"consumers": []}]})")), Error);
+}
+
+// An axis that is not a small integer was an out-of-range conversion (1e300 to int).
+TEST(QuantPlanJson, AxisMustBeAnInteger) {
+  for (const char* axis : {"1e300", "1.5", "4294967296", "\"0\""})
+    EXPECT_THROW(plan_from_json(nlohmann::json::parse(std::string(R"({"weights": [{"node": "c", "tensor": "w", "axis": )") +
+                                                      axis + "}]}")),
+                 Error)
+        << axis;
+  EXPECT_EQ(plan_from_json(nlohmann::json::parse(R"({"weights": [{"node": "c", "tensor": "w", "axis": 1}]})")).weights[0].axis, 1);
+}
+
+TEST(OpsetCheck, BelowTenIsRefusedAndTenToTwelveOnlyWithoutChangedOps) {
+  auto conv_model = [](std::int64_t opset, bool squeeze) {
+    GraphBuilder g(opset);
+    g.input("x", {1, 3, 4, 4});
+    g.conv("c", "x", squeeze ? "h" : "y", 2, 3);
+    if (squeeze) g.node("Squeeze", "sq", {"h"}, {"y"});
+    g.output("y");
+    return g.model();
+  };
+  PlanOptions o;
+  EXPECT_EQ(testing::error_message([&] { plan_quantization(conv_model(9, false), o); }),
+            "model: opset 9 is older than 10, the first with QuantizeLinear and DequantizeLinear; convert the model to "
+            "opset 13 or newer (onnx.version_converter) and quantize that");
+  EXPECT_NO_THROW(plan_quantization(conv_model(11, false), o));
+  EXPECT_EQ(testing::error_message([&] { plan_quantization(conv_model(12, true), o); }),
+            "model: opset 12: node 'sq' (Squeeze) changed in opset 13, and Q/DQ per channel needs opset 13; convert the "
+            "model to opset 13 or newer (onnx.version_converter) and quantize that");
+  EXPECT_NO_THROW(plan_quantization(conv_model(13, true), o));
 }
 
 }  // namespace
