@@ -3,6 +3,7 @@
 // Cases that must work are in the same table with exit code 0.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <functional>
@@ -192,6 +193,7 @@ class BadInputMatrix : public ::testing::Test {
     inf.values<float>()[7] = std::numeric_limits<float>::infinity();
     write_npy(in_ / "inf.npy", inf);
     write_npy(in_ / "zeros.npy", filled({4, 3, 8, 8}, 0.0f));
+    ASSERT_EQ(::mkfifo((in_ / "fifo.npy").c_str(), 0600), 0);
 
     // Image folders: one good image beside damaged ones, and one with nothing decodable.
     cv::Mat image(8, 8, CV_8UC3, cv::Scalar(40, 80, 120));
@@ -319,6 +321,10 @@ TEST_F(BadInputMatrix, CalibrationData) {
       {"npy NaN", quantize("small.onnx", {"--calibration_data_path", "{in}/nan.npy"}), 1, "{in}/nan.npy"},
       {"npy Inf", quantize("small.onnx", {"--calibration_data_path", "{in}/inf.npy"}), 1, "{in}/inf.npy"},
       {"npy all zeros", quantize("small.onnx", {"--calibration_data_path", "{in}/zeros.npy"}), 0, "wrote {out}"},
+      {"npy is a FIFO", quantize("small.onnx", {"--calibration_data_path", "{in}/fifo.npy"}), 1,
+       "{in}/fifo.npy: is not a regular file or a folder"},
+      {"plan is a FIFO", quantize("small.onnx", {"--plan", "{in}/fifo.npy"}), 1, "{in}/fifo.npy: is not a regular file"},
+      {"model is a FIFO", {"inspect", "{in}/fifo.npy"}, 1, "{in}/fifo.npy: is not a regular file"},
       {"model as calibration data", quantize("small.onnx", {"--calibration_data_path", "{in}/small.onnx"}), 1,
        "{in}/small.onnx"},
       {"images: damaged ones skipped", quantize("small.onnx", {"--calibration_data_path", "{in}/mixed_images"}), 0,
