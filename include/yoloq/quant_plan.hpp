@@ -100,4 +100,8 @@ struct PlanResult {
 // The rules. Throws Error for an invalid regular expression or when nothing is quantizable.
 PlanResult plan_quantization(const Model& model, const PlanOptions& options);
 
+// Refuses a model whose opset the writer cannot raise to 13 without changing what it computes:
+// below 10 (no Q/DQ at all), or 10 to 12 with an op whose meaning changed by 13.
+void check_opset_for_qdq(const Model& model, const std::string& what);
+
 }  // namespace yoloq

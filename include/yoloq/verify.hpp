@@ -22,6 +22,8 @@ struct VerifyOptions {
   std::vector<Tensor> inputs;
   std::filesystem::path labels;  // optional: YOLO labels for the images; adds mAP against labels
   std::size_t samples = 32;      // held-out samples for numerics and detections
+  // Shapes for random inputs where the model's are dynamic (quantize passes --calibration_shapes).
+  std::map<std::string, std::vector<std::int64_t>> input_shapes;
   int threads = 0;               // ONNX Runtime intra-op threads; 0 lets it choose
   int speed_runs = 20;           // timed runs per model, after warm-up
   int warmup_runs = 3;

@@ -15,6 +15,7 @@
 
 #include "calib/collectors.hpp"
 #include "calib/progress.hpp"
+#include "yoloq/interrupt.hpp"
 #include "calib/range_methods.hpp"
 #include "yoloq/error.hpp"
 
@@ -242,8 +243,8 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
     BorrowedOutputs outputs;
     if (!output_names.empty()) outputs = session.run_borrowed(*batch, output_names);
     update.wait();  // the previous batch's values are released only once every collector has them
-    const auto batch_images =
-        batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
+    check_interrupted();  // between batches, with no collector update running
+    const auto batch_images = batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
     in_flight = {std::move(*batch), std::move(outputs)};
     if (largest_first.empty()) {
       largest_first.resize(collectors.size());

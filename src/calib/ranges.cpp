@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -30,7 +31,14 @@ std::string hex_float(float value) {
 }
 
 float read_float(const nlohmann::json& value, const std::string& what) {
-  if (value.is_number()) return value.get<float>();
+  if (value.is_number()) {
+    // Converting a double beyond float's range is undefined behaviour; it becomes an infinity,
+    // which the callers refuse.
+    const double d = value.get<double>();
+    if (std::isfinite(d) && std::fabs(d) > std::numeric_limits<float>::max())
+      return d > 0 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
+    return static_cast<float>(d);
+  }
   if (!value.is_string()) throw Error(what + ": expected a number or a hex-float string");
   const std::string text = value.get<std::string>();
   char* end = nullptr;
@@ -65,12 +73,18 @@ Ranges load_ranges_json(const std::filesystem::path& path) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(what + ": corrupt calibration cache (not valid JSON: " + e.what() + ")");
   }
-  if (!doc.is_object() || doc.value("format", "") != kJsonFormat || !doc.contains("tensors") ||
+  // json::value() throws nlohmann's type_error for a non-string field; check the types first.
+  auto string_field = [&](const char* key, const std::string& fallback) {
+    if (!doc.is_object() || !doc.contains(key)) return fallback;
+    if (!doc[key].is_string()) throw Error(what + ": field \"" + key + "\" must be a string");
+    return doc[key].get<std::string>();
+  };
+  if (!doc.is_object() || string_field("format", "") != kJsonFormat || !doc.contains("tensors") ||
       !doc["tensors"].is_object())
     throw Error(what + ": not a yoloq calibration cache (expected an object with \"format\": \"" +
                 kJsonFormat + "\" and \"tensors\")");
   Ranges ranges;
-  ranges.method = doc.value("method", "cache");
+  ranges.method = string_field("method", "cache");
   for (const auto& [name, entry] : doc["tensors"].items()) {
     const std::string where = what + ": tensor '" + name + "'";
     if (!entry.is_object() || !entry.contains("amax"))
@@ -114,16 +128,19 @@ Ranges load_ranges_trt_cache(const std::filesystem::path& path) {
     const auto colon = line.rfind(": ");
     const std::string hex = colon == std::string::npos ? "" : line.substr(colon + 2);
     char* end = nullptr;
-    const unsigned long bits = hex.empty() ? 0 : std::strtoul(hex.c_str(), &end, 16);
-    if (colon == std::string::npos || colon == 0 || hex.size() != 8 || *end != '\0')
-      throw Error(what + ":" + std::to_string(line_number) +
-                  ": corrupt TensorRT calibration cache line '" + line +
+    // strtoul alone would accept a sign or spaces ("-1234567"); the format is 8 hex digits.
+    const bool all_hex = hex.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    const unsigned long bits = hex.empty() || !all_hex ? 0 : std::strtoul(hex.c_str(), &end, 16);
+    if (colon == std::string::npos || colon == 0 || hex.size() != 8 || !all_hex || *end != '\0')
+      throw Error(what + ":" + std::to_string(line_number) + ": corrupt TensorRT calibration cache line '" + line +
                   "' (expected 'tensor_name: <8 hex digits>')");
     const float scale = std::bit_cast<float>(static_cast<std::uint32_t>(bits));
     if (!std::isfinite(scale) || scale < 0)
       throw Error(what + ":" + std::to_string(line_number) + ": scale " + hex +
                   " is not a finite non-negative float");
     const float amax = scale * 127.0f;
+    if (!std::isfinite(amax))
+      throw Error(what + ":" + std::to_string(line_number) + ": scale " + hex + " is too large (127 * scale overflows)");
     ranges.tensors[line.substr(0, colon)] = {-amax, amax, amax};
   }
   return ranges;

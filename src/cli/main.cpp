@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "yoloq/interrupt.hpp"
 
 namespace {
 
@@ -19,6 +20,7 @@ int report_error(const char* message, int exit_code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  yoloq::install_interrupt_handlers();
   CLI::App app{"yoloq: post-training INT8 quantization for YOLO ONNX models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "yoloq 0.1.0");
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return report_error(e.what(), 2);
+  } catch (const yoloq::Interrupted& e) {
+    return report_error(e.what(), 128 + e.signal());
   } catch (const std::exception& e) {  // yoloq::Error and anything the libraries throw
     return report_error(e.what(), 1);
   }

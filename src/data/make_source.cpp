@@ -33,6 +33,9 @@ std::unique_ptr<BatchSource> make_source(const Model& model, const SourceOptions
     shuffle = true;
   } else if (!fs::exists(path, ec)) {
     throw Error(path.string() + ": no such file or folder");
+  } else if (!fs::is_regular_file(path, ec)) {
+    // A FIFO or a device would block or never end.
+    throw Error(path.string() + ": is not a regular file or a folder");
   } else if (path.extension() == ".npy") {
     samples = make_npy_samples(path, inputs);
   } else if (path.extension() == ".npz") {

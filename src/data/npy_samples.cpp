@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <regex>
 
@@ -81,8 +82,14 @@ NpyLayout read_layout(const FileHandle& file, const std::string& what) {
     throw Error(what + ": corrupt .npy header (no 'shape')");
   const std::string dims = m[1];
   static const std::regex number(R"(\d+)");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    layout.shape.push_back(std::stoll(it->str()));
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    std::int64_t d = 0;
+    const std::string text = it->str();
+    auto [last, error] = std::from_chars(text.data(), text.data() + text.size(), d);
+    if (error != std::errc() || last != text.data() + text.size())
+      throw Error(what + ": corrupt .npy header (dimension " + text + " is out of range)");
+    layout.shape.push_back(d);
+  }
   layout.data_offset = header_start + header_len;
   return layout;
 }
@@ -114,9 +121,11 @@ class NpySamples : public SampleProvider {
     sample_bytes_ = in.sample_size() * sizeof(float);
     data_offset_ = layout.data_offset;
     const auto file_size = std::filesystem::file_size(path);
-    if (file_size < data_offset_ + count_ * sample_bytes_)
-      throw Error(what_ + ": truncated: the header promises " + shape_string(layout.shape) +
-                  " float32 but the file has " + std::to_string(file_size) + " bytes");
+    std::uint64_t data_bytes = 0;  // a forged count must not wrap the size check around
+    if (__builtin_mul_overflow(std::uint64_t{count_}, std::uint64_t{sample_bytes_}, &data_bytes) ||
+        file_size < data_offset_ || file_size - data_offset_ < data_bytes)
+      throw Error(what_ + ": truncated: the header promises " + shape_string(layout.shape) + " float32 but the file has " +
+                  std::to_string(file_size) + " bytes");
   }
 
   std::size_t size() const override { return count_; }

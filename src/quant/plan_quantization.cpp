@@ -45,6 +45,7 @@ bool matches(std::vector<NamePattern>& patterns, const std::string& name) {
 }  // namespace
 
 PlanResult plan_quantization(const Model& model, const PlanOptions& options) {
+  check_opset_for_qdq(model, model.path.empty() ? "model" : model.path.string());
   GraphIndex index(model.graph());
   PlanResult result;
   const auto& target_ops = options.target == Target::Trt ? kTrtOps : kOrtCpuOps;

@@ -2,7 +2,9 @@
 #include "yoloq/quant_plan.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <set>
+#include <type_traits>
 
 #include "yoloq/error.hpp"
 #include "yoloq/file_io.hpp"
@@ -92,6 +94,14 @@ T field(const nlohmann::json& j, const char* key, const std::string& where, T fa
   if (!j.contains(key)) {
     if (required) throw Error(where + ": missing field '" + key + "'");
     return fallback;
+  }
+  if constexpr (std::is_same_v<T, int>) {
+    // get<int>() of 1e300 or 2^40 would convert out of range (undefined for a double).
+    const auto& v = j.at(key);
+    if (!v.is_number_integer() || v.get<std::int64_t>() < std::numeric_limits<int>::min() ||
+        (v.is_number_unsigned() ? v.get<std::uint64_t>() > std::numeric_limits<int>::max()
+                                : v.get<std::int64_t>() > std::numeric_limits<int>::max()))
+      throw Error(where + ": field '" + key + "' must be an integer");
   }
   try {
     return j.at(key).get<T>();

@@ -7,6 +7,7 @@
 
 #include "yoloq/error.hpp"
 #include "yoloq/file_io.hpp"
+#include "yoloq/interrupt.hpp"
 #include "yoloq/model_summary.hpp"
 
 namespace fs = std::filesystem;
@@ -54,6 +55,7 @@ QuantizeResult quantize(const QuantizeOptions& options) {
 
   t0 = std::chrono::steady_clock::now();
   if (options.plan_file) {
+    check_opset_for_qdq(model, options.onnx_path.string());
     result.plan = load_plan(*options.plan_file);
     try {
       validate_plan(result.plan, index);
@@ -111,10 +113,21 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   t0 = std::chrono::steady_clock::now();
   save_model(quantized, result.output_path, options.save);
   result.times.save_s = seconds_since(t0);
+  if (!options.verify && interrupt_signal()) {
+    fs::remove(result.output_path, ec);
+    fs::remove(result.output_path.string() + ".data", ec);
+    check_interrupted();
+  }
 
   if (options.verify) {
     t0 = std::chrono::steady_clock::now();
     VerifyOptions verify_options = options.verify_options;
+    // Random inputs of a model with dynamic dimensions take the calibration shapes.
+    try {
+      for (auto& [name, shape] : resolve_input_shapes(model, options.source.shapes)) verify_options.input_shapes[name] = shape;
+    } catch (const Error&) {
+      // No shapes to give (a cache was used): verify says what it needs.
+    }
     auto held = holdout_options ? make_holdout_source(model, *holdout_options) : make_calibration_source(model, options.source);
     // Held-out tensors feed single-input models; others are verified on random inputs.
     if (GraphIndex(model.graph()).inputs().size() == 1)
@@ -122,8 +135,10 @@ QuantizeResult quantize(const QuantizeOptions& options) {
     verify_options.samples = std::max(verify_options.samples, held->sample_count());
     try {
       result.verification = verify_models(options.onnx_path, result.output_path, verify_options);
+      check_interrupted();
     } catch (...) {
-      // A model that does not load or run is not an output; the error says why.
+      // A model that does not load or run is not an output, nor is one whose run was
+      // interrupted; the error says why.
       fs::remove(result.output_path, ec);
       fs::remove(result.output_path.string() + ".data", ec);
       throw;

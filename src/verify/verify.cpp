@@ -8,6 +8,7 @@
 #include "verify/numerics.hpp"
 #include "yoloq/detection_metrics.hpp"
 #include "yoloq/error.hpp"
+#include "yoloq/interrupt.hpp"
 #include "yoloq/eval.hpp"
 #include "yoloq/letterbox.hpp"
 #include "yoloq/runtime.hpp"
@@ -30,9 +31,12 @@ struct Sample {
   fs::path image;
 };
 
-std::vector<std::int64_t> fixed_input_shape(const Session& session, std::size_t i,
-                                            const fs::path& model) {
+std::vector<std::int64_t> fixed_input_shape(const Session& session, std::size_t i, const fs::path& model,
+                                            const VerifyOptions& options) {
   auto shape = session.input_shapes()[i];
+  if (auto it = options.input_shapes.find(session.input_names()[i]);
+      it != options.input_shapes.end() && it->second.size() == shape.size())
+    return it->second;
   for (std::size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] > 0) continue;
     if (d == 0) {
@@ -51,7 +55,7 @@ std::vector<Sample> image_samples(const Session& session, const VerifyOptions& o
   if (session.input_names().size() != 1)
     throw Error(model.string() + ": image data needs a single-input model, this one has " +
                 std::to_string(session.input_names().size()) + " inputs");
-  const auto shape = fixed_input_shape(session, 0, model);
+  const auto shape = fixed_input_shape(session, 0, model, options);
   if (shape.size() != 4 || shape[1] != 3)
     throw Error(model.string() + ": input '" + session.input_names()[0] + "' has shape [" +
                 shape_string(shape) + "], an image folder needs [1, 3, H, W]");
@@ -105,7 +109,7 @@ std::vector<Sample> random_samples(const Session& session, const VerifyOptions& 
   std::vector<Sample> samples(std::max<std::size_t>(1, std::min<std::size_t>(options.samples, 8)));
   for (auto& s : samples)
     for (std::size_t i = 0; i < session.input_names().size(); ++i) {
-      Tensor t(DType::Float32, fixed_input_shape(session, i, model));
+      Tensor t(DType::Float32, fixed_input_shape(session, i, model, options));
       for (auto& v : t.values<float>()) v = uniform(rng);
       s.inputs.emplace_back(session.input_names()[i], std::move(t));
     }
@@ -116,6 +120,7 @@ double median_ms(Session& session, const NamedTensors& inputs, int warmup, int r
   for (int i = 0; i < warmup; ++i) session.run(inputs);
   std::vector<double> times;
   for (int i = 0; i < runs; ++i) {
+    check_interrupted();
     const auto start = std::chrono::steady_clock::now();
     session.run(inputs);
     times.push_back(
@@ -203,6 +208,7 @@ VerifyResult verify_models(const fs::path& float_path, const fs::path& quant_pat
   std::size_t num_classes = 0;
   const auto start = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < samples.size(); ++i) {
+    check_interrupted();
     const auto float_out = float_session.run(samples[i].inputs, compared);
     const auto quant_out = quant_session.run(samples[i].inputs, compared);
     if (i == 0) {

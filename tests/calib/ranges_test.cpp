@@ -139,3 +139,34 @@ TEST(ValidateRanges, AcceptsModelTensorsAndNamesUnknownOnes) {
 
 }  // namespace
 }  // namespace yoloq
+
+namespace yoloq {
+namespace {
+
+// What the fuzzing of the cache readers led to: every one of these is a yoloq::Error naming the
+// file, not a nlohmann exception, a wrapped sign or an out-of-range float conversion.
+TEST_F(RangesFiles, HostileCachesAreOneLineErrors) {
+  const std::string what = file("c").string();
+  write("c", R"({"format": "yoloq-ranges", "method": 7, "tensors": {}})");
+  EXPECT_THROW(
+      {
+        try {
+          load_ranges(file("c"));
+        } catch (const Error& e) {
+          EXPECT_EQ(std::string(e.what()), what + ": field \"method\" must be a string");
+          throw;
+        }
+      },
+      Error);
+  write("c", R"({"format": ["yoloq-ranges"], "tensors": {}})");
+  EXPECT_THROW(load_ranges(file("c")), Error);
+  write("c", R"({"format": "yoloq-ranges", "tensors": {"x": {"amax": 1e300}}})");
+  EXPECT_THROW(load_ranges(file("c")), Error);  // beyond float: infinite, refused
+  write("c", "TRT-8601-EntropyCalibration2\nx: -1234567\n");
+  EXPECT_THROW(load_ranges(file("c")), Error);  // strtoul took the sign
+  write("c", "TRT-8601-EntropyCalibration2\nx: 7f000000\n");
+  EXPECT_THROW(load_ranges(file("c")), Error);  // finite scale, infinite 127 * scale
+}
+
+}  // namespace
+}  // namespace yoloq

@@ -24,9 +24,10 @@ inline std::string shell_quote(const std::string& arg) {
 
 // stdout and stderr go to files in their own scratch folder, so that the folders the CLI reads
 // and writes stay exactly as the test made them.
-inline CliResult run_cli(const std::vector<std::string>& args) {
+// `prefix` goes before the command as shell text (a ulimit, a timeout).
+inline CliResult run_cli(const std::vector<std::string>& args, const std::string& prefix = "") {
   static ScratchDir capture("cli-output");
-  std::string command = shell_quote(YOLOQ_CLI);
+  std::string command = prefix + shell_quote(YOLOQ_CLI);
   for (const auto& a : args) command.append(" ").append(shell_quote(a));
   command.append(" >").append(shell_quote((capture / "out").string()));
   command.append(" 2>").append(shell_quote((capture / "err").string()));

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "support/graph_builder.hpp"
+#include "test_support.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/quant_plan.hpp"
 
@@ -234,9 +235,7 @@ TEST(TrtPlacement, YoloHeadInt8QuantizesTheDflButNotTheGraphOutput) {
   EXPECT_TRUE(plan.float_nodes.empty());
 }
 
-// The Conv's output is quantized so ONNX Runtime fuses the Conv; its SiLU runs in float and the
-// SiLU's output is quantized for the next Conv.
-TEST(OrtCpuPlacement, QuantizesConvInputsAndOutputsAndKeepsSiluFloat) {
+TEST(OrtCpuPlacement, QuantizesInputsAndOutputsOfIntegerOpsForAllReaders) {
   GraphBuilder g;
   g.input("x", {1, 3, 8, 8});
   auto a = g.conv_silu("c1", "x", 4, 3);
@@ -245,8 +244,8 @@ TEST(OrtCpuPlacement, QuantizesConvInputsAndOutputsAndKeepsSiluFloat) {
   auto plan = plan_for(g.model(), Target::OrtCpu);
   EXPECT_EQ(activations(plan), (Consumers{{"x", {"c1/conv"}},
                                           {"c1/conv_out", {"c1/sigmoid", "c1/mul"}},
+                                          {"c1/sigmoid_out", {"c1/mul"}},
                                           {"c1/out", {"c2"}}}));
-  EXPECT_EQ(plan.activations[0].rule, "ort-cpu.conv-output-before-silu");
   for (const auto& w : plan.weights) EXPECT_TRUE(w.quantize_bias) << w.node;
 }
 
@@ -309,6 +308,36 @@ TEST(QuantPlanJson, RoundTripsAndRejectsUnknownTensors) {
   back.activations.push_back({"no_such_tensor", {"box_out"}, "user"});
   EXPECT_THROW(validate_plan(back, index), Error);
   EXPECT_THROW(plan_from_json(nlohmann::json::parse(R"({"activations": [{"consumers": []}]})")), Error);
+}
+
+// An axis that is not a small integer was an out-of-range conversion (1e300 to int).
+TEST(QuantPlanJson, AxisMustBeAnInteger) {
+  for (const char* axis : {"1e300", "1.5", "4294967296", "\"0\""})
+    EXPECT_THROW(plan_from_json(nlohmann::json::parse(std::string(R"({"weights": [{"node": "c", "tensor": "w", "axis": )") +
+                                                      axis + "}]}")),
+                 Error)
+        << axis;
+  EXPECT_EQ(plan_from_json(nlohmann::json::parse(R"({"weights": [{"node": "c", "tensor": "w", "axis": 1}]})")).weights[0].axis, 1);
+}
+
+TEST(OpsetCheck, BelowTenIsRefusedAndTenToTwelveOnlyWithoutChangedOps) {
+  auto conv_model = [](std::int64_t opset, bool squeeze) {
+    GraphBuilder g(opset);
+    g.input("x", {1, 3, 4, 4});
+    g.conv("c", "x", squeeze ? "h" : "y", 2, 3);
+    if (squeeze) g.node("Squeeze", "sq", {"h"}, {"y"});
+    g.output("y");
+    return g.model();
+  };
+  PlanOptions o;
+  EXPECT_EQ(testing::error_message([&] { plan_quantization(conv_model(9, false), o); }),
+            "model: opset 9 is older than 10, the first with QuantizeLinear and DequantizeLinear; convert the model to "
+            "opset 13 or newer (onnx.version_converter) and quantize that");
+  EXPECT_NO_THROW(plan_quantization(conv_model(11, false), o));
+  EXPECT_EQ(testing::error_message([&] { plan_quantization(conv_model(12, true), o); }),
+            "model: opset 12: node 'sq' (Squeeze) changed in opset 13, and Q/DQ per channel needs opset 13; convert the "
+            "model to opset 13 or newer (onnx.version_converter) and quantize that");
+  EXPECT_NO_THROW(plan_quantization(conv_model(13, true), o));
 }
 
 }  // namespace

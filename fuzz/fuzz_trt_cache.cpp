@@ -1,0 +1,13 @@
+// Calibration caches: TensorRT's text format, and yoloq's JSON (load_ranges picks by content).
+#include "fuzz_input.hpp"
+#include "yoloq/error.hpp"
+#include "yoloq/ranges.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  try {
+    auto ranges = yoloq::load_ranges(yoloq::fuzz::write_input("cache", data, size));
+    for (const auto& [name, r] : ranges.tensors) (void)yoloq::trt_scale(r);
+  } catch (const yoloq::Error&) {
+  }
+  return 0;
+}
