@@ -46,6 +46,12 @@ inline std::filesystem::path data_dir() {
 }
 
 inline std::filesystem::path real_model_path() { return data_dir() / "models" / "yolo11n-coco-640.onnx"; }
+inline std::filesystem::path float_model() { return real_model_path(); }
+inline std::filesystem::path coco128_images() { return data_dir() / "coco128" / "images"; }
+inline std::filesystem::path coco128_labels() { return data_dir() / "coco128" / "labels"; }
+inline bool have_real_data() {
+  return std::filesystem::exists(float_model()) && std::filesystem::is_directory(coco128_images());
+}
 
 // The message of the yoloq::Error that f() throws, or "(no error)"; tests compare it exactly.
 template <typename F>

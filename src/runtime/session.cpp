@@ -96,6 +96,27 @@ Ort::SessionOptions make_options(const RuntimeOptions& options) {
 
 std::vector<std::string> available_providers() { return Ort::GetAvailableProviders(); }
 
+namespace {
+// ORT values that borrow the inputs' bytes, in order, with their names; errors name the input.
+std::vector<Ort::Value> input_values(const std::string& what, const NamedTensors& inputs,
+                                     std::vector<const char*>& names) {
+  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<Ort::Value> values;
+  for (const auto& [name, t] : inputs) {
+    names.push_back(name.c_str());
+    try {
+      values.push_back(Ort::Value::CreateTensor(memory, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(),
+                                                t.shape.data(), t.shape.size(), ort_type(t.dtype)));
+    } catch (const Ort::Exception& e) {
+      throw Error(what + ": input '" + name + "' (" + dtype_name(t.dtype) + " " + shape_string(t.shape) + ", " +
+                  std::to_string(t.bytes.size()) + " bytes) is not a valid tensor: " + e.what());
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
 struct Session::Impl {
   std::string what;
   Ort::Session session{nullptr};
@@ -143,19 +164,8 @@ const std::vector<std::string>& Session::output_names() const { return impl_->ou
 std::vector<std::vector<std::int64_t>> Session::input_shapes() const { return impl_->input_shapes; }
 
 std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<std::string>& outputs) {
-  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  std::vector<Ort::Value> values;
   std::vector<const char*> in_names, out_names;
-  for (const auto& [name, t] : inputs) {
-    in_names.push_back(name.c_str());
-    try {
-      values.push_back(Ort::Value::CreateTensor(memory, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(),
-                                                t.shape.data(), t.shape.size(), ort_type(t.dtype)));
-    } catch (const Ort::Exception& e) {
-      throw Error(impl_->what + ": input '" + name + "' (" + dtype_name(t.dtype) + " " + shape_string(t.shape) +
-                  ", " + std::to_string(t.bytes.size()) + " bytes) is not a valid tensor: " + e.what());
-    }
-  }
+  std::vector<Ort::Value> values = input_values(impl_->what, inputs, in_names);
   const auto& wanted = outputs.empty() ? impl_->outputs : outputs;
   for (const auto& name : wanted) out_names.push_back(name.c_str());
   std::vector<Ort::Value> results;
@@ -200,19 +210,8 @@ std::span<const float> BorrowedOutputs::floats(std::size_t i) const {
 }
 
 BorrowedOutputs Session::run_borrowed(const NamedTensors& inputs, const std::vector<std::string>& outputs) {
-  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  std::vector<Ort::Value> values;
   std::vector<const char*> in_names, out_names;
-  for (const auto& [name, t] : inputs) {
-    in_names.push_back(name.c_str());
-    try {
-      values.push_back(Ort::Value::CreateTensor(memory, const_cast<std::byte*>(t.bytes.data()), t.bytes.size(),
-                                                t.shape.data(), t.shape.size(), ort_type(t.dtype)));
-    } catch (const Ort::Exception& e) {
-      throw Error(impl_->what + ": input '" + name + "' (" + dtype_name(t.dtype) + " " + shape_string(t.shape) +
-                  ") is not a valid tensor: " + e.what());
-    }
-  }
+  std::vector<Ort::Value> values = input_values(impl_->what, inputs, in_names);
   for (const auto& name : outputs) out_names.push_back(name.c_str());
   BorrowedOutputs out;
   try {

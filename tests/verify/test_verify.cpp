@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "qdq_test_model.hpp"
-#include "test_data.hpp"
+#include "test_support.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/npy.hpp"
 #include "yoloq/verify.hpp"

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "test_data.hpp"
+#include "test_support.hpp"
 #include "yoloq/error.hpp"
 #include "yoloq/eval.hpp"
 #include "yoloq/yolo_dataset.hpp"
