@@ -113,9 +113,62 @@ void check_initializer_size(const onnx::TensorProto& t, const std::string& what)
                 std::to_string(needed));
 }
 
+// The definition nlohmann's JSON writer applies: no overlong forms, no surrogates, <= U+10FFFF.
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    if (c < 0x80) extra = 0;
+    else if (c >= 0xc2 && c <= 0xdf) extra = 1;
+    else if (c >= 0xe0 && c <= 0xef) extra = 2;
+    else if (c >= 0xf0 && c <= 0xf4) extra = 3;
+    else return false;
+    if (extra > s.size() - i - 1) return false;
+    for (std::size_t k = 1; k <= extra; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    if (extra >= 2) {
+      const auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 > 0x9f) || (c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 > 0x8f))
+        return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// ONNX strings are UTF-8. Names and metadata end up in JSON (inspect --json, plans, caches,
+// reports), whose writer throws on anything else, so a model that breaks the rule is refused
+// here, once, naming what is wrong.
+void check_strings(const Model& model, const std::string& what) {
+  auto check = [&](const std::string& text, const std::string& where) {
+    if (!valid_utf8(text)) throw Error(what + ": " + where + " is not valid UTF-8 (ONNX strings must be)");
+  };
+  check(model.proto.producer_name(), "producer_name");
+  check(model.proto.producer_version(), "producer_version");
+  for (const auto& p : model.proto.metadata_props()) {
+    check(p.key(), "a metadata key");
+    check(p.value(), "metadata '" + (valid_utf8(p.key()) ? p.key() : std::string("?")) + "'");
+  }
+  const auto& g = model.proto.graph();
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    const std::string where = "node " + std::to_string(i);
+    check(n.name(), where + "'s name");
+    check(n.op_type(), where + "'s op type");
+    check(n.domain(), where + "'s domain");
+    for (const auto& t : n.input()) check(t, where + "'s input name");
+    for (const auto& t : n.output()) check(t, where + "'s output name");
+  }
+  for (const auto& v : g.input()) check(v.name(), "a graph input name");
+  for (const auto& v : g.output()) check(v.name(), "a graph output name");
+  for (const auto& v : g.value_info()) check(v.name(), "a value_info name");
+  for (const auto& t : g.initializer()) check(t.name(), "an initializer name");
+}
+
 void check_structure(const Model& model, const std::string& what) {
   if (!model.proto.has_graph() || model.proto.ir_version() <= 0)
     throw Error(what + ": not an ONNX model (no graph or IR version)");
+  check_strings(model, what);
   if (model.opset() == 0) throw Error(what + ": the model imports no ai.onnx opset");
   if (model.graph().node_size() == 0) throw Error(what + ": the model's graph has no nodes");
   std::set<std::string> known;
