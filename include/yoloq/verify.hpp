@@ -67,6 +67,7 @@ struct DetectionReport {
   // INT8 detections scored against the float model's detections with score >= 0.25 as ground
   // truth, COCO-style.
   MapPair agreement;
+  std::size_t reference_objects = 0;  // float detections with score >= 0.25; 0 leaves nothing to score
   bool with_labels = false;
   std::size_t labelled_objects = 0;
   // Against the labels, COCO-style (pycocotools) and Ultralytics-style.

@@ -260,6 +260,7 @@ VerifyResult verify_models(const fs::path& float_path, const fs::path& quant_pat
     det.evaluated = true;
     det.images = samples.size();
     det.agreement = map_pair(coco_metrics(quant_vs_float));
+    for (const auto& image : quant_vs_float) det.reference_objects += image.ground_truth.size();
     det.note =
         "agreement: INT8 detections scored against the float model's detections with score >= "
         "0.25, "

@@ -70,6 +70,7 @@ nlohmann::json to_json(const VerifyResult& r) {
   if (d.evaluated) {
     dj["images"] = d.images;
     dj["agreement"] = map_json(d.agreement);
+    dj["reference_objects"] = d.reference_objects;
     dj["with_labels"] = d.with_labels;
     if (d.with_labels) {
       dj["labelled_objects"] = d.labelled_objects;
@@ -118,10 +119,13 @@ std::string summary_text(const VerifyResult& r) {
   const auto& d = r.detections;
   if (!d.evaluated) {
     out << "  detections: " << d.note << "\n";
+  } else if (d.reference_objects == 0) {
+    out << "  detections: the float model finds nothing at score >= 0.25 on these " << d.images
+        << " inputs, so there is no agreement to score\n";
   } else {
     std::snprintf(line, sizeof line,
-                  "  detections: agreement with float mAP50-95 %.3f, mAP50 %.3f (%zu images)\n",
-                  d.agreement.map50_95, d.agreement.map50, d.images);
+                  "  detections: agreement with float mAP50-95 %.3f, mAP50 %.3f (%zu images, %zu float detections)\n",
+                  d.agreement.map50_95, d.agreement.map50, d.images, d.reference_objects);
     out << line;
     if (d.with_labels) {
       std::snprintf(
