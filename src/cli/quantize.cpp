@@ -35,9 +35,6 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
     throw Error("--high_precision_dtype fp16 is not supported yet; use fp32 (the parts left in high precision stay FP32)");
   if (f.high_precision_dtype != "fp32")
     throw Error("unknown --high_precision_dtype '" + f.high_precision_dtype + "' (expected fp32 or fp16)");
-  if (f.dq_only && f.weights_qdq) {
-    // --dq_only is the default; --weights_qdq switches it off explicitly.
-  }
   QuantizeOptions o;
   o.onnx_path = f.onnx_path;
   o.output_path = f.output_path;
