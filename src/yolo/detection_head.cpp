@@ -12,12 +12,6 @@ namespace yoloq::yolo {
 
 namespace {
 
-Tensor int64_vector(const std::vector<std::int64_t>& values) {
-  Tensor t(DType::Int64, {static_cast<std::int64_t>(values.size())});
-  std::copy(values.begin(), values.end(), t.values<std::int64_t>().begin());
-  return t;
-}
-
 struct AnchorConstants {
   Tensor points;   // [1, 2, anchors]: cell centres x, y in grid units, finest level first
   Tensor strides;  // [1, anchors]

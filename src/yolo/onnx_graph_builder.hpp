@@ -5,6 +5,7 @@
 // nodes end up in the breadth-first topological order of the exported files. Parameters are
 // declared with their role and filled in later (synthetic or copied), so that the graph's
 // structure and its weights stay separate concerns.
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,6 +17,13 @@
 #include "yoloq/tensor.hpp"
 
 namespace yoloq::yolo {
+
+// A 1-D INT64 tensor: the shapes, axes and indices that literal_constant() takes.
+inline Tensor int64_vector(const std::vector<std::int64_t>& values) {
+  Tensor t(DType::Int64, {static_cast<std::int64_t>(values.size())});
+  std::copy(values.begin(), values.end(), t.values<std::int64_t>().begin());
+  return t;
+}
 
 // What a parameter is for; synthetic weights are scaled by role.
 enum class ParameterRole {

@@ -9,12 +9,6 @@ namespace yoloq::yolo {
 
 namespace {
 
-Tensor int64_vector(const std::vector<std::int64_t>& values) {
-  Tensor t(DType::Int64, {static_cast<std::int64_t>(values.size())});
-  std::copy(values.begin(), values.end(), t.values<std::int64_t>().begin());
-  return t;
-}
-
 Tensor float_vector(const std::vector<float>& values) {
   Tensor t(DType::Float32, {static_cast<std::int64_t>(values.size())});
   std::copy(values.begin(), values.end(), t.values<float>().begin());
