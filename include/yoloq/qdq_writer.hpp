@@ -1,6 +1,7 @@
 #pragma once
 // Stage 4, write: a transform that applies a QuantPlan and calibrated Ranges to a float model.
-// Activations: symmetric INT8, zero point 0, scale = amax / 127, one Q/DQ pair per tensor.
+// Activations: symmetric INT8 (zero point 0, scale = amax / 127) or asymmetric UINT8, as the plan
+// says; one Q/DQ pair per tensor.
 // Weights: per-channel symmetric INT8, round half to even, stored as INT8 initializers feeding a
 // DequantizeLinear (ModelOpt's --dq_only), or float weights with a Q/DQ pair. It knows nothing
 // of calibration and decides nothing: all decisions are in the plan.
@@ -21,9 +22,13 @@ std::int8_t quantize_symmetric(float x, float scale);
 
 struct PerChannelWeights {
   Tensor values;              // int8, same shape as the float weight
-  std::vector<float> scales;  // one per channel along the axis: channel amax / 127
+  std::vector<float> scales;  // one per channel along the axis: channel amax / 127 (see below)
 };
-PerChannelWeights quantize_per_channel(const Tensor& weight, int axis);
+// With u8s8_pair_safe, a channel's scale is also at least (|a| + |b|) / 128 for every pair of
+// same-sign weights a, b that are neighbours (positions 2j and 2j+1) in the reduction order of
+// ONNX Runtime's x86 u8s8 GEMM: for a convolution weight [M, C/g, kH, kW] that is kH, kW, C/g
+// (its NHWC im2col order); for a 2-D weight the axis that is not `axis`.
+PerChannelWeights quantize_per_channel(const Tensor& weight, int axis, bool u8s8_pair_safe = false);
 
 struct WriteOptions {
   bool weights_qdq = false;  // keep float weights behind a Q/DQ pair instead of INT8 initializers

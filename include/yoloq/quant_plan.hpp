@@ -43,6 +43,11 @@ struct WeightQuant {
   // ONNX Runtime's CPU kernels need to fuse the node; TensorRT keeps it float.
   bool quantize_bias = false;
   std::string rule;
+  // Scale each channel so that no two neighbouring weights along the reduction axis sum to more
+  // than 128 in magnitude: x86 CPUs without VNNI multiply UINT8 activations by INT8 weights with
+  // VPMADDUBSW, which adds two neighbouring products in 16 bits and saturates above 32767
+  // (255 x 129 > 32767). See quantize_per_channel.
+  bool u8s8_pair_safe = false;
 };
 
 // Tensors that must share one scale (the largest of their ranges).

@@ -27,12 +27,17 @@ void PlanBuilder::quantize_for_all(const std::string& tensor, const std::string&
   for (std::size_t c : index_.consumers(tensor)) quantize_for(tensor, c, rule);
 }
 
-bool PlanBuilder::quantize_weight(std::size_t node, int input, int axis, bool quantize_bias, const std::string& rule) {
+bool PlanBuilder::quantize_weight(std::size_t node, int input, int axis, bool quantize_bias, const std::string& rule,
+                                 bool u8s8_pair_safe) {
   const auto& n = index_.node(node);
   const auto* init = index_.initializer(n.input(input));
   if (!init || init->data_type() != onnx::TensorProto::FLOAT || axis >= init->dims_size()) return false;
-  weights_.push_back({node_name(index_, node), n.input(input), axis, quantize_bias, rule});
+  weights_.push_back({node_name(index_, node), n.input(input), axis, quantize_bias, rule, u8s8_pair_safe});
   return true;
+}
+
+void PlanBuilder::keep_float(std::size_t node, const std::string& rule) {
+  float_nodes_.push_back({node_name(index_, node), index_.node(node).op_type(), rule});
 }
 
 std::string PlanBuilder::find(const std::string& t) {
@@ -74,6 +79,7 @@ QuantPlan PlanBuilder::finish(Target target, YoloHeadMode head, std::vector<Floa
   }
   std::sort(plan.scale_groups.begin(), plan.scale_groups.end(),
             [](const auto& a, const auto& b) { return a.tensors.front() < b.tensors.front(); });
+  float_nodes.insert(float_nodes.end(), float_nodes_.begin(), float_nodes_.end());
   std::sort(float_nodes.begin(), float_nodes.end(), [](const auto& a, const auto& b) { return a.node < b.node; });
   plan.float_nodes = std::move(float_nodes);
   return plan;

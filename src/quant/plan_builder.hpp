@@ -25,8 +25,11 @@ class PlanBuilder {
   bool is_quantized(const std::string& tensor) const { return activations_.count(tensor) > 0; }
   // Q/DQ on `tensor` for every node that reads it.
   void quantize_for_all(const std::string& tensor, const std::string& rule);
-  bool quantize_weight(std::size_t node, int input, int axis, bool quantize_bias, const std::string& rule);
+  bool quantize_weight(std::size_t node, int input, int axis, bool quantize_bias, const std::string& rule,
+                       bool u8s8_pair_safe = false);
   void share_scale(const std::string& a, const std::string& b, const std::string& rule);
+  // An eligible node that the target's rules leave in high precision, listed with the rule.
+  void keep_float(std::size_t node, const std::string& rule);
 
   QuantPlan finish(Target target, YoloHeadMode head, std::vector<FloatNode> float_nodes);
 
@@ -38,6 +41,7 @@ class PlanBuilder {
   std::map<std::string, std::int32_t> types_;
   std::map<std::string, std::pair<std::set<std::string>, std::string>> activations_;  // tensor -> consumers, rule
   std::vector<WeightQuant> weights_;
+  std::vector<FloatNode> float_nodes_;
   std::map<std::string, std::string> parent_;  // union-find over scale-group members
   std::map<std::string, std::string> group_rule_;
 };
@@ -48,5 +52,10 @@ int weight_axis(const onnx::NodeProto& node, int input);
 
 void apply_trt_rules(PlanBuilder& builder);
 void apply_ort_cpu_rules(PlanBuilder& builder);
+
+// The op types ONNX Runtime's CPU provider runs on UINT8 data: integer kernels, which requantize
+// to their own output scale, and data movement, which needs one scale in and out.
+const std::set<std::string>& ort_cpu_integer_kernels();
+const std::set<std::string>& ort_cpu_data_movement();
 
 }  // namespace yoloq::plan_detail

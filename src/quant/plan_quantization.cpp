@@ -13,8 +13,12 @@ namespace {
 
 const std::set<std::string> kTrtOps{"Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Concat",
                                     "MaxPool", "AveragePool", "GlobalAveragePool", "Resize"};
-const std::set<std::string> kOrtCpuOps{"Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "Concat",
-                                       "MaxPool", "AveragePool", "GlobalAveragePool", "Resize", "Sigmoid"};
+
+std::set<std::string> ort_cpu_ops() {
+  auto ops = plan_detail::ort_cpu_integer_kernels();
+  ops.insert(plan_detail::ort_cpu_data_movement().begin(), plan_detail::ort_cpu_data_movement().end());
+  return ops;
+}
 
 struct NamePattern {
   std::string text;
@@ -48,7 +52,7 @@ PlanResult plan_quantization(const Model& model, const PlanOptions& options) {
   check_opset_for_qdq(model, model.path.empty() ? "model" : model.path.string());
   GraphIndex index(model.graph());
   PlanResult result;
-  const auto& target_ops = options.target == Target::Trt ? kTrtOps : kOrtCpuOps;
+  const auto target_ops = options.target == Target::Trt ? kTrtOps : ort_cpu_ops();
   std::set<std::string> allowed = options.op_types_to_quantize.empty()
                                       ? target_ops
                                       : std::set<std::string>(options.op_types_to_quantize.begin(), options.op_types_to_quantize.end());

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "yoloq/error.hpp"
 #include "yoloq/qdq_writer.hpp"
@@ -147,13 +148,13 @@ Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ran
   }
 
   // A weight shared by several nodes is quantized once per axis.
-  std::map<std::pair<std::string, int>, std::pair<std::string, std::vector<float>>> quantized_weights;
+  std::map<std::tuple<std::string, int, bool>, std::pair<std::string, std::vector<float>>> quantized_weights;
   std::set<std::string> replaced_weights;
   for (const auto& w : plan.weights) {
-    auto key = std::make_pair(w.tensor, w.axis);
+    auto key = std::make_tuple(w.tensor, w.axis, w.u8s8_pair_safe);
     if (!quantized_weights.count(key)) {
       const Tensor weight = to_tensor(*index.initializer(w.tensor));
-      auto pc = quantize_per_channel(weight, w.axis);
+      auto pc = quantize_per_channel(weight, w.axis, w.u8s8_pair_safe);
       Tensor scales(DType::Float32, {static_cast<std::int64_t>(pc.scales.size())});
       std::copy(pc.scales.begin(), pc.scales.end(), scales.values<float>().begin());
       const std::string s = fresh(w.tensor + "_scale"), zp = fresh(w.tensor + "_zero_point");

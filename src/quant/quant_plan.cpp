@@ -79,7 +79,7 @@ nlohmann::json to_json(const QuantPlan& plan) {
     j["activations"].push_back({{"tensor", a.tensor}, {"consumers", a.consumers}, {"rule", a.rule}});
   j["weights"] = nlohmann::json::array();
   for (const auto& w : plan.weights)
-    j["weights"].push_back({{"node", w.node}, {"tensor", w.tensor}, {"axis", w.axis}, {"quantize_bias", w.quantize_bias}, {"rule", w.rule}});
+    j["weights"].push_back({{"node", w.node}, {"tensor", w.tensor}, {"axis", w.axis}, {"quantize_bias", w.quantize_bias}, {"rule", w.rule}, {"u8s8_pair_safe", w.u8s8_pair_safe}});
   j["scale_groups"] = nlohmann::json::array();
   for (const auto& g : plan.scale_groups) j["scale_groups"].push_back({{"tensors", g.tensors}, {"rule", g.rule}});
   j["float_nodes"] = nlohmann::json::array();
@@ -135,7 +135,8 @@ QuantPlan plan_from_json(const nlohmann::json& j) {
                             field<std::string>(w, "tensor", "plan weight", "", true),
                             field<int>(w, "axis", "plan weight", 0, true),
                             field<bool>(w, "quantize_bias", "plan weight", false, false),
-                            field<std::string>(w, "rule", "plan weight", "user", false)});
+                            field<std::string>(w, "rule", "plan weight", "user", false),
+                            field<bool>(w, "u8s8_pair_safe", "plan weight", false, false)});
   }
   for (const auto& g : list("scale_groups")) {
     if (!g.is_object()) throw Error("plan: scale_groups entries must be objects");

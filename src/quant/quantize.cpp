@@ -150,17 +150,20 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   auto stats = qdq_stats(quantized);
   result.quantize_linear = stats.quantize_linear;
   result.dequantize_linear = stats.dequantize_linear;
-  std::set<std::string> quantized_nodes;
-  for (const auto& w : result.plan.weights) quantized_nodes.insert(w.node);
+  // Counted as `yoloq verify` counts them: a weighted node whose first two inputs are both
+  // dequantized (a quantized weight of this node, or an activation quantized for it).
+  std::set<std::pair<std::string, std::string>> dequantized_for;  // (node, input tensor)
+  for (const auto& w : result.plan.weights) dequantized_for.insert({w.node, w.tensor});
+  for (const auto& a : result.plan.activations)
+    for (const auto& c : a.consumers) dequantized_for.insert({c, a.tensor});
   static const std::set<std::string> weighted{"Conv", "ConvTranspose", "Gemm", "MatMul"};
   for (std::size_t i = 0; i < index.node_count(); ++i) {
-    if (!weighted.count(index.node(i).op_type())) continue;
+    const auto& node = index.node(i);
+    if (!weighted.count(node.op_type())) continue;
     ++result.weighted_nodes;
-    std::string name = node_name(index, i);
-    bool inputs_quantized = false;
-    for (const auto& a : result.plan.activations)
-      for (const auto& c : a.consumers) inputs_quantized |= c == name;
-    if (quantized_nodes.count(name) || inputs_quantized) ++result.weighted_nodes_quantized;
+    const std::string name = node_name(index, i);
+    if (node.input_size() >= 2 && dequantized_for.count({name, node.input(0)}) && dequantized_for.count({name, node.input(1)}))
+      ++result.weighted_nodes_quantized;
   }
   return result;
 }

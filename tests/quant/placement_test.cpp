@@ -260,6 +260,47 @@ TEST(OrtCpuPlacement, TensorsReadOnlyByTheFloatHeadStayFloat) {
   EXPECT_EQ(plan.activation_type, ActivationType::UInt8Asymmetric);
 }
 
+TEST(OrtCpuPlacement, SplitAndMaxPoolRunOnUint8WithTheScaleOfTheirInput) {
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.node("Split", "split", {a}, {"s0", "s1"});
+  auto& mp = g.node("MaxPool", "mp", {"s1"}, {"m"});
+  GraphBuilder::attr(mp, "kernel_shape", std::vector<std::int64_t>{3, 3});
+  GraphBuilder::attr(mp, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  GraphBuilder::attr(g.node("Concat", "cat", {"s0", "m"}, {"cat_out"}), "axis", 1);
+  g.conv("c2", "cat_out", "y", 2, 4);
+  g.output("y");
+  auto plan = plan_for(g.model(), Target::OrtCpu);
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"c1/conv"}},
+                                          {"c1/conv_out", {"c1/sigmoid", "c1/mul"}},
+                                          {"c1/sigmoid_out", {"c1/mul"}},
+                                          {"c1/out", {"split"}},
+                                          {"s0", {"cat"}},
+                                          {"s1", {"mp"}},
+                                          {"m", {"cat"}},
+                                          {"cat_out", {"c2"}}}));
+  EXPECT_EQ(groups(plan), (Groups{{"c1/out", "m", "s0", "s1"}}));
+  // c2 writes the graph output, which stays float, so it cannot become a QLinearConv: it runs in
+  // float with its float weights.
+  EXPECT_EQ(float_nodes(plan), (std::map<std::string, std::string>{{"c2", "ort-cpu.float-boundary"}}));
+  EXPECT_EQ(weights(plan), (std::map<std::string, int>{{"c1/conv:c1/conv.weight", 0}}));
+}
+
+TEST(OrtCpuPlacement, WeightsArePairSafeExceptForDepthwiseConvolutions) {
+  GraphBuilder g;
+  g.input("x", {1, 4, 8, 8});
+  auto a = g.conv_silu("pw", "x", 4, 4);
+  g.conv("dw", a, "dw_out", 4, 1, 3);
+  GraphBuilder::attr(*g.model().graph().mutable_node(g.model().graph().node_size() - 1), "group", 4);
+  g.node("Sigmoid", "sig", {"dw_out"}, {"y"});
+  g.output("y");
+  auto plan = plan_for(g.model(), Target::OrtCpu);
+  std::map<std::string, bool> pair_safe;
+  for (const auto& w : plan.weights) pair_safe[w.node] = w.u8s8_pair_safe;
+  EXPECT_EQ(pair_safe, (std::map<std::string, bool>{{"dw", false}, {"pw/conv", true}}));
+}
+
 TEST(Placement, ExclusionsByOpTypeAndNodeNameKeepNodesFloat) {
   GraphBuilder g;
   g.input("x", {1, 3, 8, 8});
@@ -300,6 +341,9 @@ TEST(Placement, InvalidRegexAndNothingQuantizableAreErrors) {
 
 TEST(QuantPlanJson, RoundTripsAndRejectsUnknownTensors) {
   auto m = mini_yolo_head();
+  // ort-cpu plans also carry u8s8_pair_safe weights and UINT8 activations.
+  auto ort_plan = plan_for(m, Target::OrtCpu, YoloHeadMode::Int8);
+  EXPECT_EQ(to_json(plan_from_json(to_json(ort_plan))), to_json(ort_plan));
   auto plan = plan_for(m, Target::Trt, YoloHeadMode::FloatDfl);
   auto back = plan_from_json(to_json(plan));
   EXPECT_EQ(to_json(back), to_json(plan));

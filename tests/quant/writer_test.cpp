@@ -57,6 +57,49 @@ TEST(PerChannelWeights, LastAxisForMatMul) {
   EXPECT_EQ(q.scales, (std::vector<float>{4.0f / 127, 2.0f / 127, 0.5f / 127}));
 }
 
+TEST(PerChannelWeights, U8S8PairSafeScalesConvWeightsInNhwcReductionOrder) {
+  // Weight [1, 2, 1, 2]: the reduction order is (kh, kw, c), so the neighbours are
+  // (kw0 c0, kw0 c1) = (1.0, 0.9), same sign, sum 1.9, and (kw1 c0, kw1 c1) = (-0.5, 0.2).
+  Tensor w = testing::float_tensor({1, 2, 1, 2}, {1.0f, -0.5f, 0.9f, 0.2f});
+  auto plain = quantize_per_channel(w, 0);
+  auto pv = plain.values.values<std::int8_t>();
+  EXPECT_EQ(std::vector<int>(pv.begin(), pv.end()), (std::vector<int>{127, -64, 114, 25}));  // 127 + 114 > 128
+  auto safe = quantize_per_channel(w, 0, true);
+  EXPECT_FLOAT_EQ(safe.scales[0], 1.9f / 128.0f);
+  auto sv = safe.values.values<std::int8_t>();
+  EXPECT_EQ(std::vector<int>(sv.begin(), sv.end()), (std::vector<int>{67, -34, 61, 13}));
+}
+
+TEST(PerChannelWeights, U8S8PairSafeScalesMatMulWeightsAlongTheReductionAxis) {
+  // MatMul B [K=4, N=1], channels on axis 1: neighbours are rows (0, 1) and (2, 3).
+  Tensor w = testing::float_tensor({4, 1}, {0.6f, 0.7f, -0.3f, 0.1f});
+  auto q = quantize_per_channel(w, 1, true);
+  EXPECT_FLOAT_EQ(q.scales[0], 1.3f / 128.0f);
+  auto v = q.values.values<std::int8_t>();
+  EXPECT_EQ(std::vector<int>(v.begin(), v.end()), (std::vector<int>{59, 69, -30, 10}));
+}
+
+TEST(PerChannelWeights, U8S8PairSafeNeverLetsANeighbourPairExceed128) {
+  const std::int64_t m = 8, c = 6, k = 3;
+  Tensor w(DType::Float32, {m, c, k, k});
+  auto f = w.values<float>();
+  std::uint32_t state = 12345;
+  for (auto& x : f) {
+    state = state * 1664525u + 1013904223u;
+    x = (static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * (1.0f + static_cast<float>(&x - f.data()) / 64.0f);
+  }
+  auto q = quantize_per_channel(w, 0, true);
+  auto v = q.values.values<std::int8_t>();
+  for (std::int64_t o = 0; o < m; ++o) {
+    std::vector<int> order;  // (kh, kw, c)
+    for (std::int64_t s = 0; s < k * k; ++s)
+      for (std::int64_t ci = 0; ci < c; ++ci) order.push_back(static_cast<int>((o * c + ci) * k * k + s));
+    for (std::size_t j = 0; j + 1 < order.size(); j += 2)
+      EXPECT_LE(std::abs(v[order[j]] + v[order[j + 1]]), 128) << o << " " << j;
+    for (int i : order) EXPECT_LE(std::fabs(v[i] * q.scales[o] - f[i]), q.scales[o] / 2 * 1.0001f) << i;
+  }
+}
+
 Model conv_chain(std::int64_t opset) {
   GraphBuilder g(opset);
   g.input("x", {1, 3, 8, 8});
