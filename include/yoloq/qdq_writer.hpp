@@ -32,7 +32,21 @@ PerChannelWeights quantize_per_channel(const Tensor& weight, int axis, bool u8s8
 
 struct WriteOptions {
   bool weights_qdq = false;  // keep float weights behind a Q/DQ pair instead of INT8 initializers
+  // What stays in high precision is FP16 instead of FP32 (--high_precision_dtype fp16); graph
+  // inputs and outputs stay FP32. TensorRT target only: ONNX Runtime's CPU kernels compute in
+  // FP32 and its INT32 biases need FP32 scales.
+  bool high_precision_fp16 = false;
 };
+
+// Converts the float parts of a (quantized) model to FP16 behind FP32 inputs and outputs; throws
+// Error for a model below opset 19 or one that computes a tensor an op needs in FP32.
+void convert_high_precision_to_fp16(Model& model);
+// IEEE binary16 bits of `value`: round half to even, saturating at +-65504.
+std::uint16_t float_to_half(float value);
+
+// Throws Error for options this plan and model cannot have (fp16 with ort-cpu, or below opset
+// 19); quantize() calls it before calibrating, write_qdq_model() again.
+void check_write_options(const Model& float_model, const QuantPlan& plan, const WriteOptions& options);
 
 // Throws Error when the plan needs a range that `ranges` lacks.
 Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,

@@ -21,6 +21,9 @@ struct RuntimeOptions {
   // runs; a caller that does its own work on other threads between and during runs (calibration)
   // turns it off so the spinning does not take their cores.
   bool allow_spinning = true;
+  // ONNX Runtime's extended graph optimizations, which fuse Q/DQ pairs into integer kernels. Off:
+  // the basic ones only, so the Q/DQ arithmetic runs as written.
+  bool fuse_qdq = true;
 };
 
 // Providers this ONNX Runtime library was built with, ONNX Runtime's names.

@@ -31,9 +31,7 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   if (f.quantize_mode == "fp8" || f.quantize_mode == "int4")
     throw Error("--quantize_mode " + f.quantize_mode + " is not supported yet (int8 is)");
   if (f.quantize_mode != "int8") throw Error("unknown --quantize_mode '" + f.quantize_mode + "' (expected int8)");
-  if (f.high_precision_dtype == "fp16")
-    throw Error("--high_precision_dtype fp16 is not supported yet; use fp32 (the parts left in high precision stay FP32)");
-  if (f.high_precision_dtype != "fp32")
+  if (f.high_precision_dtype != "fp32" && f.high_precision_dtype != "fp16")
     throw Error("unknown --high_precision_dtype '" + f.high_precision_dtype + "' (expected fp32 or fp16)");
   QuantizeOptions o;
   o.onnx_path = f.onnx_path;
@@ -55,6 +53,7 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.calibration.quiet = f.quiet || f.log_level == "ERROR" || f.log_level == "error";
   if (!f.calibration_cache.empty()) o.calibration_cache = f.calibration_cache;
   o.write.weights_qdq = f.weights_qdq;
+  o.write.high_precision_fp16 = f.high_precision_dtype == "fp16";
   o.save.external_data = f.use_external_data;
   o.verify = !f.no_verify;
   o.verify_options.samples = f.verify_samples;
@@ -82,7 +81,7 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--calibration_shapes", f->calibration_shapes, "input:BxCxHxW[,input2:...]");
   cmd->add_option("--calibration_eps", f->calibration_eps, "Execution providers in order: cpu cuda:0 trt")->expected(1, -1);
   cmd->add_option("--plan", f->plan_file, "Use this plan JSON (from `yoloq plan`) instead of the placement rules");
-  cmd->add_option("--high_precision_dtype", f->high_precision_dtype, "fp32 (fp16: not supported yet)")->capture_default_str();
+  cmd->add_option("--high_precision_dtype", f->high_precision_dtype, "fp32, or fp16 (what stays unquantized computes in FP16; inputs and outputs stay FP32; target trt)")->capture_default_str();
   cmd->add_flag("--use_external_data_format", f->use_external_data, "Write weights to <output>.data");
   cmd->add_flag("--dq_only", f->dq_only, "Weights as INT8 initializers feeding DequantizeLinear (the default)");
   cmd->add_flag("--weights_qdq", f->weights_qdq, "Weights as float initializers behind a Q/DQ pair");

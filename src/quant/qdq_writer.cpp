@@ -104,12 +104,23 @@ std::map<std::string, ActivationQParams> activation_qparams(const QuantPlan& pla
   return out;
 }
 
+void check_write_options(const Model& float_model, const QuantPlan& plan, const WriteOptions& options) {
+  if (!options.high_precision_fp16) return;
+  if (plan.target != Target::Trt)
+    throw Error("--high_precision_dtype fp16 is for --target trt (ONNX Runtime's CPU kernels compute in FP32)");
+  for (const auto& o : float_model.proto.opset_import())
+    if ((o.domain().empty() || o.domain() == "ai.onnx") && o.version() < 19)
+      throw Error("--high_precision_dtype fp16 needs opset 19 or later (FP16 Q/DQ scales); the model has opset " +
+                  std::to_string(o.version()));
+}
+
 Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges, const WriteOptions& options) {
   Model out = float_model;
   name_unnamed_nodes(out);
   auto& graph = out.graph();
   const GraphIndex index(float_model.graph());
   validate_plan(plan, index);
+  check_write_options(float_model, plan, options);
   std::map<std::string, int> node_by_name;
   for (int i = 0; i < graph.node_size(); ++i) node_by_name[graph.node(i).name()] = i;
 
@@ -220,6 +231,7 @@ Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ran
   inputs->erase(std::remove_if(inputs->begin(), inputs->end(),
                                [&](const onnx::ValueInfoProto& v) { return replaced_weights.count(v.name()) && !still_read.count(v.name()); }),
                 inputs->end());
+  if (options.high_precision_fp16) convert_high_precision_to_fp16(out);
   sort_nodes(graph);
   raise_opset(out, kMinOpsetForPerChannel);
   out.path.clear();

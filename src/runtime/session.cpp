@@ -87,7 +87,7 @@ Ort::SessionOptions make_options(const RuntimeOptions& options) {
   if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
   so.SetInterOpNumThreads(1);
   if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
-  so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  so.SetGraphOptimizationLevel(options.fuse_qdq ? GraphOptimizationLevel::ORT_ENABLE_ALL : GraphOptimizationLevel::ORT_ENABLE_BASIC);
   add_providers(so, options);
   return so;
 }
@@ -134,24 +134,47 @@ struct Session::Impl {
   }
 };
 
+namespace {
+
+// ONNX Runtime's QDQ fusion turns DequantizeLinear -> Concat -> QuantizeLinear with FP16 scales
+// (--high_precision_dtype fp16) into a QLinearConcat, which takes FP32 scales only, and then
+// refuses the model it made. Such a model runs with the basic optimizations: its Q/DQ arithmetic
+// as written, which is also what TensorRT computes.
+bool fusion_refused_fp16(const Ort::Exception& e) {
+  const std::string m = e.what();
+  return m.find("tensor(float16)") != std::string::npos && m.find("QLinear") != std::string::npos;
+}
+
+template <typename Make>
+Ort::Session open_session(const std::string& what, const RuntimeOptions& options, Make make) {
+  try {
+    try {
+      return make(make_options(options));
+    } catch (const Ort::Exception& e) {
+      if (!options.fuse_qdq || !fusion_refused_fp16(e)) throw;
+      RuntimeOptions unfused = options;
+      unfused.fuse_qdq = false;
+      return make(make_options(unfused));
+    }
+  } catch (const Ort::Exception& e) {
+    throw Error(what + ": ONNX Runtime cannot load the model: " + e.what());
+  }
+}
+
+}  // namespace
+
 Session::Session(const std::filesystem::path& model_path, const RuntimeOptions& options) : impl_(std::make_unique<Impl>()) {
   impl_->what = model_path.string();
-  try {
-    impl_->session = Ort::Session(env(), model_path.c_str(), make_options(options));
-  } catch (const Ort::Exception& e) {
-    throw Error(impl_->what + ": ONNX Runtime cannot load the model: " + e.what());
-  }
+  impl_->session = open_session(impl_->what, options, [&](const Ort::SessionOptions& so) { return Ort::Session(env(), model_path.c_str(), so); });
   impl_->describe();
 }
 
 Session::Session(const std::string& model_bytes, const std::string& what, const RuntimeOptions& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->what = what;
-  try {
-    impl_->session = Ort::Session(env(), model_bytes.data(), model_bytes.size(), make_options(options));
-  } catch (const Ort::Exception& e) {
-    throw Error(what + ": ONNX Runtime cannot load the model: " + e.what());
-  }
+  impl_->session = open_session(what, options, [&](const Ort::SessionOptions& so) {
+    return Ort::Session(env(), model_bytes.data(), model_bytes.size(), so);
+  });
   impl_->describe();
 }
 

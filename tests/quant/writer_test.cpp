@@ -251,5 +251,59 @@ TEST(QdqWriter, Uint8ActivationsTakeAZeroPointFromTheClippedMinMax) {
   EXPECT_EQ(to_tensor(*zp).values<std::uint8_t>()[0], 27);
 }
 
+TEST(Fp16, HalfBitsRoundHalfToEvenAndSaturate) {
+  EXPECT_EQ(float_to_half(1.0f), 0x3c00);
+  EXPECT_EQ(float_to_half(-2.0f), 0xc000);
+  EXPECT_EQ(float_to_half(0.1f), 0x2e66);
+  EXPECT_EQ(float_to_half(1.0f + 0x1p-11f), 0x3c00);      // halfway, to the even mantissa
+  EXPECT_EQ(float_to_half(1.0f + 3 * 0x1p-11f), 0x3c02);  // halfway, to the even mantissa
+  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);
+  EXPECT_EQ(float_to_half(1e6f), 0x7bff);  // saturates instead of becoming infinite
+  EXPECT_EQ(float_to_half(-1e6f), 0xfbff);
+  EXPECT_EQ(float_to_half(0x1p-24f), 0x0001);  // smallest subnormal
+  EXPECT_EQ(float_to_half(0x1p-25f), 0x0000);  // halfway to it, to even
+  EXPECT_EQ(float_to_half(1023 * 0x1p-24f), 0x03ff);
+  EXPECT_EQ(float_to_half(0.0f), 0x0000);
+}
+
+TEST(Fp16, HighPrecisionPartsBecomeFp16BehindAnFp32Interface) {
+  Model f = conv_chain(19);
+  WriteOptions o;
+  o.high_precision_fp16 = true;
+  auto plan = conv_chain_plan();
+  Model q = write_qdq_model(f, plan, conv_chain_ranges(), o);
+  EXPECT_EQ(q.graph().input(0).type().tensor_type().elem_type(), onnx::TensorProto::FLOAT);
+  EXPECT_EQ(q.graph().output(0).type().tensor_type().elem_type(), onnx::TensorProto::FLOAT);
+  GraphIndex index(q.graph());
+  EXPECT_EQ(index.node(*index.producer("x_fp16")).op_type(), "Cast");
+  EXPECT_EQ(index.node(*index.producer("y")).op_type(), "Cast");
+  for (const auto& t : q.graph().initializer()) EXPECT_NE(t.data_type(), onnx::TensorProto::FLOAT) << t.name();
+  EXPECT_EQ(index.initializer("c1/out_scale")->data_type(), onnx::TensorProto::FLOAT16);
+  EXPECT_EQ(index.initializer("c2.bias")->data_type(), onnx::TensorProto::FLOAT16);
+
+  // It runs in ONNX Runtime and agrees with the FP32 variant to FP16 precision.
+  Model q32 = write_qdq_model(f, plan, conv_chain_ranges());
+  Tensor x(DType::Float32, {1, 3, 8, 8});
+  auto xv = x.values<float>();
+  for (std::size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<float>((i * 37) % 100) / 100.0f;
+  auto y16 = Session(serialize_model(q), "fp16").run({{"x", x}})[0];
+  auto y32 = Session(serialize_model(q32), "fp32").run({{"x", x}})[0];
+  ASSERT_EQ(y16.dtype, DType::Float32);
+  ASSERT_EQ(y16.shape, y32.shape);
+  for (std::size_t i = 0; i < y16.numel(); ++i)
+    EXPECT_NEAR(y16.values<float>()[i], y32.values<float>()[i], 0.02f + 0.01f * std::fabs(y32.values<float>()[i])) << i;
+}
+
+TEST(Fp16, RefusedForOrtCpuAndBelowOpset19) {
+  WriteOptions o;
+  o.high_precision_fp16 = true;
+  auto plan = conv_chain_plan();
+  EXPECT_THROW(check_write_options(conv_chain(13), plan, o), Error);
+  plan.target = Target::OrtCpu;
+  EXPECT_THROW(check_write_options(conv_chain(19), plan, o), Error);
+  plan.target = Target::Trt;
+  EXPECT_NO_THROW(check_write_options(conv_chain(19), plan, o));
+}
+
 }  // namespace
 }  // namespace yoloq
