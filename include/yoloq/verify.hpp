@@ -26,6 +26,7 @@ struct VerifyOptions {
   std::map<std::string, std::vector<std::int64_t>> input_shapes;
   int threads = 0;               // ONNX Runtime intra-op threads; 0 lets it choose
   int speed_runs = 20;           // timed runs per model, after warm-up
+  std::string speed_note;        // with speed_runs 0: why speed is not measured (printed)
   int warmup_runs = 3;
   bool quiet = false;
 };
@@ -79,6 +80,7 @@ struct SpeedReport {
   int runs = 0;
   double float_median_ms = 0, quant_median_ms = 0;
   double speedup = 0;  // float / quant
+  std::string note;    // why it was not measured, when runs is 0
 };
 
 struct VerifyResult {

@@ -85,7 +85,7 @@ std::string markdown_report(const VerifyResult& r) {
        << fmt("%.1f", r.speed.quant_median_ms) << " ms (" << fmt("%.2f", r.speed.speedup)
        << "x).\n";
   else
-    md << "Not measured.\n";
+    md << "Not measured" << (r.speed.note.empty() ? "" : ": " + r.speed.note) << ".\n";
   return md.str();
 }
 

@@ -287,6 +287,8 @@ VerifyResult verify_models(const fs::path& float_path, const fs::path& quant_pat
     result.speed.speedup = result.speed.quant_median_ms > 0
                                ? result.speed.float_median_ms / result.speed.quant_median_ms
                                : 0;
+  } else {
+    result.speed.note = options.speed_note;
   }
   return result;
 }

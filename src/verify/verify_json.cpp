@@ -85,7 +85,8 @@ nlohmann::json to_json(const VerifyResult& r) {
   j["speed"] = {{"runs", r.speed.runs},
                 {"float_median_ms", r.speed.float_median_ms},
                 {"quant_median_ms", r.speed.quant_median_ms},
-                {"speedup", r.speed.speedup}};
+                {"speedup", r.speed.speedup},
+                {"note", r.speed.note}};
   return j;
 }
 
@@ -142,6 +143,8 @@ std::string summary_text(const VerifyResult& r) {
                   "  speed (ONNX Runtime CPU, median of %d): float %.1f ms, INT8 %.1f ms, %.2fx\n",
                   r.speed.runs, r.speed.float_median_ms, r.speed.quant_median_ms, r.speed.speedup);
     out << line;
+  } else if (!r.speed.note.empty()) {
+    out << "  speed: " << r.speed.note << "\n";
   }
   return out.str();
 }

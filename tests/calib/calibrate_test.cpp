@@ -17,8 +17,8 @@ using yoloq::testing::ScratchDir;
 namespace yoloq {
 namespace {
 
-// x [1,4] -> Relu -> r -> Mul(r, two) -> doubled ; x -> Softmax -> probabilities ; x -> Shape ->
-// dims
+// x [1,4] -> Relu -> r -> Mul(r, two) -> doubled ; x -> Softmax -> probabilities ;
+// x -> Sigmoid -> gate ; x -> Shape -> dims
 Model small_model() {
   Model model;
   model.path = "small.onnx";
@@ -34,9 +34,11 @@ Model small_model() {
   add_node(g, "Relu", "relu", {"x"}, {"r"});
   add_node(g, "Mul", "mul", {"r", "two"}, {"doubled"});
   add_node(g, "Softmax", "softmax", {"x"}, {"probabilities"});
+  add_node(g, "Sigmoid", "sigmoid", {"x"}, {"gate"});
   add_node(g, "Shape", "shape", {"x"}, {"dims"});
   add_value(*g.mutable_output(), "doubled", {1, 4});
   add_value(*g.mutable_output(), "probabilities", {1, 4});
+  add_value(*g.mutable_output(), "gate", {1, 4});
   add_value(*g.mutable_output(), "dims", {2}, onnx::TensorProto::INT64);
   return model;
 }
@@ -74,7 +76,7 @@ std::string error_of(const std::function<void()>& f) {
 TEST(FloatActivationTensors, FloatNodeOutputsAndInputsOnly) {
   // dims is int64 (Shape), two is an initializer: neither is an activation.
   EXPECT_EQ(float_activation_tensors(small_model()),
-            (std::vector<std::string>{"x", "r", "doubled", "probabilities"}));
+            (std::vector<std::string>{"x", "r", "doubled", "probabilities", "gate"}));
 }
 
 TEST(Calibrate, MaxMethodGivesExactExtremes) {
@@ -84,12 +86,13 @@ TEST(Calibrate, MaxMethodGivesExactExtremes) {
   const auto ranges = calibrate(model, float_activation_tensors(model), *source,
                                 quiet_options(CalibrationMethod::Max));
   EXPECT_EQ(ranges.method, "max");
-  ASSERT_EQ(ranges.tensors.size(), 4u);
+  ASSERT_EQ(ranges.tensors.size(), 5u);
   EXPECT_EQ(ranges.tensors.at("x"), (TensorRange{-3.5f, 2.25f, 3.5f}));
   EXPECT_EQ(ranges.tensors.at("r"), (TensorRange{0.0f, 2.25f, 2.25f}));
   EXPECT_EQ(ranges.tensors.at("doubled"), (TensorRange{0.0f, 4.5f, 4.5f}));
   EXPECT_EQ(ranges.tensors.at("probabilities"),
             (TensorRange{0.0f, 1.0f, 1.0f}));  // fixed, not observed
+  EXPECT_EQ(ranges.tensors.at("gate"), (TensorRange{0.0f, 1.0f, 1.0f}));  // fixed too
 }
 
 TEST(Calibrate, HistogramMethodsStayWithinTheMaximum) {

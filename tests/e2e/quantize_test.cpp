@@ -90,8 +90,11 @@ TEST(QuantizeCli, BadInputsGiveOneLineErrorsAndNoOutput) {
                         "--quantize_mode fp8 is not supported yet");
   expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--calibration_method", "kl"}),
                         "kl");
-  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--high_precision_dtype", "fp16"}),
-                        "fp16 is not supported yet");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--high_precision_dtype", "fp16",
+                                 "--target", "ort-cpu"}),
+                        "--high_precision_dtype fp16 is for --target trt");
+  expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--high_precision_dtype", "bf16"}),
+                        "unknown --high_precision_dtype 'bf16'");
   spit(dir / "bad.json", "{ not json");
   expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--plan", (dir / "bad.json").string()}),
                         "bad.json: not valid JSON");
@@ -166,6 +169,39 @@ TEST(QuantizeCli, RealDataDefaultInt8ModelIsVerifiedAndLosesUnderOneMapPoint) {
   const double float_map = eval(real_model_path(), "float.json"), int8_map = eval(out, "int8.json");
   EXPECT_NEAR(float_map, 0.497, 0.002);
   EXPECT_GT(int8_map, float_map - 0.010) << "float " << float_map << ", int8 " << int8_map;
+}
+
+// ort-cpu on the shared YOLO11n: every Conv but the head's outputs runs as QLinearConv, and the
+// pair-safe weights keep the loss near two points (0.411 when x86's u8s8 products saturate).
+TEST(QuantizeCli, RealDataOrtCpuModelStaysWithinThreeMapPoints) {
+  ScratchDir dir;
+  const auto images = (data_dir() / "coco128" / "images").string(), labels = (data_dir() / "coco128" / "labels").string();
+  auto out = dir / "yolo11n.ort.onnx";
+  auto r = run_cli({"quantize", "--onnx_path", real_model_path().string(), "--output_path", out.string(),
+                    "--calibration_data_path", images, "--target", "ort-cpu", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Conv/ConvTranspose/Gemm/MatMul quantized: 83 of 90"));
+  EXPECT_THAT(r.out, HasSubstr("kept float (ort-cpu.float-boundary): 6 Conv, 1 Mul"));
+  EXPECT_THAT(r.out, HasSubstr("speed (ONNX Runtime CPU"));
+  auto e = run_cli({"eval", out.string(), "--images", images, "--labels", labels, "--quiet", "--json", (dir / "e.json").string()});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_GT(nlohmann::json::parse(slurp(dir / "e.json"))["map50_95"].get<double>(), 0.497 - 0.030);
+}
+
+// --high_precision_dtype fp16: FP32 interface, FP16 inside, verified against the float model.
+TEST(QuantizeCli, RealDataFp16HighPrecisionKeepsAnFp32InterfaceAndAgrees) {
+  ScratchDir dir;
+  auto out = dir / "yolo11n.fp16.onnx";
+  auto r = run_cli({"quantize", "--onnx_path", real_model_path().string(), "--output_path", out.string(),
+                    "--calibration_data_path", (data_dir() / "coco128" / "images").string(), "--calibration_size", "32",
+                    "--high_precision_dtype", "fp16", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = inspect_json(out);
+  EXPECT_EQ(j["inputs"][0]["type"], "float32");
+  EXPECT_EQ(j["outputs"][0]["type"], "float32");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(agreement with float mAP50-95 ([0-9.]+))"))) << r.out;
+  EXPECT_GT(std::stod(m[1]), 0.85);
 }
 
 }  // namespace
