@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# The test suite built with AddressSanitizer and UndefinedBehaviorSanitizer (g++, build-asan/).
+# The test suite built with AddressSanitizer and UndefinedBehaviorSanitizer, in build-asan/: one
+# clang build (YOLOQ_FUZZ) that also holds the libFuzzer targets, so CI instruments the library
+# once for both (YOLOQ_FUZZ_BUILD=build-asan fuzz/run.sh all 60 then fuzzes without building).
 # The RealData tests are left out by default: under ASan they take longer than the rest of CI
 # together; arguments replace the default ctest filter (e.g. scripts/sanitize.sh -R Matrix).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+command -v clang++ >/dev/null || { echo "sanitize: clang++ is needed (scripts/setup.sh installs it)" >&2; exit 1; }
 ort=()
 [[ -n "${YOLOQ_ORT_ROOT:-}" ]] && ort=(-DYOLOQ_ORT_ROOT="$YOLOQ_ORT_ROOT")
 if [[ ! -f build-asan/build.ninja ]]; then
-  # -O1: a fraction of -O3's compile time, and what the sanitizers' documentation recommends.
+  # -O1: a fraction of -O2's compile time, and what the sanitizers' documentation recommends.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
-    -DYOLOQ_SANITIZE=ON -DYOLOQ_BENCH=OFF "${ort[@]}" >/dev/null
+    -DCMAKE_CXX_COMPILER=clang++ -DYOLOQ_FUZZ=ON -DYOLOQ_TESTS=ON "${ort[@]}" >/dev/null
 fi
 cmake --build build-asan -j "${YOLOQ_JOBS:-$(nproc)}"
 # ONNX Runtime, OpenCV and protobuf are not instrumented; their one-time allocations at exit are
