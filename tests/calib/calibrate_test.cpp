@@ -13,6 +13,7 @@
 using yoloq::testing::add_node;
 using yoloq::testing::add_value;
 using yoloq::testing::ScratchDir;
+using yoloq::testing::thrown_message;
 
 namespace yoloq {
 namespace {
@@ -62,15 +63,6 @@ CalibrationOptions quiet_options(CalibrationMethod method, int threads = 2) {
   o.runtime.threads = 1;
   o.quiet = true;
   return o;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(FloatActivationTensors, FloatNodeOutputsAndInputsOnly) {
@@ -126,22 +118,22 @@ TEST(Calibrate, BadRequestsAreErrors) {
   ScratchDir dir;
   const auto model = small_model();
   auto source = small_source(model, dir);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(thrown_message([&] {
               calibrate(model, {"nope"}, *source, quiet_options(CalibrationMethod::Max));
             }).find("small.onnx: no tensor named 'nope' to calibrate"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(thrown_message([&] {
               calibrate(model, {"two"}, *source, quiet_options(CalibrationMethod::Max));
             }).find("tensor 'two' is a constant"),
             std::string::npos);
   auto options = quiet_options(CalibrationMethod::Percentile);
   options.percentile = 0;
-  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("--percentile 0"),
+  EXPECT_NE(thrown_message([&] { calibrate(model, {"x"}, *source, options); }).find("--percentile 0"),
             std::string::npos);
   options.percentile = 100.01;
-  EXPECT_NE(error_of([&] { calibrate(model, {"x"}, *source, options); }).find("outside (0, 100]"),
+  EXPECT_NE(thrown_message([&] { calibrate(model, {"x"}, *source, options); }).find("outside (0, 100]"),
             std::string::npos);
-  EXPECT_NE(error_of([] {
+  EXPECT_NE(thrown_message([] {
               parse_calibration_method("kl");
             }).find("unknown calibration method 'kl' (expected max, entropy, percentile or mse)"),
             std::string::npos);

@@ -11,6 +11,7 @@
 
 namespace fs = std::filesystem;
 using yoloq::testing::ScratchDir;
+using yoloq::testing::thrown_message;
 
 namespace yoloq {
 namespace {
@@ -82,17 +83,8 @@ SourceOptions source_options(fs::path path, std::size_t max_samples = 0, std::si
   return o;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 std::string drain_error(const Model& model, const SourceOptions& options) {
-  return error_of([&] {
+  return thrown_message([&] {
     auto source = make_calibration_source(model, options);
     while (source->next()) {
     }
@@ -106,15 +98,15 @@ TEST(ResolveInputShapes, DynamicBatchIsOneAndShapesOverride) {
   EXPECT_EQ(shapes[0].second, (std::vector<std::int64_t>{1, 3, 8, 8}));
   EXPECT_EQ(resolve_input_shapes(model, "images:4x3x8x8")[0].second,
             (std::vector<std::int64_t>{4, 3, 8, 8}));
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(thrown_message([&] {
               resolve_input_shapes(model, "images:4x3x9x8");
             }).find("is ?x3x8x8 in the model, got 4x3x9x8"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(thrown_message([&] {
               resolve_input_shapes(model, "other:1x3x8x8");
             }).find("no input named 'other'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
+  EXPECT_NE(thrown_message([&] {
               resolve_input_shapes(model, "images:1x3xfoo");
             }).find("expected positive dimensions"),
             std::string::npos);
@@ -303,7 +295,7 @@ TEST(RandomSource, HoldoutSamplesDifferFromCalibrationSamples) {
   while (auto batch = calibration->next()) EXPECT_NE(batch->front().second, held);
   options.holdout = 0;
   EXPECT_NE(
-      error_of([&] { make_holdout_source(model, options); }).find("no holdout samples requested"),
+      thrown_message([&] { make_holdout_source(model, options); }).find("no holdout samples requested"),
       std::string::npos);
 }
 
