@@ -38,6 +38,9 @@ struct WriteOptions {
   bool high_precision_fp16 = false;
 };
 
+// QuantizeLinear/DequantizeLinear take FP16 scales from opset 19.
+constexpr std::int64_t kMinOpsetForFp16 = 19;
+
 // Converts the float parts of a (quantized) model to FP16 behind FP32 inputs and outputs; throws
 // Error for a model below opset 19 or one that computes a tensor an op needs in FP32.
 void convert_high_precision_to_fp16(Model& model);

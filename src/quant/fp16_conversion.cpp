@@ -52,6 +52,19 @@ bool float32_only_slot(const std::string& op, int input) {
   return (op == "Resize" && (input == 1 || input == 2)) || (op == "Upsample" && input == 1);
 }
 
+onnx::NodeProto cast_node(const std::string& name, const std::string& input, const std::string& output, std::int32_t to) {
+  onnx::NodeProto cast;
+  cast.set_op_type("Cast");
+  cast.set_name(name);
+  cast.add_input(input);
+  cast.add_output(output);
+  auto* a = cast.add_attribute();
+  a->set_name("to");
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(to);
+  return cast;
+}
+
 void set_elem_type(onnx::ValueInfoProto& v, std::int32_t type) {
   if (v.type().has_tensor_type()) v.mutable_type()->mutable_tensor_type()->set_elem_type(type);
 }
@@ -61,10 +74,9 @@ void set_elem_type(onnx::ValueInfoProto& v, std::int32_t type) {
 std::uint16_t float_to_half(float value) { return to_half(value); }
 
 void convert_high_precision_to_fp16(Model& model) {
-  for (const auto& o : model.proto.opset_import())
-    if ((o.domain().empty() || o.domain() == "ai.onnx") && o.version() < 19)
-      throw Error("FP16 conversion needs opset 19 or later (FP16 Q/DQ scales); the model has opset " +
-                  std::to_string(o.version()));
+  if (model.opset() < kMinOpsetForFp16)
+    throw Error("FP16 conversion needs opset 19 or later (FP16 Q/DQ scales); the model has opset " +
+                std::to_string(model.opset()));
   auto& graph = model.graph();
   const GraphIndex index(graph);
   const auto types = infer_elem_types(index);
@@ -105,46 +117,28 @@ void convert_high_precision_to_fp16(Model& model) {
   }
 
   // The interface stays FP32: a Cast after each float input, a Cast before each float output.
+  // Nodes read the FP16 copy of a graph input, and write (and read) an FP16 copy of a graph output.
   std::vector<onnx::NodeProto> input_casts;
-  std::map<std::string, std::string> renamed_inputs;
+  std::map<std::string, std::string> half_of;  // graph input or output -> its FP16 copy
+  std::set<std::string> outputs_to_cast;
   for (const auto& in : graph.input()) {
     if (!is_float(in.name()) || index.is_initializer(in.name())) continue;
-    const std::string half = in.name() + "_fp16";
-    onnx::NodeProto cast;
-    cast.set_op_type("Cast");
-    cast.set_name(in.name() + "_CastToFp16");
-    cast.add_input(in.name());
-    cast.add_output(half);
-    auto* to = cast.add_attribute();
-    to->set_name("to");
-    to->set_type(onnx::AttributeProto::INT);
-    to->set_i(onnx::TensorProto::FLOAT16);
-    input_casts.push_back(cast);
-    renamed_inputs[in.name()] = half;
+    half_of[in.name()] = in.name() + "_fp16";
+    input_casts.push_back(cast_node(in.name() + "_CastToFp16", in.name(), half_of[in.name()], onnx::TensorProto::FLOAT16));
   }
-  for (auto& node : *graph.mutable_node())
-    for (auto& in : *node.mutable_input())
-      if (auto it = renamed_inputs.find(in); it != renamed_inputs.end()) in = it->second;
-  std::map<std::string, std::string> renamed_outputs;
   for (const auto& out : graph.output())
-    if (is_float(out.name()) && !keep_float32.count(out.name())) renamed_outputs[out.name()] = out.name() + "_fp16";
+    if (is_float(out.name()) && !keep_float32.count(out.name())) {
+      half_of[out.name()] = out.name() + "_fp16";
+      outputs_to_cast.insert(out.name());
+    }
   for (auto& node : *graph.mutable_node()) {
+    for (auto& in : *node.mutable_input())
+      if (auto it = half_of.find(in); it != half_of.end()) in = it->second;
     for (auto& o : *node.mutable_output())
-      if (auto it = renamed_outputs.find(o); it != renamed_outputs.end()) o = it->second;
-    for (auto& in : *node.mutable_input())  // a graph output that other nodes also read
-      if (auto it = renamed_outputs.find(in); it != renamed_outputs.end()) in = it->second;
+      if (outputs_to_cast.count(o)) o = half_of[o];
   }
-  for (const auto& [out, half] : renamed_outputs) {
-    auto* cast = graph.add_node();
-    cast->set_op_type("Cast");
-    cast->set_name(out + "_CastToFp32");
-    cast->add_input(half);
-    cast->add_output(out);
-    auto* to = cast->add_attribute();
-    to->set_name("to");
-    to->set_type(onnx::AttributeProto::INT);
-    to->set_i(onnx::TensorProto::FLOAT);
-  }
+  for (const auto& out : outputs_to_cast)
+    *graph.add_node() = cast_node(out + "_CastToFp32", half_of[out], out, onnx::TensorProto::FLOAT);
   // Input casts first, so the node list stays in topological order.
   google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
   for (auto& c : input_casts) *nodes.Add() = std::move(c);

@@ -108,10 +108,9 @@ void check_write_options(const Model& float_model, const QuantPlan& plan, const 
   if (!options.high_precision_fp16) return;
   if (plan.target != Target::Trt)
     throw Error("--high_precision_dtype fp16 is for --target trt (ONNX Runtime's CPU kernels compute in FP32)");
-  for (const auto& o : float_model.proto.opset_import())
-    if ((o.domain().empty() || o.domain() == "ai.onnx") && o.version() < 19)
-      throw Error("--high_precision_dtype fp16 needs opset 19 or later (FP16 Q/DQ scales); the model has opset " +
-                  std::to_string(o.version()));
+  if (float_model.opset() < kMinOpsetForFp16)
+    throw Error("--high_precision_dtype fp16 needs opset 19 or later (FP16 Q/DQ scales); the model has opset " +
+                std::to_string(float_model.opset()));
 }
 
 Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges, const WriteOptions& options) {
