@@ -18,8 +18,8 @@
 #include <sstream>
 #include <string>
 
-#include "yoloq/calibrate.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/calib/calibrate.hpp"
+#include "yoloq/support/error.hpp"
 
 using namespace yoloq;
 using Clock = std::chrono::steady_clock;

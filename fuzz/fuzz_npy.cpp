@@ -1,8 +1,8 @@
 // NPY parser: any bytes give a Tensor or a yoloq::Error.
 #include <cstdint>
 
-#include "yoloq/error.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

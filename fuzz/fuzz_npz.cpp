@@ -1,7 +1,7 @@
 // NPZ reader (libzip from memory, then the NPY parser per member).
 #include "fuzz_input.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -1,7 +1,7 @@
 // Calibration caches: TensorRT's text format, and yoloq's JSON (load_ranges picks by content).
 #include "fuzz_input.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/ranges.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/calib/ranges.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

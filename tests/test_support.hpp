@@ -10,7 +10,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq::testing {
 

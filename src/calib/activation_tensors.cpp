@@ -3,7 +3,7 @@
 // that matter (ops whose output type is not their first input's).
 #include <unordered_map>
 
-#include "yoloq/calibrate.hpp"
+#include "yoloq/calib/calibrate.hpp"
 
 namespace yoloq {
 

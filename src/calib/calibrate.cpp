@@ -1,7 +1,7 @@
 // The calibration engine: one ONNX Runtime session over the model with the requested tensors
 // exposed as outputs; each batch's outputs are streamed into one collector per tensor, on a few
 // threads, while ONNX Runtime already computes the next batch.
-#include "yoloq/calibrate.hpp"
+#include "yoloq/calib/calibrate.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "calib/collectors.hpp"
-#include "calib/progress.hpp"
-#include "yoloq/interrupt.hpp"
+#include "yoloq/support/progress.hpp"
+#include "yoloq/support/interrupt.hpp"
 #include "calib/range_methods.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

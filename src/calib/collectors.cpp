@@ -8,7 +8,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

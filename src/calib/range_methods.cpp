@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -1,6 +1,6 @@
 // Calibration caches: yoloq's JSON (exact: floats as hex-float strings, so a cache read back gives
 // bit-identical scales) and TensorRT's calibration cache text, which ModelOpt also reads.
-#include "yoloq/ranges.hpp"
+#include "yoloq/calib/ranges.hpp"
 
 #include <bit>
 #include <cmath>
@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/model.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace yoloq {
 

@@ -1,8 +1,8 @@
 // Per-channel weight ranges, straight from the initializer: nothing runs.
 #include <cmath>
 
-#include "yoloq/calibrate.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/calib/calibrate.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -3,10 +3,10 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/calibration_source.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/data/batch_source.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 namespace yoloq::cli {
 

@@ -1,13 +1,13 @@
 // `yoloq calibrate MODEL`: calibrates every float activation of a model and writes the ranges as
 // a calibration cache (JSON, or TensorRT's text format for any other extension).
-#include "yoloq/calibrate.hpp"
+#include "yoloq/calib/calibrate.hpp"
 
 #include <iostream>
 #include <sstream>
 
 #include "cli/commands.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
 
 namespace yoloq::cli {
 

@@ -5,9 +5,10 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/quantize.hpp"
-#include "yoloq/yolo_synth.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/pipeline/quantize.hpp"
+#include "yoloq/synth/yolo_synth.hpp"
+#include "yoloq/pipeline/report.hpp"
 
 namespace fs = std::filesystem;
 

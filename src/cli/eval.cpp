@@ -1,10 +1,10 @@
-#include "yoloq/eval.hpp"
+#include "yoloq/eval/eval.hpp"
 
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/file_io.hpp"
+#include "yoloq/support/file_io.hpp"
 
 namespace yoloq::cli {
 

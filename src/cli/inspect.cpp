@@ -1,7 +1,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/model_summary.hpp"
+#include "yoloq/onnx/model_summary.hpp"
+#include "yoloq/yolo/metadata.hpp"
 
 namespace yoloq::cli {
 
@@ -13,11 +14,16 @@ void add_inspect(CLI::App& app) {
   cmd->add_option("model", *model, "ONNX model file")->required();
   cmd->add_flag("--json", *json, "Print JSON instead of text");
   cmd->callback([model, json] {
-    auto summary = summarize(load_model(*model));
-    if (*json)
-      std::cout << to_json(summary).dump(2) << "\n";
-    else
-      std::cout << to_text(summary);
+    const Model loaded = load_model(*model);
+    const auto summary = summarize(loaded);
+    const auto metadata = read_yolo_metadata(loaded);
+    if (*json) {
+      auto j = to_json(summary);
+      j["ultralytics"] = metadata_json(metadata);
+      std::cout << j.dump(2) << "\n";
+    } else {
+      std::cout << to_text(summary) << (metadata ? metadata_text(*metadata) : "");
+    }
   });
 }
 

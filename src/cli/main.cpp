@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/interrupt.hpp"
+#include "yoloq/support/interrupt.hpp"
 
 namespace {
 

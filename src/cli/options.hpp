@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "yoloq/quant_plan.hpp"
+#include "yoloq/plan/quant_plan.hpp"
 
 namespace yoloq::cli {
 

@@ -3,9 +3,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/quantize.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/pipeline/quantize.hpp"
+#include "yoloq/pipeline/report.hpp"
 
 namespace yoloq::cli {
 

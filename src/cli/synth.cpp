@@ -1,8 +1,8 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/yolo_synth.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/synth/yolo_synth.hpp"
 
 namespace yoloq::cli {
 

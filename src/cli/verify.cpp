@@ -1,11 +1,12 @@
-#include "yoloq/verify.hpp"
+#include "yoloq/verify/verify.hpp"
 
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/tensor/npy.hpp"
+#include "yoloq/verify/report.hpp"
 
 namespace yoloq::cli {
 

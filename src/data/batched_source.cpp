@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "data/source_internal.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -1,10 +1,10 @@
-#include "yoloq/image_folder.hpp"
+#include "yoloq/data/image_folder.hpp"
 
 #include <algorithm>
 #include <set>
 #include <string>
 
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,7 +1,7 @@
 // The whole letterboxed image set as one tensor, for `yoloq calib-data`. Only the final array is
 // held: each image is decoded straight into its row.
 #include "data/source_internal.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -7,10 +7,10 @@
 #include <set>
 
 #include "data/source_internal.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/image_folder.hpp"
-#include "yoloq/letterbox.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/data/image_folder.hpp"
+#include "yoloq/yolo/letterbox.hpp"
 
 namespace fs = std::filesystem;
 

@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "data/source_internal.hpp"
-#include "yoloq/calibration_source.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/yolo_metadata.hpp"
+#include "yoloq/data/batch_source.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/yolo/metadata.hpp"
 
 namespace yoloq {
 

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "data/source_internal.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace fs = std::filesystem;
 

@@ -10,7 +10,7 @@
 #include <regex>
 
 #include "data/source_internal.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "data/source_internal.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 namespace yoloq {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "yoloq/calibration_source.hpp"
+#include "yoloq/data/batch_source.hpp"
 
 namespace yoloq {
 

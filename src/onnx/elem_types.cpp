@@ -1,6 +1,6 @@
 #include <set>
 
-#include "yoloq/model.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace yoloq {
 

@@ -2,8 +2,8 @@
 #include <queue>
 #include <set>
 
-#include "yoloq/error.hpp"
-#include "yoloq/model.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace yoloq {
 

@@ -1,4 +1,4 @@
-#include "yoloq/model_summary.hpp"
+#include "yoloq/onnx/model_summary.hpp"
 
 #include <sstream>
 
@@ -58,7 +58,6 @@ ModelSummary summarize(const Model& model) {
   s.initializer_count = static_cast<std::size_t>(model.graph().initializer_size());
   for (const auto& t : model.graph().initializer()) s.initializer_bytes += initializer_bytes(t);
   s.qdq = qdq_stats(model);
-  s.yolo = read_yolo_metadata(model);
   return s;
 }
 
@@ -80,15 +79,6 @@ nlohmann::json to_json(const ModelSummary& s) {
               {"int8_weight_initializers", s.qdq.int8_weight_initializers},
               {"int8_weight_bytes", s.qdq.int8_weight_bytes},
               {"float_weight_bytes", s.qdq.float_weight_bytes}};
-  if (s.yolo) {
-    j["ultralytics"] = {{"task", s.yolo->task},
-                        {"imgsz", s.yolo->imgsz},
-                        {"stride", s.yolo->stride},
-                        {"num_classes", s.yolo->names.size()},
-                        {"names", s.yolo->names}};
-  } else {
-    j["ultralytics"] = nullptr;
-  }
   return j;
 }
 
@@ -108,13 +98,6 @@ std::string to_text(const ModelSummary& s) {
   o << "Q/DQ: " << s.qdq.quantize_linear << " QuantizeLinear, " << s.qdq.dequantize_linear << " DequantizeLinear, "
     << s.qdq.int8_weight_initializers << " INT8 weight initializers (" << s.qdq.int8_weight_bytes << " bytes INT8, "
     << s.qdq.float_weight_bytes << " bytes float)\n";
-  if (s.yolo) {
-    o << "ultralytics: task " << (s.yolo->task.empty() ? "?" : s.yolo->task) << ", imgsz " << shape_string(s.yolo->imgsz)
-      << ", stride " << s.yolo->stride << ", " << s.yolo->names.size() << " classes";
-    for (std::size_t i = 0; i < s.yolo->names.size() && i < 5; ++i) o << (i ? ", " : " (") << s.yolo->names[i];
-    if (!s.yolo->names.empty()) o << (s.yolo->names.size() > 5 ? ", ...)" : ")");
-    o << "\n";
-  }
   return o.str();
 }
 

@@ -5,8 +5,8 @@
 #include <iostream>
 #include <mutex>
 
-#include "yoloq/error.hpp"
-#include "yoloq/runtime.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/runtime/session.hpp"
 
 namespace yoloq {
 

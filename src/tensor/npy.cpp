@@ -1,15 +1,15 @@
 // NPY files: a magic string, a version, a Python dict literal describing dtype, order and shape,
 // then the raw C-ordered bytes. The input may be anything (user files, fuzzers), so every length
 // is checked against the bytes that are actually there before it is used.
-#include "yoloq/npy.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 #include <bit>
 #include <cstring>
 #include <optional>
 #include <string_view>
 
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
 
 namespace yoloq {
 

@@ -3,9 +3,9 @@
 
 #include <memory>
 
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,6 +1,6 @@
-#include "yoloq/tensor.hpp"
+#include "yoloq/tensor/tensor.hpp"
 
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

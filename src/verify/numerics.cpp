@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq::verify_detail {
 

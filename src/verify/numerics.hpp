@@ -4,8 +4,8 @@
 // number of distinct float values).
 #include <vector>
 
-#include "yoloq/tensor.hpp"
-#include "yoloq/verify.hpp"
+#include "yoloq/tensor/tensor.hpp"
+#include "yoloq/verify/verify.hpp"
 
 namespace yoloq::verify_detail {
 

@@ -1,8 +1,8 @@
 // The structural part of verify: interface equality and what the Q/DQ nodes cover.
 #include <set>
 
-#include "yoloq/model_summary.hpp"
-#include "yoloq/verify.hpp"
+#include "yoloq/onnx/model_summary.hpp"
+#include "yoloq/verify/verify.hpp"
 
 namespace yoloq {
 

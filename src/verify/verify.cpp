@@ -1,4 +1,4 @@
-#include "yoloq/verify.hpp"
+#include "yoloq/verify/verify.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -6,14 +6,14 @@
 #include <random>
 
 #include "verify/numerics.hpp"
-#include "yoloq/detection_metrics.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/interrupt.hpp"
-#include "yoloq/eval.hpp"
-#include "yoloq/letterbox.hpp"
-#include "yoloq/runtime.hpp"
-#include "yoloq/yolo_dataset.hpp"
-#include "yoloq/yolo_metadata.hpp"
+#include "yoloq/eval/detection_metrics.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/interrupt.hpp"
+#include "yoloq/eval/eval.hpp"
+#include "yoloq/yolo/letterbox.hpp"
+#include "yoloq/runtime/session.hpp"
+#include "yoloq/eval/dataset.hpp"
+#include "yoloq/yolo/metadata.hpp"
 
 namespace fs = std::filesystem;
 

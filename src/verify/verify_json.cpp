@@ -3,7 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "yoloq/verify.hpp"
+#include "yoloq/verify/verify.hpp"
+#include "yoloq/verify/report.hpp"
 
 namespace yoloq {
 

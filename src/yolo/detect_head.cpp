@@ -1,4 +1,4 @@
-#include "yoloq/detect_head.hpp"
+#include "yoloq/yolo/detect_head.hpp"
 
 #include <deque>
 

@@ -1,10 +1,10 @@
-#include "yoloq/letterbox.hpp"
+#include "yoloq/yolo/letterbox.hpp"
 
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -1,8 +1,9 @@
 #include <cctype>
 #include <map>
+#include <sstream>
 
-#include "yoloq/error.hpp"
-#include "yoloq/yolo_metadata.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/yolo/metadata.hpp"
 
 namespace yoloq {
 
@@ -99,6 +100,25 @@ std::optional<YoloMetadata> read_yolo_metadata(const Model& model) {
   }
   if (props.count("names")) m.names = parse_class_names(props["names"]);
   return m;
+}
+
+nlohmann::json metadata_json(const std::optional<YoloMetadata>& metadata) {
+  if (!metadata) return nullptr;
+  return {{"task", metadata->task},
+          {"imgsz", metadata->imgsz},
+          {"stride", metadata->stride},
+          {"num_classes", metadata->names.size()},
+          {"names", metadata->names}};
+}
+
+std::string metadata_text(const YoloMetadata& m) {
+  std::ostringstream o;
+  o << "ultralytics: task " << (m.task.empty() ? "?" : m.task) << ", imgsz " << shape_string(m.imgsz) << ", stride "
+    << m.stride << ", " << m.names.size() << " classes";
+  for (std::size_t i = 0; i < m.names.size() && i < 5; ++i) o << (i ? ", " : " (") << m.names[i];
+  if (!m.names.empty()) o << (m.names.size() > 5 ? ", ...)" : ")");
+  o << "\n";
+  return o.str();
 }
 
 }  // namespace yoloq

@@ -6,8 +6,8 @@
 
 #include "e2e/cli_runner.hpp"
 #include "onnx/graph_builder.hpp"
-#include "yoloq/npy.hpp"
-#include "yoloq/ranges.hpp"
+#include "yoloq/tensor/npy.hpp"
+#include "yoloq/calib/ranges.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::testing::run_cli;

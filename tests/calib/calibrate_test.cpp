@@ -1,5 +1,5 @@
 // The calibration engine on a small hand-built model (ranges computed by hand) and on YOLO11n.
-#include "yoloq/calibrate.hpp"
+#include "yoloq/calib/calibrate.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,8 +7,8 @@
 
 #include "onnx/graph_builder.hpp"
 #include "test_support.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 using yoloq::testing::add_node;
 using yoloq::testing::add_value;

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "calib/range_methods.hpp"
-#include "yoloq/calibrate.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/calib/calibrate.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 namespace {

@@ -1,5 +1,5 @@
 // Calibration caches: exact JSON round trip, TensorRT cache text, and their validation errors.
-#include "yoloq/ranges.hpp"
+#include "yoloq/calib/ranges.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,9 @@
 #include <fstream>
 #include <limits>
 
-#include "yoloq/error.hpp"
-#include "yoloq/file_io.hpp"
-#include "yoloq/model.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace fs = std::filesystem;
 

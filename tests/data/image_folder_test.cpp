@@ -2,9 +2,9 @@
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
-#include "yoloq/calibration_source.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/letterbox.hpp"
+#include "yoloq/data/batch_source.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/yolo/letterbox.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::testing::ScratchDir;

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "test_support.hpp"
-#include "yoloq/calibration_source.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/data/batch_source.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::testing::ScratchDir;

@@ -12,8 +12,8 @@
 
 #include "e2e/cli_runner.hpp"
 #include "support/graph_builder.hpp"
-#include "yoloq/model.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/onnx/model.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 extern char** environ;
 

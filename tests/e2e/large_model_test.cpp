@@ -6,8 +6,8 @@
 
 #include "e2e/cli_runner.hpp"
 #include "support/graph_builder.hpp"
-#include "yoloq/model.hpp"
-#include "yoloq/runtime.hpp"
+#include "yoloq/onnx/model.hpp"
+#include "yoloq/runtime/session.hpp"
 
 namespace yoloq::testing {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "e2e/cli_runner.hpp"
 #include "support/graph_builder.hpp"
-#include "yoloq/model.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace yoloq::testing {
 namespace {

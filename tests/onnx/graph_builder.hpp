@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "test_support.hpp"
-#include "yoloq/model.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace yoloq::testing {
 

@@ -4,8 +4,8 @@
 
 #include "onnx/graph_builder.hpp"
 #include "test_support.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/model.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::Model;

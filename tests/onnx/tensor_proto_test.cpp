@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
-#include "yoloq/model.hpp"
+#include "yoloq/onnx/model.hpp"
 
 using yoloq::DType;
 using yoloq::Tensor;

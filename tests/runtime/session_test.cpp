@@ -1,4 +1,4 @@
-#include "yoloq/runtime.hpp"
+#include "yoloq/runtime/session.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "onnx/graph_builder.hpp"
 #include "test_support.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 using yoloq::DType;
 using yoloq::Session;

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "yoloq/model.hpp"
-#include "yoloq/tensor.hpp"
+#include "yoloq/onnx/model.hpp"
+#include "yoloq/tensor/tensor.hpp"
 
 namespace yoloq::testing {
 

@@ -1,4 +1,4 @@
-#include "yoloq/file_io.hpp"
+#include "yoloq/support/file_io.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

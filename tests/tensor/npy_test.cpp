@@ -1,4 +1,4 @@
-#include "yoloq/npy.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <random>
 
 #include "test_support.hpp"
-#include "yoloq/error.hpp"
+#include "yoloq/support/error.hpp"
 
 using namespace std::string_literals;
 using yoloq::DType;

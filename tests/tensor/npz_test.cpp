@@ -4,8 +4,8 @@
 #include <random>
 
 #include "test_support.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/npy.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 using yoloq::DType;
 using yoloq::Tensor;

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "yoloq/model.hpp"
+#include "yoloq/onnx/model.hpp"
 
 namespace yoloq::testing {
 

@@ -7,9 +7,10 @@
 
 #include "qdq_test_model.hpp"
 #include "test_support.hpp"
-#include "yoloq/error.hpp"
-#include "yoloq/npy.hpp"
-#include "yoloq/verify.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/tensor/npy.hpp"
+#include "yoloq/verify/verify.hpp"
+#include "yoloq/verify/report.hpp"
 
 namespace fs = std::filesystem;
 

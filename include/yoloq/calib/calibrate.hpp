@@ -1,0 +1,46 @@
+#pragma once
+// Stage 3: runs the float model over the batches with the requested activation tensors exposed,
+// streams each batch into one collector per tensor, and turns collectors into ranges.
+#include <string>
+#include <vector>
+
+#include "yoloq/data/batch_source.hpp"
+#include "yoloq/onnx/model.hpp"
+#include "yoloq/calib/ranges.hpp"
+#include "yoloq/runtime/session.hpp"
+
+namespace yoloq {
+
+enum class CalibrationMethod { Max, Entropy, Percentile, Mse };
+CalibrationMethod parse_calibration_method(const std::string& name);  // throws Error naming the choices
+std::string method_name(CalibrationMethod method);
+
+struct CalibrationOptions {
+  // The default is chosen by measurement (bench/accuracy/choose_defaults.sh, results in
+  // bench/results/accuracy-trt.tsv): on the shared YOLO11n with the float-dfl head, coco128
+  // mAP50-95 is mse 0.498, percentile 0.494, entropy 0.447, max 0.467 (float model 0.497).
+  // YOLO activations have rare large values that matter (max wastes range on them less than
+  // entropy's aggressive clipping hurts); mse balances clipping against rounding.
+  CalibrationMethod method = CalibrationMethod::Mse;
+  double percentile = 99.99;  // for Percentile, in (0, 100]
+  int num_bins = 2048;
+  RuntimeOptions runtime;     // providers, threads
+  int threads = 0;            // histogram updates; 0 = hardware concurrency
+  bool quiet = false;         // no progress line
+};
+
+// Tensors must be float activations of `model` (not initializers). Softmax outputs get the fixed
+// range [0, 1] without being collected; graph inputs get their observed |max| with every method.
+Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
+                 const CalibrationOptions& options);
+
+// Weights need no data: the per-channel |max| of a float32 initializer along `axis` (the output
+// channel: Conv 0, ConvTranspose 1, ...), one value per channel. `what` names it in errors.
+std::vector<float> weight_channel_amax(const Tensor& weight, int axis, const std::string& what);
+
+// Every float32 activation of `model`: its float graph inputs and every float node output that is
+// not a constant (initializers and Constant outputs excluded), in topological order. Types come from
+// the model's value_info where declared, else from a small type propagation over the nodes.
+std::vector<std::string> float_activation_tensors(const Model& model);
+
+}  // namespace yoloq

@@ -1,0 +1,66 @@
+#pragma once
+// The whole pipeline behind `yoloq quantize`: load -> plan -> calibrate -> write -> (verify).
+// Each stage is its own module; this only wires them together and times them.
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "yoloq/calib/calibrate.hpp"
+#include "yoloq/data/batch_source.hpp"
+#include "yoloq/onnx/model.hpp"
+#include "yoloq/write/qdq_writer.hpp"
+#include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/calib/ranges.hpp"
+#include "yoloq/verify/verify.hpp"
+
+namespace yoloq {
+
+struct QuantizeOptions {
+  std::filesystem::path onnx_path;
+  std::filesystem::path output_path;  // empty = <dir>/<name>.quant.onnx
+  PlanOptions plan;
+  std::optional<std::filesystem::path> plan_file;  // an edited plan replaces the rules
+  SourceOptions source;
+  CalibrationOptions calibration;
+  // Read when it exists, written after calibration when it does not. ".json" is yoloq's exact
+  // cache; anything else is TensorRT's calibration cache text.
+  std::optional<std::filesystem::path> calibration_cache;
+  WriteOptions write;
+  SaveOptions save;
+  // Stage 5: verify the written model on samples held out of the calibration data (see
+  // holdout_count). A model that fails to load in ONNX Runtime is removed, not left behind.
+  bool verify = true;
+  VerifyOptions verify_options;  // data fields are filled from the held-out samples
+};
+
+// How many calibration samples are held out for verification: an eighth, 4 to 32, when there
+// are at least 16; with fewer, verification reuses the calibration samples (and says so).
+std::size_t holdout_count(std::size_t samples);
+
+struct StageTimes {
+  double load_s = 0, plan_s = 0, calibrate_s = 0, write_s = 0, save_s = 0, verify_s = 0;
+};
+
+struct QuantizeResult {
+  std::filesystem::path output_path;
+  QuantPlan plan;
+  Ranges ranges;
+  std::vector<std::string> warnings;
+  std::string calibration_source;  // description
+  bool ranges_from_cache = false;
+  StageTimes times;
+  std::optional<VerifyResult> verification;
+  // Counts for the summary.
+  std::size_t quantize_linear = 0, dequantize_linear = 0;
+  std::size_t weighted_nodes = 0, weighted_nodes_quantized = 0;  // Conv, ConvTranspose, Gemm, MatMul
+};
+
+std::filesystem::path default_output_path(const std::filesystem::path& onnx_path);
+
+// Writes the quantized model atomically; never touches the input.
+QuantizeResult quantize(const QuantizeOptions& options);
+
+
+}  // namespace yoloq

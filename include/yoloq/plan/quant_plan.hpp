@@ -1,0 +1,112 @@
+#pragma once
+// Stage 2, plan: the analysis that decides where Q/DQ goes. A QuantPlan is plain data, the only
+// hand-off between deciding (plan_quantization) and rewriting (write_qdq_model); it prints as
+// JSON, can be edited by a user and read back (--plan). Every decision carries the name of the
+// rule that made it.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "yoloq/onnx/model.hpp"
+
+namespace yoloq {
+
+enum class Target { Trt, OrtCpu };
+enum class YoloHeadMode { Float, FloatDfl, Int8 };
+// How activations are encoded. TensorRT takes symmetric INT8 (zero point 0). ONNX Runtime's x86
+// CPU kernels fuse Conv and MatMul only with UINT8 activations (its QDQ selectors reject INT8
+// activations off ARM), so ort-cpu uses UINT8 with a zero point from the calibrated min/max.
+enum class ActivationType { Int8Symmetric, UInt8Asymmetric };
+
+Target parse_target(const std::string& name);  // "trt", "ort-cpu"
+std::string target_name(Target target);
+YoloHeadMode parse_yolo_head(const std::string& name);  // "float", "float-dfl", "int8"
+std::string yolo_head_name(YoloHeadMode mode);
+ActivationType parse_activation_type(const std::string& name);  // "int8", "uint8"
+std::string activation_type_name(ActivationType type);
+
+// An activation tensor quantized per-tensor: one QuantizeLinear/DequantizeLinear pair, read by
+// the listed consumer nodes (other readers, and the graph output if it is one, keep the float).
+struct ActivationQuant {
+  std::string tensor;
+  std::vector<std::string> consumers;  // node names, sorted
+  std::string rule;
+};
+
+// A constant weight quantized per output channel along `axis`, for one node's input.
+struct WeightQuant {
+  std::string node;
+  std::string tensor;
+  int axis = 0;
+  // The bias (input 2 of Conv/Gemm) as INT32 with scale = input scale x weight scale, which
+  // ONNX Runtime's CPU kernels need to fuse the node; TensorRT keeps it float.
+  bool quantize_bias = false;
+  std::string rule;
+  // Scale each channel so that no two neighbouring weights along the reduction axis sum to more
+  // than 128 in magnitude: x86 CPUs without VNNI multiply UINT8 activations by INT8 weights with
+  // VPMADDUBSW, which adds two neighbouring products in 16 bits and saturates above 32767
+  // (255 x 129 > 32767). See quantize_per_channel.
+  bool u8s8_pair_safe = false;
+};
+
+// Tensors that must share one scale (the largest of their ranges).
+struct ScaleGroup {
+  std::vector<std::string> tensors;  // sorted
+  std::string rule;
+};
+
+struct FloatNode {
+  std::string node;
+  std::string op_type;
+  std::string rule;
+};
+
+struct QuantPlan {
+  Target target = Target::Trt;
+  YoloHeadMode yolo_head = YoloHeadMode::Float;
+  ActivationType activation_type = ActivationType::Int8Symmetric;
+  std::vector<ActivationQuant> activations;  // sorted by tensor
+  std::vector<WeightQuant> weights;          // sorted by node, then tensor
+  std::vector<ScaleGroup> scale_groups;      // sorted by first tensor
+  std::vector<FloatNode> float_nodes;        // nodes of quantizable types kept in high precision
+
+  std::vector<std::string> activation_tensors() const;  // what calibration must cover
+};
+
+nlohmann::json to_json(const QuantPlan& plan);
+QuantPlan plan_from_json(const nlohmann::json& json);       // throws Error on a malformed plan
+QuantPlan load_plan(const std::filesystem::path& path);     // + names the file in errors
+// Throws Error naming the first tensor or node the model does not have.
+void validate_plan(const QuantPlan& plan, const GraphIndex& index);
+
+// Node names are how plans refer to nodes; unnamed nodes get "<op_type>_<index>" (deterministic).
+std::string node_name(const GraphIndex& index, std::size_t node);
+void name_unnamed_nodes(Model& model);
+
+struct PlanOptions {
+  Target target = Target::Trt;
+  // float-dfl by measurement (bench/results/accuracy-trt.tsv, mse calibration): coco128
+  // mAP50-95 float 0.4967, float-dfl 0.4982, int8 0.4950. Quantizing the six output convolutions
+  // costs nothing measurable and keeps 89 of 90 convolutions INT8; the DFL and decoding stay
+  // float (int8 loses 0.3 points).
+  YoloHeadMode yolo_head = YoloHeadMode::FloatDfl;
+  std::vector<std::string> op_types_to_quantize;  // empty = the target's defaults
+  std::vector<std::string> op_types_to_exclude;
+  std::vector<std::string> nodes_to_quantize;     // regexes matched from the start of node names
+  std::vector<std::string> nodes_to_exclude;
+};
+
+struct PlanResult {
+  QuantPlan plan;
+  std::vector<std::string> warnings;  // e.g. an exclusion pattern that matched nothing
+};
+
+// The rules. Throws Error for an invalid regular expression or when nothing is quantizable.
+PlanResult plan_quantization(const Model& model, const PlanOptions& options);
+
+// Refuses a model whose opset the writer cannot raise to 13 without changing what it computes:
+// below 10 (no Q/DQ at all), or 10 to 12 with an op whose meaning changed by 13.
+void check_opset_for_qdq(const Model& model, const std::string& what);
+
+}  // namespace yoloq

@@ -1,0 +1,78 @@
+#pragma once
+// A thin RAII layer over ONNX Runtime's C++ API: sessions from a file or from bytes in memory,
+// execution providers in priority order, and runs on named yoloq::Tensor inputs.
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "yoloq/tensor/tensor.hpp"
+
+namespace yoloq {
+
+struct RuntimeOptions {
+  // In priority order, ModelOpt's spelling: "cpu", "cuda:0", "trt". CPU is always appended.
+  std::vector<std::string> execution_providers{"cpu"};
+  int threads = 0;  // intra-op threads; 0 lets ONNX Runtime choose
+  bool warn_on_missing_providers = true;
+  // ONNX Runtime's idle worker threads spin for work by default, which is fastest when nothing else
+  // runs; a caller that does its own work on other threads between and during runs (calibration)
+  // turns it off so the spinning does not take their cores.
+  bool allow_spinning = true;
+  // ONNX Runtime's extended graph optimizations, which fuse Q/DQ pairs into integer kernels. Off:
+  // the basic ones only, so the Q/DQ arithmetic runs as written.
+  bool fuse_qdq = true;
+};
+
+// Providers this ONNX Runtime library was built with, ONNX Runtime's names.
+std::vector<std::string> available_providers();
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Outputs of a run still owned by ONNX Runtime, read in place without a copy: for consumers that
+// stream large outputs (calibration reads hundreds of megabytes per batch). Valid while it lives.
+class BorrowedOutputs {
+ public:
+  BorrowedOutputs();
+  ~BorrowedOutputs();
+  BorrowedOutputs(BorrowedOutputs&&) noexcept;
+  BorrowedOutputs& operator=(BorrowedOutputs&&) noexcept;
+
+  std::size_t size() const;
+  const std::string& name(std::size_t i) const;
+  DType dtype(std::size_t i) const;
+  const std::vector<std::int64_t>& shape(std::size_t i) const;
+  std::size_t numel(std::size_t i) const;
+  std::span<const float> floats(std::size_t i) const;  // throws Error naming the output unless float32
+
+ private:
+  friend class Session;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Session {
+ public:
+  Session(const std::filesystem::path& model_path, const RuntimeOptions& options = {});
+  Session(const std::string& model_bytes, const std::string& what, const RuntimeOptions& options = {});
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  const std::vector<std::string>& input_names() const;
+  const std::vector<std::string>& output_names() const;
+  std::vector<std::vector<std::int64_t>> input_shapes() const;  // -1 for dynamic dims
+
+  // Runs on named inputs and returns the requested outputs (all when empty), in request order.
+  std::vector<Tensor> run(const NamedTensors& inputs, const std::vector<std::string>& outputs = {});
+  // The same run, with the outputs left in ONNX Runtime's memory.
+  BorrowedOutputs run_borrowed(const NamedTensors& inputs, const std::vector<std::string>& outputs);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace yoloq

@@ -1,0 +1,103 @@
+#pragma once
+// Stage 5: checks a quantized model against its float original the way a user would, in four
+// parts: structure (it loads in ONNX Runtime, same interface, what was quantized), numerics (per
+// output over held-out inputs), detections (YOLO detect models) and speed (ONNX Runtime CPU).
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "yoloq/onnx/model.hpp"
+#include "yoloq/tensor/tensor.hpp"
+
+namespace yoloq {
+
+struct VerifyOptions {
+  // Held-out data: a folder of images (letterboxed to the model's input, as in calibration), or
+  // ready input tensors for a single-input model (each [1, ...] or [N, ...], split into samples).
+  // With neither, random uniform [0, 1) inputs (seed 0) and no detection part.
+  std::filesystem::path images;
+  std::vector<Tensor> inputs;
+  std::filesystem::path labels;  // optional: YOLO labels for the images; adds mAP against labels
+  std::size_t samples = 32;      // held-out samples for numerics and detections
+  // Shapes for random inputs where the model's are dynamic (quantize passes --calibration_shapes).
+  std::map<std::string, std::vector<std::int64_t>> input_shapes;
+  int threads = 0;               // ONNX Runtime intra-op threads; 0 lets it choose
+  int speed_runs = 20;           // timed runs per model, after warm-up
+  std::string speed_note;        // with speed_runs 0: why speed is not measured (printed)
+  int warmup_runs = 3;
+  bool quiet = false;
+};
+
+struct StructureReport {
+  std::vector<std::string> interface_differences;  // empty: same inputs and outputs
+  std::size_t quantize_linear = 0, dequantize_linear = 0;
+  std::map<std::string, std::size_t>
+      dequantized_inputs_by_op;  // op type -> inputs fed by a DequantizeLinear
+  struct WeightedOps {
+    std::size_t total = 0;
+    std::size_t quantized = 0;  // activation input and weight both fed by DequantizeLinear
+  };
+  std::map<std::string, WeightedOps> weighted_ops;            // Conv, ConvTranspose, Gemm, MatMul
+  std::size_t int8_weight_bytes = 0, float_weight_bytes = 0;  // quantized model
+  std::size_t float_model_weight_bytes = 0;
+};
+
+struct OutputNumerics {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  double cosine = 0, snr_db = 0, max_abs_error = 0;  // snr_db is +inf for identical outputs
+  bool detect_output = false;
+  // Detect outputs: the class-score channels alone (box coordinates dominate the whole output's
+  // SNR), and how many distinct class-score values above 0.001 each model produced; a collapse
+  // to a handful of values is a broken head even when the whole-output SNR looks fine.
+  double class_score_snr_db = 0;
+  std::size_t distinct_class_scores_float = 0, distinct_class_scores_quant = 0;
+};
+
+struct MapPair {
+  double map50_95 = 0, map50 = 0;
+};
+
+struct DetectionReport {
+  bool evaluated = false;
+  std::string note;  // why detections were skipped, or what they were measured on
+  std::size_t images = 0;
+  // INT8 detections scored against the float model's detections with score >= 0.25 as ground
+  // truth, COCO-style.
+  MapPair agreement;
+  std::size_t reference_objects = 0;  // float detections with score >= 0.25; 0 leaves nothing to score
+  bool with_labels = false;
+  std::size_t labelled_objects = 0;
+  // Against the labels, COCO-style (pycocotools) and Ultralytics-style.
+  MapPair float_coco, quant_coco, float_ultralytics, quant_ultralytics;
+  double drop_points_coco = 0, drop_points_ultralytics = 0;  // (float - quant) mAP50-95 x 100
+};
+
+struct SpeedReport {
+  int runs = 0;
+  double float_median_ms = 0, quant_median_ms = 0;
+  double speedup = 0;  // float / quant
+  std::string note;    // why it was not measured, when runs is 0
+};
+
+struct VerifyResult {
+  std::filesystem::path float_model, quant_model;
+  std::string data_description;
+  std::size_t samples = 0;
+  StructureReport structure;
+  std::vector<OutputNumerics> numerics;
+  DetectionReport detections;
+  SpeedReport speed;
+};
+
+// Throws Error when a model does not load in ONNX Runtime (with its message), when the inputs
+// differ, or when the labels folder is missing.
+VerifyResult verify_models(const std::filesystem::path& float_model,
+                           const std::filesystem::path& quant_model, const VerifyOptions& options);
+
+StructureReport compare_structure(const Model& float_model, const Model& quant_model);
+
+
+}  // namespace yoloq

@@ -1,0 +1,89 @@
+// Placement for ONNX Runtime's CPU execution provider (see docs/placement.md). Its QDQ transformer
+// turns `DequantizeLinear -> op -> QuantizeLinear` into an integer kernel in two ways:
+//  - integer kernels (QLinearConv, QLinearAdd, QLinearConcat, QLinearSigmoid, ...): every float
+//    input and the output must be quantized; scales may differ;
+//  - data movement (Split, Reshape, Transpose, MaxPool, Resize, ...): the Q/DQ pair is dropped
+//    and the op runs on the UINT8 data, but only when input and outputs have the same scale.
+// So an eligible op of either kind gets its inputs and its outputs quantized, and a data-movement
+// op's input and outputs form one scale group. The exception is the float boundary: a tensor that
+// a float node (a YOLO head kept in high precision) or the graph output reads exactly is never
+// quantized, and an integer kernel that writes one runs in float (with float weights) rather than
+// as a quantized input feeding a float op, which would only add error. Gemm and MatMul are the
+// exception to the exception: ONNX Runtime has integer kernels with a float output for them.
+#include <set>
+
+#include "plan/plan_builder.hpp"
+
+namespace yoloq::plan_detail {
+
+const std::set<std::string>& ort_cpu_integer_kernels() {
+  static const std::set<std::string> ops{"Conv",   "Gemm",        "MatMul",           "Add",       "Mul",
+                                         "Concat", "Sigmoid",     "AveragePool",      "GlobalAveragePool",
+                                         "Where",  "LeakyRelu"};
+  return ops;
+}
+
+const std::set<std::string>& ort_cpu_data_movement() {
+  static const std::set<std::string> ops{"Split",   "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten",
+                                         "Slice",   "Gather",  "Expand",    "Tile",    "MaxPool",   "Resize"};
+  return ops;
+}
+
+namespace {
+
+const std::set<std::string> kFloatOutputOk{"Gemm", "MatMul"};
+
+}  // namespace
+
+void apply_ort_cpu_rules(PlanBuilder& b) {
+  const auto& index = b.index();
+  const auto& kernels = ort_cpu_integer_kernels();
+  const auto& movers = ort_cpu_data_movement();
+  // A tensor at the float boundary: a graph output, or read by a node that stays float.
+  auto at_float_boundary = [&](const std::string& t) {
+    if (index.is_graph_output(t)) return true;
+    for (std::size_t c : index.consumers(t))
+      if (!b.eligible(c)) return true;
+    return false;
+  };
+  std::vector<bool> integer(index.node_count(), false);
+  for (std::size_t i = 0; i < index.node_count(); ++i) {
+    if (!b.eligible(i)) continue;
+    const auto& node = index.node(i);
+    const auto& op = node.op_type();
+    if (!kernels.count(op) && !movers.count(op)) continue;
+    bool output_can_be_quantized = true;
+    for (const auto& out : node.output())
+      output_can_be_quantized &= !b.is_float_activation(out) || !at_float_boundary(out);
+    integer[i] = output_can_be_quantized || kFloatOutputOk.count(op);
+    if (!integer[i]) b.keep_float(i, "ort-cpu.float-boundary");
+  }
+  for (std::size_t i = 0; i < index.node_count(); ++i) {
+    if (!integer[i]) continue;
+    const auto& node = index.node(i);
+    const bool mover = movers.count(node.op_type()) > 0;
+    // A data-movement op only carries data on its first input (the rest are shapes and indices).
+    const int data_inputs = mover ? 1 : node.input_size();
+    for (int k = 0; k < data_inputs; ++k)
+      if (b.is_float_activation(node.input(k))) b.quantize_for(node.input(k), i, "ort-cpu.integer-op-input");
+    for (const auto& out : node.output()) {
+      if (!b.is_float_activation(out) || at_float_boundary(out)) continue;
+      b.quantize_for_all(out, "ort-cpu.integer-op-output");
+      if (mover && b.is_float_activation(node.input(0))) b.share_scale(node.input(0), out, "ort-cpu.data-movement-same-scale");
+    }
+    const auto& op = node.op_type();
+    if (op != "Conv" && op != "Gemm" && op != "MatMul") continue;
+    for (int k = 0; k < node.input_size() && k < 2; ++k) {
+      const auto* w = index.initializer(node.input(k));
+      if (!w) continue;
+      int axis = op == "MatMul" ? w->dims_size() - 1 : weight_axis(node, k);
+      bool bias = op != "MatMul" && node.input_size() > 2 && index.is_initializer(node.input(2)) && b.is_quantized(node.input(0));
+      // Depthwise convolutions have their own kernel, which widens to 32 bits before adding.
+      const bool depthwise = op == "Conv" && w->dims_size() >= 3 && w->dims(1) == 1 && attribute_int(node, "group", 1) > 1;
+      const bool pair_safe = !depthwise && (op == "Conv" || w->dims_size() == 2);
+      if (axis >= 0) b.quantize_weight(i, k, axis, bias, "ort-cpu.weight-per-channel", pair_safe);
+    }
+  }
+}
+
+}  // namespace yoloq::plan_detail

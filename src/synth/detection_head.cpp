@@ -1,0 +1,164 @@
+// The Detect head of YOLO11 as exported for inference: per level a box branch (two 3x3 Conv,
+// then a 1x1 Conv2d to 4 * reg_max distribution logits) and a class branch (two depthwise 3x3 +
+// pointwise pairs, then a 1x1 Conv2d to the class logits); then the DFL turns each side's
+// distribution into a distance, and the anchors and strides (constants for the image size)
+// turn distances into xywh boxes in input pixels.
+#include <algorithm>
+
+#include "synth/task_heads.hpp"
+#include "yoloq/support/error.hpp"
+
+namespace yoloq::yolo {
+
+namespace {
+
+struct AnchorConstants {
+  Tensor points;   // [1, 2, anchors]: cell centres x, y in grid units, finest level first
+  Tensor strides;  // [1, anchors]
+};
+
+AnchorConstants anchor_constants(const std::vector<Feature>& levels, std::int64_t imgsz) {
+  std::int64_t total = 0;
+  for (const auto& l : levels) total += l.height * l.width;
+  AnchorConstants c{Tensor(DType::Float32, {1, 2, total}), Tensor(DType::Float32, {1, total})};
+  auto points = c.points.values<float>();
+  auto strides = c.strides.values<float>();
+  std::int64_t a = 0;
+  for (const auto& l : levels) {
+    const auto stride = static_cast<float>(imgsz / l.height);
+    for (std::int64_t y = 0; y < l.height; ++y)
+      for (std::int64_t x = 0; x < l.width; ++x, ++a) {
+        points[static_cast<std::size_t>(a)] = static_cast<float>(x) + 0.5f;
+        points[static_cast<std::size_t>(total + a)] = static_cast<float>(y) + 0.5f;
+        strides[static_cast<std::size_t>(a)] = stride;
+      }
+  }
+  return c;
+}
+
+}  // namespace
+
+std::vector<Feature> DetectionHead::level_predictions(OnnxGraphBuilder& b,
+                                                      const std::vector<Feature>& levels) const {
+  if (levels.empty()) throw Error("detection head needs at least one feature level");
+  // Branch widths depend on the finest level, as in Ultralytics' Detect.__init__.
+  const std::int64_t box_channels =
+      std::max({std::int64_t{16}, levels[0].channels / 4, reg_max_ * 4});
+  const std::int64_t class_channels =
+      std::max(levels[0].channels, std::min(num_classes_, std::int64_t{100}));
+  std::vector<Feature> predictions;
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    const std::string box = "cv2." + std::to_string(i), cls = "cv3." + std::to_string(i);
+    Feature box_logits, class_logits;
+    {
+      auto branch = b.enter(box);
+      Feature y = levels[i];
+      for (int k = 0; k < 2; ++k) {
+        auto s = b.enter(box + "." + std::to_string(k), std::to_string(k));
+        y = conv(b, y, box_channels, 3);
+      }
+      auto s = b.enter(box + ".2", "2");
+      box_logits =
+          conv2d(b, y, 4 * reg_max_, {.silu = false, .role = ParameterRole::BoxOutputWeight});
+    }
+    {
+      auto branch = b.enter(cls);
+      Feature y = levels[i];
+      for (int k = 0; k < 2; ++k) {
+        const std::string pair = cls + "." + std::to_string(k);
+        auto s = b.enter(pair, std::to_string(k));
+        {
+          auto depthwise = b.enter(pair + ".0", "0");
+          y = conv(b, y, y.channels, {.kernel = 3, .groups = y.channels});
+        }
+        auto pointwise = b.enter(pair + ".1", "1");
+        y = conv(b, y, class_channels);
+      }
+      auto s = b.enter(cls + ".2", "2");
+      class_logits =
+          conv2d(b, y, num_classes_, {.silu = false, .role = ParameterRole::ClassOutputWeight});
+    }
+    predictions.push_back(concat_channels(b, {box_logits, class_logits}));
+  }
+  return predictions;
+}
+
+std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature>& predictions,
+                                  std::int64_t imgsz) const {
+  const std::int64_t outputs_per_anchor = 4 * reg_max_ + num_classes_;
+  auto flat_shape = b.literal_constant("Constant", int64_vector({1, outputs_per_anchor, -1}));
+  std::vector<std::string> flat;
+  for (const auto& p : predictions)
+    flat.push_back(
+        b.add_node1("Reshape", {p.tensor, flat_shape}, {{"allowzero", std::int64_t{0}}}));
+  // Each view traced its own shape constant; the later two were shared with the first.
+  b.skip_folded("Constant", 2);
+  auto all = b.add_node1("Concat", flat, {{"axis", std::int64_t{2}}});
+  // make_anchors ran inside the traced forward; its ops were folded into the anchor and stride
+  // constants below, but used up value numbers (calibrated on the reference export).
+  b.skip_value_ids(39);
+  auto split_sizes = b.split_sizes({4 * reg_max_, num_classes_});
+  auto box_and_class = b.add_node("Split", {all, split_sizes}, 2, {{"axis", std::int64_t{1}}});
+
+  std::int64_t anchors = 0;
+  for (const auto& p : predictions) anchors += p.height * p.width;
+  std::string distances;
+  {
+    auto dfl = b.enter("dfl");
+    auto bins_shape = b.literal_constant("Constant", int64_vector({1, 4, reg_max_, anchors}));
+    auto bins =
+        b.add_node1("Reshape", {box_and_class[0], bins_shape}, {{"allowzero", std::int64_t{0}}});
+    auto bins_first =
+        b.add_node1("Transpose", {bins}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
+    auto probabilities = b.add_node1("Softmax", {bins_first}, {{"axis", std::int64_t{1}}});
+    std::string expected;
+    {
+      auto s = b.enter("conv");
+      auto projection = b.add_parameter("weight", {1, reg_max_, 1, 1}, ParameterRole::DflWeight);
+      expected = b.add_node1("Conv", {probabilities, projection},
+                             {{"dilations", std::vector<std::int64_t>{1, 1}},
+                              {"group", std::int64_t{1}},
+                              {"kernel_shape", std::vector<std::int64_t>{1, 1}},
+                              {"pads", std::vector<std::int64_t>{0, 0, 0, 0}},
+                              {"strides", std::vector<std::int64_t>{1, 1}}});
+    }
+    auto sides_shape = b.literal_constant("Constant", int64_vector({1, 4, anchors}));
+    distances = b.add_node1("Reshape", {expected, sides_shape}, {{"allowzero", std::int64_t{0}}});
+  }
+
+  // dist2bbox(xywh): left-top and right-bottom distances around each anchor point.
+  auto axis = b.literal_constant("Constant", int64_vector({1}));
+  auto start = b.literal_constant("Constant", int64_vector({0}));
+  auto middle = b.literal_constant("Mul", int64_vector({2}));
+  auto end = b.literal_constant("Mul", int64_vector({4}));
+  auto left_top = b.add_node1("Slice", {distances, start, middle, axis});
+  auto right_bottom = b.add_node1("Slice", {distances, middle, end, axis});
+  auto anchor = anchor_constants(predictions, imgsz);
+  b.skip_folded("Constant", 4);
+  auto top_left = b.add_node1("Sub", {b.computed_constant("Constant", anchor.points), left_top});
+  b.skip_folded("Add", 1);
+  auto bottom_right =
+      b.add_node1("Add", {b.computed_constant("Constant", anchor.points), right_bottom});
+  auto corner_sum = b.add_node1("Add", {top_left, bottom_right});
+  auto size = b.add_node1("Sub", {bottom_right, top_left});
+  Tensor two(DType::Float32, {});
+  two.values<float>()[0] = 2.0f;
+  b.skip_folded("Div", 1);
+  auto centre = b.add_node1("Div", {corner_sum, b.literal_constant("Constant", two)});
+  auto box_grid = b.add_node1("Concat", {centre, size}, {{"axis", std::int64_t{1}}});
+  auto box_pixels = b.add_node1("Mul", {box_grid, b.computed_constant("Constant", anchor.strides)});
+  auto probabilities = b.add_node1("Sigmoid", {box_and_class[1]});
+  return b.add_node1("Concat", {box_pixels, probabilities}, {{"axis", std::int64_t{1}}});
+}
+
+std::vector<HeadOutput> DetectionHead::build(OnnxGraphBuilder& b,
+                                             const std::vector<Feature>& levels,
+                                             std::int64_t imgsz) const {
+  auto predictions = level_predictions(b, levels);
+  auto output = decode(b, predictions, imgsz);
+  std::int64_t anchors = 0;
+  for (const auto& l : levels) anchors += l.height * l.width;
+  return {HeadOutput{output, "output0", {1, 4 + num_classes_, anchors}}};
+}
+
+}  // namespace yoloq::yolo

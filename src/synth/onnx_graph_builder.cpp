@@ -1,0 +1,207 @@
+#include "synth/onnx_graph_builder.hpp"
+
+#include <deque>
+#include <unordered_map>
+
+#include "yoloq/support/error.hpp"
+
+namespace yoloq::yolo {
+
+namespace {
+
+void set_attribute(onnx::NodeProto& node, const std::string& name, const AttributeValue& value) {
+  auto* a = node.add_attribute();
+  a->set_name(name);
+  if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(*i);
+  } else if (const auto* ints = std::get_if<std::vector<std::int64_t>>(&value)) {
+    a->set_type(onnx::AttributeProto::INTS);
+    for (auto v : *ints) a->add_ints(v);
+  } else if (const auto* f = std::get_if<float>(&value)) {
+    a->set_type(onnx::AttributeProto::FLOAT);
+    a->set_f(*f);
+  } else {
+    a->set_type(onnx::AttributeProto::STRING);
+    a->set_s(std::get<std::string>(value));
+  }
+}
+
+void set_value_info(onnx::ValueInfoProto* v, const std::string& name,
+                    const std::vector<std::int64_t>& shape) {
+  v->set_name(name);
+  auto* tensor_type = v->mutable_type()->mutable_tensor_type();
+  tensor_type->set_elem_type(onnx::TensorProto::FLOAT);
+  auto* s = tensor_type->mutable_shape();
+  for (auto d : shape) s->add_dim()->set_dim_value(d);
+}
+
+// Kahn's algorithm with a FIFO queue over the forward (module call) order: the exported files
+// list their nodes this way, which interleaves the Detect head's branches with the neck.
+std::vector<int> breadth_first_order(const onnx::GraphProto& graph) {
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const auto& out : graph.node(i).output()) producer[out] = i;
+  std::vector<int> pending_inputs(static_cast<std::size_t>(graph.node_size()), 0);
+  std::vector<std::vector<int>> consumers(static_cast<std::size_t>(graph.node_size()));
+  for (int i = 0; i < graph.node_size(); ++i)
+    for (const auto& in : graph.node(i).input())
+      if (auto it = producer.find(in); it != producer.end()) {
+        ++pending_inputs[static_cast<std::size_t>(i)];
+        consumers[static_cast<std::size_t>(it->second)].push_back(i);
+      }
+  std::deque<int> ready;
+  for (int i = 0; i < graph.node_size(); ++i)
+    if (pending_inputs[static_cast<std::size_t>(i)] == 0) ready.push_back(i);
+  std::vector<int> order;
+  while (!ready.empty()) {
+    int n = ready.front();
+    ready.pop_front();
+    order.push_back(n);
+    for (int c : consumers[static_cast<std::size_t>(n)])
+      if (--pending_inputs[static_cast<std::size_t>(c)] == 0) ready.push_back(c);
+  }
+  if (order.size() != static_cast<std::size_t>(graph.node_size()))
+    throw Error("synthesized graph has a cycle: " +
+                std::to_string(graph.node_size() - static_cast<int>(order.size())) +
+                " nodes never become ready");
+  return order;
+}
+
+}  // namespace
+
+OnnxGraphBuilder::Scope OnnxGraphBuilder::enter(const std::string& scope,
+                                                std::optional<std::string> parameter_path) {
+  frames_.push_back(Frame{scope, parameter_path.value_or(scope), {}});
+  return Scope(*this);
+}
+
+void OnnxGraphBuilder::leave() { frames_.pop_back(); }
+
+std::string OnnxGraphBuilder::scope_path() const {
+  std::string path;
+  for (std::size_t i = 1; i < frames_.size(); ++i) path.append("/").append(frames_[i].scope);
+  return path;
+}
+
+std::string OnnxGraphBuilder::parameter_prefix() const {
+  std::string prefix;
+  for (std::size_t i = 1; i < frames_.size(); ++i)
+    prefix.append(frames_[i].parameter_path).append(".");
+  return prefix;
+}
+
+std::string OnnxGraphBuilder::scoped_name(const std::string& label) {
+  int k = frames_.back().label_counts[label]++;
+  std::string name = scope_path();
+  name.append("/").append(label);
+  if (k > 0) name.append("_").append(std::to_string(k));
+  return name;
+}
+
+void OnnxGraphBuilder::skip_folded(const std::string& label, int count) {
+  frames_.back().label_counts[label] += count;
+  next_value_id_ += count;
+}
+
+void OnnxGraphBuilder::add_input(const std::string& name, const std::vector<std::int64_t>& shape) {
+  set_value_info(model_.graph().add_input(), name, shape);
+}
+
+void OnnxGraphBuilder::add_output(const std::string& tensor, const std::string& name,
+                                  const std::vector<std::int64_t>& shape) {
+  for (auto& node : *model_.graph().mutable_node()) {
+    for (auto& out : *node.mutable_output())
+      if (out == tensor) out = name;
+    for (auto& in : *node.mutable_input())
+      if (in == tensor) in = name;
+  }
+  set_value_info(model_.graph().add_output(), name, shape);
+}
+
+std::vector<std::string> OnnxGraphBuilder::add_node(const std::string& op,
+                                                    const std::vector<std::string>& inputs,
+                                                    std::size_t output_count,
+                                                    const Attributes& attributes) {
+  auto* node = model_.graph().add_node();
+  node->set_op_type(op);
+  node->set_name(scoped_name(op));
+  for (const auto& in : inputs) node->add_input(in);
+  std::vector<std::string> outputs;
+  for (std::size_t i = 0; i < output_count; ++i) {
+    outputs.push_back(node->name() + "_output_" + std::to_string(i));
+    node->add_output(outputs.back());
+    ++next_value_id_;
+  }
+  for (const auto& [name, value] : attributes) set_attribute(*node, name, value);
+  return outputs;
+}
+
+std::string OnnxGraphBuilder::add_constant(const std::string& name, const Tensor& value,
+                                           bool shared) {
+  ++next_value_id_;
+  if (shared)
+    for (const auto& [existing, existing_name] : literals_)
+      if (existing == value) return existing_name;
+  *model_.graph().add_initializer() = to_proto(value, name);
+  if (shared) literals_.emplace_back(value, name);
+  return name;
+}
+
+std::string OnnxGraphBuilder::literal_constant(const std::string& label, const Tensor& value) {
+  return add_constant(scoped_name(label) + "_output_0", value, true);
+}
+
+std::string OnnxGraphBuilder::computed_constant(const std::string& label, const Tensor& value) {
+  return add_constant(scoped_name(label) + "_output_0", value, false);
+}
+
+std::string OnnxGraphBuilder::split_sizes(const std::vector<std::int64_t>& sizes) {
+  Tensor t(DType::Int64, {static_cast<std::int64_t>(sizes.size())});
+  std::copy(sizes.begin(), sizes.end(), t.values<std::int64_t>().begin());
+  // The final number is known once all parameters are declared; a placeholder until finish().
+  std::int64_t id = next_value_id_;
+  std::string placeholder = "onnx::Split_+" + std::to_string(id);
+  std::string name = add_constant(placeholder, t, true);
+  if (name == placeholder) split_constants_.emplace_back(placeholder, id);
+  return name;
+}
+
+std::string OnnxGraphBuilder::add_parameter(const std::string& suffix,
+                                            std::vector<std::int64_t> shape, ParameterRole role,
+                                            ParameterRole weight_role, double weight_std) {
+  std::string name = parameter_prefix() + suffix;
+  if (role != ParameterRole::Bias) name += kWeightSuffix;
+  parameters_.push_back(ParameterSpec{name, std::move(shape), role, weight_role, weight_std});
+  return name;
+}
+
+OnnxGraphBuilder::Result OnnxGraphBuilder::finish(std::int64_t ir_version, std::int64_t opset) {
+  // torch.onnx numbers values after the graph inputs: the image and every parameter tensor.
+  const auto first_value_id = 1 + static_cast<std::int64_t>(parameters_.size());
+  std::map<std::string, std::string> renames;
+  for (const auto& [placeholder, id] : split_constants_)
+    renames[placeholder] = "onnx::Split_" + std::to_string(first_value_id + id);
+
+  Result result;
+  auto& graph = *result.model.proto.mutable_graph();
+  result.model.proto.set_ir_version(ir_version);
+  result.model.proto.add_opset_import()->set_version(opset);
+  graph.set_name("main_graph");
+  *graph.mutable_input() = model_.graph().input();
+  *graph.mutable_output() = model_.graph().output();
+  for (auto init : model_.graph().initializer()) {
+    if (auto it = renames.find(init.name()); it != renames.end()) init.set_name(it->second);
+    *graph.add_initializer() = std::move(init);
+  }
+  for (int i : breadth_first_order(model_.graph())) {
+    auto node = model_.graph().node(i);
+    for (auto& in : *node.mutable_input())
+      if (auto it = renames.find(in); it != renames.end()) in = it->second;
+    *graph.add_node() = std::move(node);
+  }
+  result.parameters = parameters_;
+  return result;
+}
+
+}  // namespace yoloq::yolo

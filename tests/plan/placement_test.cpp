@@ -1,0 +1,388 @@
+// Q/DQ placement on small graphs built here, each with the exact expected decisions.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "support/graph_builder.hpp"
+#include "test_support.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/plan/quant_plan.hpp"
+
+namespace yoloq {
+namespace {
+
+using testing::GraphBuilder;
+using Consumers = std::map<std::string, std::set<std::string>>;
+using Groups = std::set<std::set<std::string>>;
+
+Consumers activations(const QuantPlan& plan) {
+  Consumers out;
+  for (const auto& a : plan.activations) out[a.tensor] = {a.consumers.begin(), a.consumers.end()};
+  return out;
+}
+
+std::map<std::string, int> weights(const QuantPlan& plan) {
+  std::map<std::string, int> out;
+  for (const auto& w : plan.weights) out[w.node + ":" + w.tensor] = w.axis;
+  return out;
+}
+
+Groups groups(const QuantPlan& plan) {
+  Groups out;
+  for (const auto& g : plan.scale_groups) out.insert({g.tensors.begin(), g.tensors.end()});
+  return out;
+}
+
+std::map<std::string, std::string> float_nodes(const QuantPlan& plan) {
+  std::map<std::string, std::string> out;
+  for (const auto& f : plan.float_nodes) out[f.node] = f.rule;
+  return out;
+}
+
+QuantPlan plan_for(const Model& m, Target target = Target::Trt, YoloHeadMode head = YoloHeadMode::Float) {
+  PlanOptions o;
+  o.target = target;
+  o.yolo_head = head;
+  return plan_quantization(m, o).plan;
+}
+
+TEST(TrtPlacement, ConvChainQuantizesWeightedInputsOnlyAndNeverTheGraphOutput) {
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.conv("c2", a, "y", 2, 4);
+  g.output("y");
+  auto plan = plan_for(g.model());
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"c1/conv"}}, {"c1/out", {"c2"}}}));
+  EXPECT_EQ(weights(plan), (std::map<std::string, int>{{"c1/conv:c1/conv.weight", 0}, {"c2:c2.weight", 0}}));
+  EXPECT_TRUE(plan.scale_groups.empty());
+  EXPECT_TRUE(plan.float_nodes.empty());
+}
+
+TEST(TrtPlacement, ResidualAddWithSiluQuantizesOnlyTheResidualInput) {
+  GraphBuilder g;
+  g.input("x", {1, 4, 8, 8});
+  auto a = g.conv_silu("cv1", "x", 4, 4);
+  auto b = g.conv_silu("cv2", a, 4, 4);
+  g.node("Add", "add", {a, b}, {"sum"});
+  g.conv("head", "sum", "y", 2, 4);
+  g.output("y");
+  auto plan = plan_for(g.model());
+  // `a` feeds cv2 and is the residual; `b` is fused into cv2 with its SiLU and stays unquantized.
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"cv1/conv"}}, {"cv1/out", {"cv2/conv", "add"}}, {"sum", {"head"}}}));
+  EXPECT_FALSE(activations(plan).count("cv2/out"));
+}
+
+TEST(TrtPlacement, ResidualDetectionWorksWhicheverSideTheSkipIsOn) {
+  GraphBuilder g;
+  g.input("x", {1, 4, 8, 8});
+  auto a = g.conv_silu("cv1", "x", 4, 4);
+  auto b = g.conv_silu("cv2", a, 4, 4);
+  g.node("Add", "add", {b, a}, {"sum"});
+  g.output("sum");
+  auto plan = plan_for(g.model());
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"cv1/conv"}}, {"cv1/out", {"cv2/conv", "add"}}}));
+}
+
+TEST(TrtPlacement, SppfPutsMaxPoolsAndConcatInOneScaleGroup) {
+  GraphBuilder g;
+  g.input("x", {1, 4, 8, 8});
+  auto s = g.conv_silu("cv1", "x", 4, 4);
+  for (int i = 1; i <= 3; ++i) {
+    auto& mp = g.node("MaxPool", "mp" + std::to_string(i), {i == 1 ? s : "m" + std::to_string(i - 1)}, {"m" + std::to_string(i)});
+    GraphBuilder::attr(mp, "kernel_shape", std::vector<std::int64_t>{5, 5});
+    GraphBuilder::attr(mp, "pads", std::vector<std::int64_t>{2, 2, 2, 2});
+  }
+  GraphBuilder::attr(g.node("Concat", "cat", {s, "m1", "m2", "m3"}, {"cat_out"}), "axis", 1);
+  g.conv("cv2", "cat_out", "y", 4, 16);
+  g.output("y");
+  auto plan = plan_for(g.model());
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"cv1/conv"}},
+                                          {"cv1/out", {"cat", "mp1"}},
+                                          {"m1", {"cat", "mp2"}},
+                                          {"m2", {"cat", "mp3"}},
+                                          {"m3", {"cat"}},
+                                          {"cat_out", {"cv2"}}}));
+  EXPECT_EQ(groups(plan), (Groups{{"cat_out", "cv1/out", "m1", "m2", "m3"}}));
+}
+
+TEST(TrtPlacement, UpsampleAndConcatShareOneScale) {
+  GraphBuilder g;
+  g.input("x", {1, 4, 4, 4});
+  g.input("skip", {1, 4, 8, 8});
+  auto a = g.conv_silu("cv1", "x", 4, 4);
+  g.initializer("scales", testing::float_tensor({4}, {1, 1, 2, 2}));
+  g.node("Resize", "up", {a, "", "scales"}, {"up_out"});
+  GraphBuilder::attr(g.node("Concat", "cat", {"up_out", "skip"}, {"cat_out"}), "axis", 1);
+  g.conv("cv2", "cat_out", "y", 4, 8);
+  g.output("y");
+  auto plan = plan_for(g.model());
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"cv1/conv"}},
+                                          {"cv1/out", {"up"}},
+                                          {"up_out", {"cat"}},
+                                          {"skip", {"cat"}},
+                                          {"cat_out", {"cv2"}}}));
+  EXPECT_EQ(groups(plan), (Groups{{"cat_out", "cv1/out", "skip", "up_out"}}));
+}
+
+TEST(TrtPlacement, AttentionQuantizesBothInputsOfBothMatMuls) {
+  GraphBuilder g;
+  for (auto n : {"q", "k", "v"}) g.input(n, {1, 2, 4, 4});
+  g.node("MatMul", "qk", {"q", "k"}, {"scores"});
+  g.initializer("scale", testing::float_tensor({}, {0.5f}));
+  g.node("Mul", "scale_mul", {"scores", "scale"}, {"scaled"});
+  GraphBuilder::attr(g.node("Softmax", "softmax", {"scaled"}, {"probs"}), "axis", -1);
+  g.node("MatMul", "pv", {"v", "probs"}, {"attn"});
+  g.output("attn");
+  auto plan = plan_for(g.model());
+  EXPECT_EQ(activations(plan),
+            (Consumers{{"q", {"qk"}}, {"k", {"qk"}}, {"v", {"pv"}}, {"probs", {"pv"}}}));
+  EXPECT_TRUE(plan.weights.empty());
+}
+
+TEST(TrtPlacement, WeightAxesFollowTheOpType) {
+  GraphBuilder g;
+  g.input("x", {2, 4});
+  g.initializer("w_t", testing::float_tensor({3, 4}, std::vector<float>(12, 0.5f)));
+  GraphBuilder::attr(g.node("Gemm", "gemm_t", {"x", "w_t"}, {"a"}), "transB", 1);
+  g.initializer("w_n", testing::float_tensor({3, 5}, std::vector<float>(15, 0.5f)));
+  g.node("Gemm", "gemm_n", {"a", "w_n"}, {"b"});
+  g.initializer("w_m", testing::float_tensor({5, 6}, std::vector<float>(30, 0.5f)));
+  g.node("MatMul", "matmul", {"b", "w_m"}, {"c"});
+  g.output("c");
+  auto plan = plan_for(g.model());
+  EXPECT_EQ(weights(plan), (std::map<std::string, int>{{"gemm_t:w_t", 0}, {"gemm_n:w_n", 1}, {"matmul:w_m", 1}}));
+}
+
+TEST(TrtPlacement, ConvTransposeWeightsArePerChannelOnAxisOne) {
+  GraphBuilder g;
+  g.input("x", {1, 4, 4, 4});
+  g.initializer("w", testing::float_tensor({4, 2, 2, 2}, std::vector<float>(32, 0.25f)));
+  g.node("ConvTranspose", "deconv", {"x", "w"}, {"y"});
+  g.output("y");
+  EXPECT_EQ(weights(plan_for(g.model())), (std::map<std::string, int>{{"deconv:w", 1}}));
+}
+
+// A miniature Detect head with one level: box branch (4 x 16 DFL bins) and class branch (2
+// classes), the DFL, the decode and the final Concat.
+Model mini_yolo_head() {
+  GraphBuilder g;
+  g.input("x", {1, 3, 4, 4});
+  auto f = g.conv_silu("neck", "x", 8, 3);
+  auto b1 = g.conv_silu("box1", f, 8, 8);
+  g.conv("box_out", b1, "box_raw", 64, 8);
+  auto c1 = g.conv_silu("cls1", f, 8, 8);
+  g.conv("cls_out", c1, "cls_raw", 2, 8);
+  GraphBuilder::attr(g.node("Concat", "level_cat", {"box_raw", "cls_raw"}, {"level"}), "axis", 1);
+  g.initializer("shape_flat", testing::int64_tensor({1, 66, 16}));
+  g.node("Reshape", "flatten", {"level", "shape_flat"}, {"flat"});
+  g.initializer("split_sizes", testing::int64_tensor({64, 2}));
+  GraphBuilder::attr(g.node("Split", "split", {"flat", "split_sizes"}, {"box", "cls"}), "axis", 1);
+  g.initializer("shape_dfl", testing::int64_tensor({1, 4, 16, 16}));
+  g.node("Reshape", "dfl_reshape", {"box", "shape_dfl"}, {"dfl_r"});
+  GraphBuilder::attr(g.node("Transpose", "dfl_transpose", {"dfl_r"}, {"dfl_t"}), "perm", std::vector<std::int64_t>{0, 2, 1, 3});
+  GraphBuilder::attr(g.node("Softmax", "dfl_softmax", {"dfl_t"}, {"dfl_p"}), "axis", 1);
+  std::vector<float> bins(16);
+  for (int i = 0; i < 16; ++i) bins[i] = static_cast<float>(i);
+  g.initializer("dfl.weight", testing::float_tensor({1, 16, 1, 1}, bins));
+  g.node("Conv", "dfl_conv", {"dfl_p", "dfl.weight"}, {"dfl_out"});
+  g.initializer("shape_box", testing::int64_tensor({1, 4, 16}));
+  g.node("Reshape", "dfl_flat", {"dfl_out", "shape_box"}, {"dist"});
+  g.initializer("anchors", testing::float_tensor({1, 4, 16}, std::vector<float>(64, 2.0f)));
+  g.node("Add", "decode_add", {"dist", "anchors"}, {"boxes_grid"});
+  g.initializer("stride", testing::float_tensor({1}, {8.0f}));
+  g.node("Mul", "decode_stride", {"boxes_grid", "stride"}, {"boxes"});
+  g.node("Sigmoid", "cls_sigmoid", {"cls"}, {"scores"});
+  GraphBuilder::attr(g.node("Concat", "final_cat", {"boxes", "scores"}, {"output0"}), "axis", 1);
+  g.output("output0", {1, 6, 16});
+  return g.model();
+}
+
+TEST(TrtPlacement, YoloHeadFloatKeepsOutputConvsDflAndDecodeFloat) {
+  auto plan = plan_for(mini_yolo_head(), Target::Trt, YoloHeadMode::Float);
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"neck/conv"}}, {"neck/out", {"box1/conv", "cls1/conv"}}}));
+  EXPECT_EQ(float_nodes(plan), (std::map<std::string, std::string>{{"box_out", "yolo-head.output-conv"},
+                                                                   {"cls_out", "yolo-head.output-conv"},
+                                                                   {"level_cat", "yolo-head.decode"},
+                                                                   {"dfl_conv", "yolo-head.dfl"},
+                                                                   {"decode_add", "yolo-head.decode"},
+                                                                   {"final_cat", "yolo-head.decode"}}));
+  EXPECT_FALSE(weights(plan).count("dfl_conv:dfl.weight"));
+}
+
+TEST(TrtPlacement, YoloHeadFloatDflQuantizesTheOutputConvs) {
+  auto plan = plan_for(mini_yolo_head(), Target::Trt, YoloHeadMode::FloatDfl);
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"neck/conv"}},
+                                          {"neck/out", {"box1/conv", "cls1/conv"}},
+                                          {"box1/out", {"box_out"}},
+                                          {"cls1/out", {"cls_out"}}}));
+  EXPECT_TRUE(weights(plan).count("box_out:box_out.weight"));
+  EXPECT_FALSE(weights(plan).count("dfl_conv:dfl.weight"));
+  EXPECT_EQ(float_nodes(plan).count("dfl_conv"), 1u);
+  EXPECT_EQ(float_nodes(plan).count("box_out"), 0u);
+}
+
+TEST(TrtPlacement, YoloHeadInt8QuantizesTheDflButNotTheGraphOutput) {
+  auto plan = plan_for(mini_yolo_head(), Target::Trt, YoloHeadMode::Int8);
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"neck/conv"}},
+                                          {"neck/out", {"box1/conv", "cls1/conv"}},
+                                          {"box1/out", {"box_out"}},
+                                          {"cls1/out", {"cls_out"}},
+                                          {"dfl_p", {"dfl_conv"}}}));
+  EXPECT_EQ(weights(plan).at("dfl_conv:dfl.weight"), 0);
+  EXPECT_TRUE(plan.float_nodes.empty());
+}
+
+TEST(OrtCpuPlacement, QuantizesInputsAndOutputsOfIntegerOpsForAllReaders) {
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.conv("c2", a, "y", 2, 4);
+  g.output("y");
+  auto plan = plan_for(g.model(), Target::OrtCpu);
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"c1/conv"}},
+                                          {"c1/conv_out", {"c1/sigmoid", "c1/mul"}},
+                                          {"c1/sigmoid_out", {"c1/mul"}},
+                                          {"c1/out", {"c2"}}}));
+  for (const auto& w : plan.weights) EXPECT_TRUE(w.quantize_bias) << w.node;
+}
+
+TEST(OrtCpuPlacement, TensorsReadOnlyByTheFloatHeadStayFloat) {
+  auto plan = plan_for(mini_yolo_head(), Target::OrtCpu, YoloHeadMode::FloatDfl);
+  const auto acts = activations(plan);
+  // The output convolutions are INT8, but their raw box and class outputs enter the float head.
+  EXPECT_TRUE(acts.count("box1/out"));
+  EXPECT_TRUE(acts.count("cls1/out"));
+  EXPECT_FALSE(acts.count("box_raw"));
+  EXPECT_FALSE(acts.count("cls_raw"));
+  EXPECT_EQ(plan.activation_type, ActivationType::UInt8Asymmetric);
+}
+
+TEST(OrtCpuPlacement, SplitAndMaxPoolRunOnUint8WithTheScaleOfTheirInput) {
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.node("Split", "split", {a}, {"s0", "s1"});
+  auto& mp = g.node("MaxPool", "mp", {"s1"}, {"m"});
+  GraphBuilder::attr(mp, "kernel_shape", std::vector<std::int64_t>{3, 3});
+  GraphBuilder::attr(mp, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
+  GraphBuilder::attr(g.node("Concat", "cat", {"s0", "m"}, {"cat_out"}), "axis", 1);
+  g.conv("c2", "cat_out", "y", 2, 4);
+  g.output("y");
+  auto plan = plan_for(g.model(), Target::OrtCpu);
+  EXPECT_EQ(activations(plan), (Consumers{{"x", {"c1/conv"}},
+                                          {"c1/conv_out", {"c1/sigmoid", "c1/mul"}},
+                                          {"c1/sigmoid_out", {"c1/mul"}},
+                                          {"c1/out", {"split"}},
+                                          {"s0", {"cat"}},
+                                          {"s1", {"mp"}},
+                                          {"m", {"cat"}},
+                                          {"cat_out", {"c2"}}}));
+  EXPECT_EQ(groups(plan), (Groups{{"c1/out", "m", "s0", "s1"}}));
+  // c2 writes the graph output, which stays float, so it cannot become a QLinearConv: it runs in
+  // float with its float weights.
+  EXPECT_EQ(float_nodes(plan), (std::map<std::string, std::string>{{"c2", "ort-cpu.float-boundary"}}));
+  EXPECT_EQ(weights(plan), (std::map<std::string, int>{{"c1/conv:c1/conv.weight", 0}}));
+}
+
+TEST(OrtCpuPlacement, WeightsArePairSafeExceptForDepthwiseConvolutions) {
+  GraphBuilder g;
+  g.input("x", {1, 4, 8, 8});
+  auto a = g.conv_silu("pw", "x", 4, 4);
+  g.conv("dw", a, "dw_out", 4, 1, 3);
+  GraphBuilder::attr(*g.model().graph().mutable_node(g.model().graph().node_size() - 1), "group", 4);
+  g.node("Sigmoid", "sig", {"dw_out"}, {"y"});
+  g.output("y");
+  auto plan = plan_for(g.model(), Target::OrtCpu);
+  std::map<std::string, bool> pair_safe;
+  for (const auto& w : plan.weights) pair_safe[w.node] = w.u8s8_pair_safe;
+  EXPECT_EQ(pair_safe, (std::map<std::string, bool>{{"dw", false}, {"pw/conv", true}}));
+}
+
+TEST(Placement, ExclusionsByOpTypeAndNodeNameKeepNodesFloat) {
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.conv("c2", a, "y", 2, 4);
+  g.output("y");
+  PlanOptions o;
+  o.nodes_to_exclude = {"c2", "nomatch"};
+  auto result = plan_quantization(g.model(), o);
+  EXPECT_EQ(activations(result.plan), (Consumers{{"x", {"c1/conv"}}}));
+  EXPECT_EQ(float_nodes(result.plan), (std::map<std::string, std::string>{{"c2", "user.nodes_to_exclude"}}));
+  ASSERT_EQ(result.warnings.size(), 1u);
+  EXPECT_THAT(result.warnings[0], ::testing::HasSubstr("'nomatch'"));
+  // Matching is from the start of the name: "1/conv" matches nothing.
+  o.nodes_to_exclude = {"1/conv"};
+  EXPECT_EQ(plan_quantization(g.model(), o).warnings.size(), 1u);
+}
+
+TEST(Placement, InvalidRegexAndNothingQuantizableAreErrors) {
+  GraphBuilder g;
+  g.input("x", {1, 3});
+  g.node("Relu", "relu", {"x"}, {"y"});
+  g.output("y");
+  PlanOptions o;
+  EXPECT_THROW(
+      {
+        try {
+          plan_quantization(g.model(), o);
+        } catch (const Error& e) {
+          EXPECT_THAT(e.what(), ::testing::HasSubstr("Relu 1"));
+          throw;
+        }
+      },
+      Error);
+  o.nodes_to_exclude = {"(unclosed"};
+  EXPECT_THROW(plan_quantization(g.model(), o), Error);
+}
+
+TEST(QuantPlanJson, RoundTripsAndRejectsUnknownTensors) {
+  auto m = mini_yolo_head();
+  // ort-cpu plans also carry u8s8_pair_safe weights and UINT8 activations.
+  auto ort_plan = plan_for(m, Target::OrtCpu, YoloHeadMode::Int8);
+  EXPECT_EQ(to_json(plan_from_json(to_json(ort_plan))), to_json(ort_plan));
+  auto plan = plan_for(m, Target::Trt, YoloHeadMode::FloatDfl);
+  auto back = plan_from_json(to_json(plan));
+  EXPECT_EQ(to_json(back), to_json(plan));
+  GraphIndex index(m.graph());
+  EXPECT_NO_THROW(validate_plan(back, index));
+  back.activations.push_back({"no_such_tensor", {"box_out"}, "user"});
+  EXPECT_THROW(validate_plan(back, index), Error);
+  EXPECT_THROW(plan_from_json(nlohmann::json::parse(R"({"activations": [{"consumers": []}]})")), Error);
+}
+
+// An axis that is not a small integer was an out-of-range conversion (1e300 to int).
+TEST(QuantPlanJson, AxisMustBeAnInteger) {
+  for (const char* axis : {"1e300", "1.5", "4294967296", "\"0\""})
+    EXPECT_THROW(plan_from_json(nlohmann::json::parse(std::string(R"({"weights": [{"node": "c", "tensor": "w", "axis": )") +
+                                                      axis + "}]}")),
+                 Error)
+        << axis;
+  EXPECT_EQ(plan_from_json(nlohmann::json::parse(R"({"weights": [{"node": "c", "tensor": "w", "axis": 1}]})")).weights[0].axis, 1);
+}
+
+TEST(OpsetCheck, BelowTenIsRefusedAndTenToTwelveOnlyWithoutChangedOps) {
+  auto conv_model = [](std::int64_t opset, bool squeeze) {
+    GraphBuilder g(opset);
+    g.input("x", {1, 3, 4, 4});
+    g.conv("c", "x", squeeze ? "h" : "y", 2, 3);
+    if (squeeze) g.node("Squeeze", "sq", {"h"}, {"y"});
+    g.output("y");
+    return g.model();
+  };
+  PlanOptions o;
+  EXPECT_EQ(testing::error_message([&] { plan_quantization(conv_model(9, false), o); }),
+            "model: opset 9 is older than 10, the first with QuantizeLinear and DequantizeLinear; convert the model to "
+            "opset 13 or newer (onnx.version_converter) and quantize that");
+  EXPECT_NO_THROW(plan_quantization(conv_model(11, false), o));
+  EXPECT_EQ(testing::error_message([&] { plan_quantization(conv_model(12, true), o); }),
+            "model: opset 12: node 'sq' (Squeeze) changed in opset 13, and Q/DQ per channel needs opset 13; convert the "
+            "model to opset 13 or newer (onnx.version_converter) and quantize that");
+  EXPECT_NO_THROW(plan_quantization(conv_model(13, true), o));
+}
+
+}  // namespace
+}  // namespace yoloq
