@@ -48,6 +48,8 @@ class RepeatingSource : public BatchSource {
     inner_->rewind();
     served_ = 0;
   }
+  const std::vector<SampleOrigin>& origins() const override { return inner_->origins(); }
+  std::vector<std::string> take_warnings() override { return inner_->take_warnings(); }
 
  private:
   std::unique_ptr<BatchSource> inner_;

@@ -2,11 +2,12 @@
 #include "fuzz_input.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/calib/ranges.hpp"
+#include "yoloq/scales/scales.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
     auto ranges = yoloq::load_ranges(yoloq::fuzz::write_input("cache", data, size));
-    for (const auto& [name, r] : ranges.tensors) (void)yoloq::trt_scale(r);
+    for (const auto& [name, r] : ranges.tensors) (void)yoloq::symmetric_scale(r.amax);
   } catch (const yoloq::Error&) {
   }
   return 0;

@@ -44,6 +44,15 @@ std::string method_name(CalibrationMethod method) {
   throw Error("unknown calibration method");
 }
 
+void check_percentile(double percentile) {
+  if (!(percentile > 0 && percentile <= 100))
+    throw Error("--percentile " + std::to_string(percentile) + " is outside (0, 100]");
+}
+
+void CalibrationOptions::validate() const {
+  check_percentile(percentile);  // the histogram checks num_bins where it is built
+}
+
 namespace {
 
 // One tensor's statistics. The max method needs only extremes; the others need the histogram,
@@ -161,9 +170,7 @@ int resolve_threads(int threads) {
 
 Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
                  const CalibrationOptions& options) {
-  if (options.method == CalibrationMethod::Percentile &&
-      !(options.percentile > 0 && options.percentile <= 100))
-    throw Error("--percentile " + std::to_string(options.percentile) + " is outside (0, 100]");
+  options.validate();
   const std::string what = model.path.empty() ? std::string("model") : model.path.string();
   GraphIndex index(model.graph());
 

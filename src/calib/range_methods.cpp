@@ -1,4 +1,5 @@
 #include "calib/range_methods.hpp"
+#include "yoloq/calib/calibrate.hpp"
 
 #include <cmath>
 #include <limits>
@@ -86,8 +87,7 @@ double kl_divergence_fast(const Prefix& prefix, const std::vector<std::uint64_t>
 }  // namespace
 
 double percentile_amax(const HistogramCollector& histogram, double percentile) {
-  if (!(percentile > 0 && percentile <= 100))
-    throw Error("percentile " + std::to_string(percentile) + " is outside (0, 100]");
+  check_percentile(percentile);
   const auto& bins = histogram.counts();
   const double total = static_cast<double>(histogram.total());
   if (total == 0 || histogram.range() == 0) return 0;

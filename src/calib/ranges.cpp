@@ -1,6 +1,7 @@
 // Calibration caches: yoloq's JSON (exact: floats as hex-float strings, so a cache read back gives
 // bit-identical scales) and TensorRT's calibration cache text, which ModelOpt also reads.
 #include "yoloq/calib/ranges.hpp"
+#include "yoloq/scales/scales.hpp"
 
 #include <bit>
 #include <cmath>
@@ -49,7 +50,11 @@ float read_float(const nlohmann::json& value, const std::string& what) {
 
 }  // namespace
 
-float trt_scale(const TensorRange& range) { return range.amax / 127.0f; }
+bool ranges_are_symmetric(const Ranges& ranges) {
+  for (const auto& [name, r] : ranges.tensors)
+    if (r.min != -r.amax || r.max != r.amax) return false;
+  return !ranges.tensors.empty();
+}
 
 void save_ranges_json(const Ranges& ranges, const std::filesystem::path& path) {
   nlohmann::ordered_json tensors = nlohmann::ordered_json::object();
@@ -57,7 +62,7 @@ void save_ranges_json(const Ranges& ranges, const std::filesystem::path& path) {
     tensors[name] = {{"min", hex_float(r.min)},
                      {"max", hex_float(r.max)},
                      {"amax", hex_float(r.amax)},
-                     {"scale", static_cast<double>(trt_scale(r))}};
+                     {"scale", static_cast<double>(symmetric_scale(r.amax))}};
   nlohmann::ordered_json doc = {{"format", kJsonFormat},
                                 {"version", 1},
                                 {"method", ranges.method},
@@ -105,7 +110,7 @@ void save_ranges_trt_cache(const Ranges& ranges, const std::filesystem::path& pa
   for (const auto& [name, r] : ranges.tensors) {
     char hex[16];
     std::snprintf(hex, sizeof hex, "%08x",
-                  static_cast<unsigned>(std::bit_cast<std::uint32_t>(trt_scale(r))));
+                  static_cast<unsigned>(std::bit_cast<std::uint32_t>(symmetric_scale(r.amax))));
     out << name << ": " << hex << "\n";
   }
   write_file_atomically(path, out.str());
@@ -160,12 +165,15 @@ void save_ranges(const Ranges& ranges, const std::filesystem::path& path) {
     save_ranges_trt_cache(ranges, path);
 }
 
-void validate_ranges(const Ranges& ranges, const GraphIndex& graph, const std::string& what) {
+void validate_ranges(const Ranges& ranges, const GraphIndex& graph, const std::vector<std::string>& required,
+                     const std::string& what) {
+  for (const auto& t : required)
+    if (!ranges.tensors.count(t))
+      throw Error(what + ": no range for tensor '" + t + "' (made for another model or plan?)");
   std::vector<std::string> unknown;
   for (const auto& [name, r] : ranges.tensors) {
-    if (!std::isfinite(r.amax) || r.amax < 0 || !std::isfinite(r.min) || !std::isfinite(r.max))
-      throw Error(what + ": tensor '" + name +
-                  "' has a range that is not finite (amax must be finite and >= 0)");
+    if (!r.valid())
+      throw Error(what + ": tensor '" + name + "' has a range that is not finite (amax must be finite and >= 0)");
     if (!graph.producer(name) && !graph.is_graph_input(name) && !graph.is_initializer(name))
       unknown.push_back(name);
   }

@@ -3,7 +3,6 @@
 #include "yoloq/calib/calibrate.hpp"
 
 #include <iostream>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "yoloq/support/error.hpp"
@@ -27,17 +26,10 @@ void run(const CalibrateArgs& args) {
   CalibrationOptions options;
   options.method = parse_calibration_method(args.method);
   options.percentile = args.percentile;
-  if (options.method == CalibrationMethod::Percentile &&
-      !(args.percentile > 0 && args.percentile <= 100))
-    throw Error("--percentile " + std::to_string(args.percentile) + " is outside (0, 100]");
+  options.validate();
   options.threads = args.threads;
   options.runtime.threads = args.threads;
-  // ModelOpt users write --calibration_eps "cuda:0 cpu" as one argument: split on spaces too.
-  options.runtime.execution_providers.clear();
-  for (const auto& value : args.eps) {
-    std::istringstream words(value);
-    for (std::string ep; words >> ep;) options.runtime.execution_providers.push_back(ep);
-  }
+  options.runtime.execution_providers = parse_execution_providers(args.eps);
   options.quiet = args.quiet;
   std::filesystem::path cache = args.cache;
   if (cache.empty()) {
@@ -52,9 +44,13 @@ void run(const CalibrateArgs& args) {
   source_options.max_samples = args.calibration_size;
   source_options.seed = args.seed;
   source_options.quiet = args.quiet;
-  auto source = make_calibration_source(model, source_options);
-  const auto tensors = float_activation_tensors(model);
-  const Ranges ranges = calibrate(model, tensors, *source, options);
+  auto data = make_calibration_data(model, source_options, false);
+  for (const auto& w : data.warnings) std::cerr << "yoloq: warning: " << w << "\n";
+  for (const auto& w : provider_warnings(options.runtime.execution_providers))
+    std::cerr << "yoloq: warning: " << w << "\n";
+  auto& source = data.calibration;
+  const Ranges ranges = calibrate(model, float_activation_tensors(model), *source, options);
+  for (const auto& w : source->take_warnings()) std::cerr << "yoloq: warning: " << w << "\n";
   save_ranges(ranges, cache);
   std::cout << "calibrated " << ranges.tensors.size() << " tensors of " << args.model << " ("
             << ranges.method << ") on " << source->description() << "\nwrote " << cache.string()

@@ -25,7 +25,6 @@ struct QuantizeFlags {
   bool use_external_data = false, dq_only = true, weights_qdq = false, keep_intermediate = false, quiet = false;
   bool no_verify = false;
   std::string report;
-  std::size_t verify_samples = 32;
 };
 
 QuantizeOptions to_options(const QuantizeFlags& f) {
@@ -45,10 +44,9 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.source.seed = f.seed;
   o.source.quiet = f.quiet;
   o.calibration.method = parse_calibration_method(f.calibration_method);
-  if (!(f.percentile > 0 && f.percentile <= 100))
-    throw Error("--percentile " + std::to_string(f.percentile) + " is outside (0, 100]");
   o.calibration.percentile = f.percentile;
-  o.calibration.runtime.execution_providers = f.calibration_eps;
+  o.calibration.validate();
+  o.calibration.runtime.execution_providers = parse_execution_providers(f.calibration_eps);
   o.calibration.runtime.threads = f.threads;
   o.calibration.threads = f.threads;
   o.calibration.quiet = f.quiet || f.log_level == "ERROR" || f.log_level == "error";
@@ -57,7 +55,6 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.write.high_precision_fp16 = f.high_precision_dtype == "fp16";
   o.save.external_data = f.use_external_data;
   o.verify = !f.no_verify;
-  o.verify_options.samples = f.verify_samples;
   o.verify_options.threads = f.threads;
   o.verify_options.quiet = o.calibration.quiet;
   return o;
@@ -84,8 +81,10 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--plan", f->plan_file, "Use this plan JSON (from `yoloq plan`) instead of the placement rules");
   cmd->add_option("--high_precision_dtype", f->high_precision_dtype, "fp32, or fp16 (what stays unquantized computes in FP16; inputs and outputs stay FP32; target trt)")->capture_default_str();
   cmd->add_flag("--use_external_data_format", f->use_external_data, "Write weights to <output>.data");
-  cmd->add_flag("--dq_only", f->dq_only, "Weights as INT8 initializers feeding DequantizeLinear (the default)");
-  cmd->add_flag("--weights_qdq", f->weights_qdq, "Weights as float initializers behind a Q/DQ pair");
+  auto* dq_only = cmd->add_flag("--dq_only", f->dq_only,
+                                "Weights as INT8 initializers feeding DequantizeLinear (the default; ModelOpt's flag)");
+  cmd->add_flag("--weights_qdq", f->weights_qdq, "Weights as float initializers behind a Q/DQ pair (the opposite of --dq_only)")
+      ->excludes(dq_only);
   cmd->add_flag("--keep_intermediate_files", f->keep_intermediate, "Accepted for ModelOpt compatibility; yoloq writes none");
   cmd->add_option("--log_level", f->log_level, "DEBUG, INFO, WARNING or ERROR (ERROR hides progress)");
   cmd->add_option("--seed", f->seed, "Seed for image selection and random calibration data")->capture_default_str();
@@ -102,6 +101,8 @@ void add_quantize(CLI::App& app) {
       if (report_json == report) report.replace_extension(".md");
       check_writable_output(report);
     }
+    for (const auto& w : provider_warnings(options.calibration.runtime.execution_providers))
+      std::cerr << "yoloq: warning: " << w << "\n";
     auto result = quantize(options);
     for (const auto& w : result.warnings) std::cerr << "yoloq: warning: " << w << "\n";
     std::cout << summary_text(result);

@@ -5,12 +5,16 @@
 #include "cli/commands.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
-#include "yoloq/tensor/npy.hpp"
+#include "yoloq/data/batch_source.hpp"
 #include "yoloq/verify/report.hpp"
 
 namespace yoloq::cli {
 
 namespace {
+
+// Random inputs say little beyond "it runs"; a few keep `verify` without data quick.
+constexpr std::size_t kRandomVerifySamples = 8;
+
 void add_verify(CLI::App& app) {
   auto* cmd = app.add_subcommand("verify",
                                  "Check a quantized model against its float original: structure, "
@@ -25,8 +29,8 @@ void add_verify(CLI::App& app) {
   cmd->add_option("float_model", f->float_model, "The float ONNX model")->required();
   cmd->add_option("quant_model", f->quant_model, "The quantized ONNX model")->required();
   cmd->add_option("--data", f->data,
-                  "Held-out data: a folder of images, or a .npy [N, C, H, W] for a single-input "
-                  "model (default: random inputs; detections need images)");
+                  "Held-out data: a folder of images, a .npy [N, C, H, W] or a .npz keyed by input name "
+                  "(default: 8 seeded random samples; detections need images or [N, 3, H, W] tensors)");
   cmd->add_option("--labels", f->labels, "YOLO labels for the images: adds mAP against the labels");
   cmd->add_option("--samples", f->samples, "Held-out samples to compare (default 32)");
   cmd->add_option("--json", f->json, "Write the full result as JSON");
@@ -38,21 +42,22 @@ void add_verify(CLI::App& app) {
     for (const auto& out : {f->json, f->report})
       if (!out.empty()) check_writable_output(out);
     VerifyOptions options;
-    if (!f->data.empty()) {
-      const std::filesystem::path data = f->data;
-      if (std::filesystem::is_directory(data))
-        options.images = data;
-      else if (data.extension() == ".npy")
-        options.inputs.push_back(read_npy(data));
-      else
-        throw Error(f->data + ": --data must be a folder of images or a .npy file");
-    }
     options.labels = f->labels;
-    options.samples = f->samples;
     options.threads = f->threads;
     options.speed_runs = f->speed_runs;
     options.quiet = f->quiet;
-    const auto result = verify_models(f->float_model, f->quant_model, options);
+    if (!f->labels.empty() && !std::filesystem::is_directory(f->data))
+      throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
+    const Model float_model = load_model(f->float_model), quant_model = load_model(f->quant_model);
+    // Held-out samples as calibration reads them: images letterboxed to the model's input,
+    // tensors split into the model's batches, or (no --data) a few seeded random samples.
+    SourceOptions source;
+    source.path = f->data;
+    source.max_samples = f->data.empty() ? std::min<std::size_t>(f->samples, kRandomVerifySamples) : f->samples;
+    source.quiet = f->quiet;
+    auto held_out = make_calibration_source(float_model, source);
+    const auto result = verify_models(float_model, quant_model, *held_out, options);
+    for (const auto& w : held_out->take_warnings()) std::cerr << "yoloq: warning: " << w << "\n";
     if (!f->json.empty()) write_file_atomically(f->json, to_json(result).dump(2) + "\n");
     if (!f->report.empty()) write_file_atomically(f->report, markdown_report(result));
     std::cout << summary_text(result);

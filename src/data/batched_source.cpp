@@ -1,7 +1,6 @@
 // Turns a SampleProvider and a list of sample indices into batches of the model's batch size.
 #include <algorithm>
 #include <cmath>
-#include <iostream>
 
 #include "data/source_internal.hpp"
 #include "yoloq/support/error.hpp"
@@ -69,6 +68,7 @@ class BatchedSource : public BatchSource {
         batch_(static_cast<std::size_t>(inputs_.front().shape[0])) {}
 
   std::optional<NamedTensors> next() override {
+    origins_.clear();
     std::vector<Tensor> tensors;
     for (const auto& in : inputs_) tensors.emplace_back(DType::Float32, in.shape);
     std::size_t filled = 0;
@@ -80,6 +80,7 @@ class BatchedSource : public BatchSource {
                                filled * inputs_[i].sample_size());
       if (!samples_->fill(index, destinations)) continue;
       check_finite(index, destinations);
+      origins_.push_back(samples_->origin(index));
       ++filled;
       ++served_;
     }
@@ -90,9 +91,10 @@ class BatchedSource : public BatchSource {
     if (filled < batch_) {
       if (!inputs_.front().dynamic_batch) {
         if (!warned_partial_)
-          std::cerr << "yoloq: warning: " << samples_->what() << ": the last " << filled
-                    << " sample(s) do not fill a batch of " << batch_ << " and are not used\n";
+          warnings_.push_back(samples_->what() + ": the last " + std::to_string(filled) +
+                              " sample(s) do not fill a batch of " + std::to_string(batch_) + " and are not used");
         warned_partial_ = true;
+        origins_.clear();
         return std::nullopt;
       }
       for (std::size_t i = 0; i < inputs_.size(); ++i) {
@@ -118,6 +120,13 @@ class BatchedSource : public BatchSource {
     cursor_ = 0;
     served_ = 0;
   }
+  const std::vector<SampleOrigin>& origins() const override { return origins_; }
+  std::vector<std::string> take_warnings() override {
+    auto warnings = samples_->take_warnings();
+    warnings.insert(warnings.end(), warnings_.begin(), warnings_.end());
+    warnings_.clear();
+    return warnings;
+  }
 
  private:
   void check_finite(std::size_t index, const std::vector<float*>& destinations) const {
@@ -139,6 +148,8 @@ class BatchedSource : public BatchSource {
   std::size_t batch_;
   std::size_t cursor_ = 0, served_ = 0;
   bool warned_partial_ = false;
+  std::vector<SampleOrigin> origins_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace

@@ -6,7 +6,8 @@
 namespace yoloq {
 
 Tensor letterbox_image_folder(const std::filesystem::path& folder, int height, int width,
-                              std::size_t max_samples, std::uint64_t seed, bool quiet) {
+                              std::size_t max_samples, std::uint64_t seed, bool quiet,
+                              std::vector<std::string>& warnings) {
   if (height <= 0 || width <= 0)
     throw Error("image size " + std::to_string(height) + "x" + std::to_string(width) +
                 " must be positive");
@@ -23,6 +24,7 @@ Tensor letterbox_image_folder(const std::filesystem::path& folder, int height, i
   if (kept == 0)
     throw Error(samples->what() + ": none of the " + std::to_string(split.calibration.size()) +
                 " images could be decoded");
+  for (auto& w : samples->take_warnings()) warnings.push_back(std::move(w));
   out.shape[0] = static_cast<std::int64_t>(kept);
   out.bytes.resize(kept * per_sample * sizeof(float));
   return out;

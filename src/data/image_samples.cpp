@@ -2,9 +2,10 @@
 // time when their batch is built. Files that do not decode are skipped with one warning each.
 #include <algorithm>
 #include <cstring>
-#include <iostream>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <set>
+#include <utility>
 
 #include "data/source_internal.hpp"
 #include "yoloq/support/error.hpp"
@@ -67,13 +68,19 @@ class ImageSamples : public SampleProvider {
     try {
       auto boxed = letterbox(decode_image(images_[index]), height_, width_);
       std::memcpy(destinations[0], boxed.tensor.bytes.data(), boxed.tensor.bytes.size());
+      geometry_[index] = boxed.geometry;
       return true;
     } catch (const Error& e) {
       undecodable_.insert(index);  // warn once, even when the source is read again
-      if (!quiet_) std::cerr << "yoloq: warning: " << e.what() << "; skipped\n";
+      if (!quiet_) warnings_.push_back(std::string(e.what()) + "; skipped");
       return false;
     }
   }
+  SampleOrigin origin(std::size_t index) const override {
+    auto it = geometry_.find(index);
+    return {images_[index], it == geometry_.end() ? std::nullopt : std::optional(it->second)};
+  }
+  std::vector<std::string> take_warnings() override { return std::exchange(warnings_, {}); }
   std::string sample_name(std::size_t index) const override { return images_[index].string(); }
   std::string what() const override { return what_; }
   std::string kind() const override { return "images"; }
@@ -84,6 +91,8 @@ class ImageSamples : public SampleProvider {
   bool quiet_;
   int height_ = 0, width_ = 0;
   std::set<std::size_t> undecodable_;
+  std::map<std::size_t, LetterboxGeometry> geometry_;  // of the images filled so far
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace

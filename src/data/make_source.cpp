@@ -1,5 +1,6 @@
-// Picks the kind of calibration data from the path and splits it into calibration and holdout.
-#include <iostream>
+// Picks the kind of calibration data from the path and splits it into calibration and held-out
+// samples, from one provider: the split is decided once, so the two parts never overlap.
+#include <algorithm>
 
 #include "data/source_internal.hpp"
 #include "yoloq/support/error.hpp"
@@ -8,68 +9,79 @@ namespace fs = std::filesystem;
 
 namespace yoloq {
 
-namespace {
+std::size_t holdout_count(std::size_t samples) {
+  if (samples < 16) return 0;
+  return std::clamp<std::size_t>(samples / 8, 4, 32);
+}
 
-enum class Part { Calibration, Holdout };
-
-std::unique_ptr<BatchSource> make_source(const Model& model, const SourceOptions& options,
-                                         Part part) {
-  auto inputs = resolve_inputs(model, options.shapes);
-  std::shared_ptr<SampleProvider> samples;
-  bool shuffle = false;
+std::shared_ptr<SampleProvider> make_sample_provider(const std::vector<ResolvedInput>& inputs,
+                                                     const SourceOptions& options, std::size_t random_count) {
   const fs::path& path = options.path;
   std::error_code ec;
-  if (path.empty()) {
-    const std::size_t count = (options.max_samples ? options.max_samples : 1) + options.holdout;
-    samples = make_random_samples(count, options.seed, inputs);
-    // Always shown, --quiet or not: random scales are placeholders the user must know about.
-    if (part == Part::Calibration)
-      std::cerr << "yoloq: warning: no calibration data given: using " << count - options.holdout
-                << " random sample(s), uniform [0,1), seed " << options.seed
-                << "; these scales are placeholders that do not match real activations, calibrate "
-                   "on real images\n";
-  } else if (fs::is_directory(path, ec)) {
-    samples = make_image_samples(path, inputs, options.quiet);
-    shuffle = true;
-  } else if (!fs::exists(path, ec)) {
-    throw Error(path.string() + ": no such file or folder");
-  } else if (!fs::is_regular_file(path, ec)) {
-    // A FIFO or a device would block or never end.
-    throw Error(path.string() + ": is not a regular file or a folder");
-  } else if (path.extension() == ".npy") {
-    samples = make_npy_samples(path, inputs);
-  } else if (path.extension() == ".npz") {
-    samples = make_npz_samples(path, inputs);
-  } else {
-    throw Error(
-        path.string() +
-        ": unknown calibration data (expected a .npy file, a .npz file or a folder of images)");
-  }
-  auto split = split_samples(samples->size(), options.max_samples, options.holdout, shuffle,
-                             options.seed, samples->what());
-  auto& indices = part == Part::Calibration ? split.calibration : split.holdout;
-  const std::string description = std::to_string(indices.size()) + " " + samples->kind() +
-                                  " from " + samples->what() +
-                                  (part == Part::Holdout ? " (held out)" : "");
-  if (indices.size() < static_cast<std::size_t>(inputs.front().shape[0]) &&
-      !inputs.front().dynamic_batch)
-    throw Error(samples->what() + ": " + std::to_string(indices.size()) +
-                " sample(s) do not fill one batch of " + std::to_string(inputs.front().shape[0]));
-  return make_batched_source(std::move(samples), std::move(inputs), std::move(indices),
-                             description);
+  if (path.empty()) return make_random_samples(random_count, options.seed, inputs);
+  if (fs::is_directory(path, ec)) return make_image_samples(path, inputs, options.quiet);
+  if (!fs::exists(path, ec)) throw Error(path.string() + ": no such file or folder");
+  // A FIFO or a device would block or never end.
+  if (!fs::is_regular_file(path, ec)) throw Error(path.string() + ": is not a regular file or a folder");
+  if (path.extension() == ".npy") return make_npy_samples(path, inputs);
+  if (path.extension() == ".npz") return make_npz_samples(path, inputs);
+  throw Error(path.string() + ": unknown calibration data (expected a .npy file, a .npz file or a folder of images)");
+}
+
+namespace {
+
+// Samples a batched source over `count` of them serves: whole batches only, unless the model
+// takes a smaller last batch.
+std::size_t served_samples(const ResolvedInput& input, std::size_t count) {
+  const auto batch = static_cast<std::size_t>(input.shape[0]);
+  return input.dynamic_batch ? count : count / batch * batch;
+}
+
+std::unique_ptr<BatchSource> batched(const std::shared_ptr<SampleProvider>& samples,
+                                     const std::vector<ResolvedInput>& inputs, std::vector<std::size_t> indices,
+                                     const std::string& suffix) {
+  const std::string description =
+      std::to_string(indices.size()) + " " + samples->kind() + " from " + samples->what() + suffix;
+  if (indices.size() < static_cast<std::size_t>(inputs.front().shape[0]) && !inputs.front().dynamic_batch)
+    throw Error(samples->what() + ": " + std::to_string(indices.size()) + " sample(s) do not fill one batch of " +
+                std::to_string(inputs.front().shape[0]));
+  return make_batched_source(samples, inputs, std::move(indices), description);
 }
 
 }  // namespace
 
-std::unique_ptr<BatchSource> make_calibration_source(const Model& model,
-                                                     const SourceOptions& options) {
-  return make_source(model, options, Part::Calibration);
+CalibrationData make_calibration_data(const Model& model, const SourceOptions& options, bool hold_out) {
+  const auto inputs = resolve_inputs(model, options.shapes);
+  const bool random = options.path.empty();
+  CalibrationData data;
+  std::size_t holdout = 0;
+  std::shared_ptr<SampleProvider> samples;
+  if (random) {
+    holdout = hold_out ? kRandomHoldout : 0;
+    const std::size_t count = options.max_samples ? options.max_samples : 1;
+    samples = make_sample_provider(inputs, options, count + holdout);
+    data.warnings.push_back("no calibration data given: using " + std::to_string(count) +
+                            " random sample(s), uniform [0,1), seed " + std::to_string(options.seed) +
+                            "; these scales are placeholders that do not match real activations, calibrate on "
+                            "real images");
+  } else {
+    samples = make_sample_provider(inputs, options, 0);
+    // Held out of what calibration would otherwise use: --calibration_size samples at most.
+    const std::size_t usable =
+        options.max_samples ? std::min(options.max_samples, samples->size()) : samples->size();
+    if (hold_out) holdout = holdout_count(served_samples(inputs.front(), usable));
+  }
+  // Image folders are shuffled (a folder is often sorted by class or scene); arrays keep their order.
+  std::error_code ec;
+  const bool shuffle = !random && fs::is_directory(options.path, ec);
+  auto split = split_samples(samples->size(), options.max_samples, holdout, shuffle, options.seed, samples->what());
+  data.calibration = batched(samples, inputs, std::move(split.calibration), "");
+  if (holdout > 0) data.held_out = batched(samples, inputs, std::move(split.holdout), " (held out)");
+  return data;
 }
 
-std::unique_ptr<BatchSource> make_holdout_source(const Model& model, const SourceOptions& options) {
-  if (options.holdout == 0)
-    throw Error("make_holdout_source: no holdout samples requested (holdout = 0)");
-  return make_source(model, options, Part::Holdout);
+std::unique_ptr<BatchSource> make_calibration_source(const Model& model, const SourceOptions& options) {
+  return std::move(make_calibration_data(model, options, false).calibration);
 }
 
 }  // namespace yoloq

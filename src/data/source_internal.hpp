@@ -31,8 +31,12 @@ class SampleProvider {
   virtual ~SampleProvider() = default;
   virtual std::size_t size() const = 0;
   // Writes sample `index` of every input (destinations[i] holds inputs[i].sample_size() floats).
-  // Returns false when the sample is unusable and must be skipped (a warning already printed).
+  // Returns false when the sample is unusable and must be skipped (with a warning in
+  // take_warnings(), unless the provider was made quiet).
   virtual bool fill(std::size_t index, const std::vector<float*>& destinations) = 0;
+  // Where sample `index` came from, once filled (images: the file and its letterbox).
+  virtual SampleOrigin origin(std::size_t /*index*/) const { return {}; }
+  virtual std::vector<std::string> take_warnings() { return {}; }
   // Names sample `index` in messages: "sample 12" or the image file.
   virtual std::string sample_name(std::size_t index) const = 0;
   virtual std::string what() const = 0;  // the file or folder, for messages
@@ -65,5 +69,8 @@ std::unique_ptr<BatchSource> make_batched_source(std::shared_ptr<SampleProvider>
                                                  std::vector<ResolvedInput> inputs,
                                                  std::vector<std::size_t> indices,
                                                  std::string description);
+// The provider for `options.path` (random data: `random_count` samples).
+std::shared_ptr<SampleProvider> make_sample_provider(const std::vector<ResolvedInput>& inputs,
+                                                     const SourceOptions& options, std::size_t random_count);
 
 }  // namespace yoloq

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "yoloq/support/error.hpp"
+#include "yoloq/support/progress.hpp"
 #include "yoloq/eval/dataset.hpp"
 #include "yoloq/yolo/metadata.hpp"
 
@@ -21,15 +22,6 @@ struct PreparedImage {
   std::vector<GroundTruth> ground_truth;
   bool has_label_file = false;
 };
-
-void print_progress(std::size_t done, std::size_t total, double seconds) {
-  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
-  const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-  std::fprintf(stderr, "\r  detect: %zu/%zu images, %.1f img/s, ETA %.0fs   ", done, total, rate,
-               eta);
-  if (done == total) std::fprintf(stderr, "\n");
-  std::fflush(stderr);
-}
 
 }  // namespace
 
@@ -61,7 +53,7 @@ std::vector<EvaluatedImage> detect_dataset(Detector& detector, const std::vector
   const auto ids = coco_image_ids(images);
   std::vector<EvaluatedImage> results;
   results.reserve(images.size());
-  const auto start = std::chrono::steady_clock::now();
+  ProgressLine progress("evaluating", images.size(), !quiet, "images");
   // Decoding and letterboxing the next image overlaps with inference on the current one.
   auto next = std::async(std::launch::async, prepare, images.front());
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -76,11 +68,9 @@ std::vector<EvaluatedImage> detect_dataset(Detector& detector, const std::vector
     out.data.ground_truth = std::move(current.ground_truth);
     out.data.detections = detector.detect(current.letterboxed);
     results.push_back(std::move(out));
-    if (!quiet)
-      print_progress(
-          i + 1, images.size(),
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    progress.update(i + 1, i + 1);
   }
+  progress.finish(images.size(), images.size());
   return results;
 }
 

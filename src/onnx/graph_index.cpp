@@ -65,6 +65,7 @@ GraphIndex::GraphIndex(const onnx::GraphProto& graph) : graph_(&graph) {
       if (c.empty() || c.back() != i) c.push_back(i);
     }
   }
+  name_nodes();
   // Kahn's algorithm with a min-heap on the node index: a deterministic order that keeps the
   // file's order wherever the file is already sorted.
   std::vector<std::size_t> pending(n, 0);
@@ -95,6 +96,28 @@ GraphIndex::GraphIndex(const onnx::GraphProto& graph) : graph_(&graph) {
     throw Error("the graph has a cycle: " + std::to_string(n - topo_.size()) + " of " + std::to_string(n) +
                 " nodes cannot be ordered, the first is '" + node.name() + "' (" + node.op_type() + ")");
   }
+}
+
+void GraphIndex::name_nodes() {
+  std::set<std::string> used;
+  for (const auto& node : graph_->node()) used.insert(node.name());
+  node_names_.reserve(node_count());
+  for (std::size_t i = 0; i < node_count(); ++i) {
+    std::string name = node(i).name();
+    if (name.empty()) {
+      name = node(i).op_type() + "_" + std::to_string(i);
+      while (used.count(name)) name += "_";
+      used.insert(name);
+    }
+    node_names_.push_back(std::move(name));
+  }
+}
+
+void name_unnamed_nodes(Model& model) {
+  const GraphIndex index(model.graph());
+  for (std::size_t i = 0; i < index.node_count(); ++i)
+    if (model.graph().node(static_cast<int>(i)).name().empty())
+      model.graph().mutable_node(static_cast<int>(i))->set_name(index.node_name(i));
 }
 
 std::optional<std::size_t> GraphIndex::producer(const std::string& tensor) const {

@@ -20,10 +20,37 @@ std::string value_text(const ValueInfo& v) {
   return v.name + " " + elem_type_name(v.elem_type) + " [" + shape_string(v.shape) + "]";
 }
 
+bool fed_by_dequantize(const GraphIndex& index, const onnx::NodeProto& node, int input) {
+  if (node.input_size() <= input || node.input(input).empty()) return false;
+  const auto producer = index.producer(node.input(input));
+  return producer && index.node(*producer).op_type() == "DequantizeLinear";
+}
+
 }  // namespace
+
+bool is_weighted_op(const std::string& op_type) {
+  return op_type == "Conv" || op_type == "ConvTranspose" || op_type == "Gemm" || op_type == "MatMul";
+}
+
+WeightedOpCount QdqStats::weighted_total() const {
+  WeightedOpCount total;
+  for (const auto& [op, count] : weighted_ops) {
+    total.total += count.total;
+    total.quantized += count.quantized;
+  }
+  return total;
+}
 
 QdqStats qdq_stats(const Model& model) {
   QdqStats s;
+  const GraphIndex index(model.graph());
+  for (std::size_t i = 0; i < index.node_count(); ++i) {
+    const auto& node = index.node(i);
+    if (!is_weighted_op(node.op_type())) continue;
+    auto& count = s.weighted_ops[node.op_type()];
+    ++count.total;
+    if (fed_by_dequantize(index, node, 0) && fed_by_dequantize(index, node, 1)) ++count.quantized;
+  }
   for (const auto& n : model.graph().node()) {
     if (n.op_type() == "QuantizeLinear") ++s.quantize_linear;
     if (n.op_type() == "DequantizeLinear") ++s.dequantize_linear;

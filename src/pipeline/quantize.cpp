@@ -26,14 +26,71 @@ bool same_file(const fs::path& a, const fs::path& b) {
   return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
 }
 
-bool is_json_cache(const fs::path& p) { return p.extension() == ".json"; }
+void remove_output(const fs::path& output) {
+  std::error_code ec;
+  fs::remove(output, ec);
+  fs::remove(output.string() + ".data", ec);
+}
+
+void append(std::vector<std::string>& to, std::vector<std::string> from) {
+  for (auto& w : from) to.push_back(std::move(w));
+}
+
+// Stage 2: the rules' plan, or an edited plan file checked against the model.
+PlanResult make_plan(const Model& model, const GraphIndex& index, const QuantizeOptions& options) {
+  if (!options.plan_file) return plan_quantization(model, options.plan);
+  check_opset_for_qdq(model, options.onnx_path.string());
+  PlanResult planned;
+  planned.plan = load_plan(*options.plan_file);
+  try {
+    validate_plan(planned.plan, index);
+  } catch (const Error& e) {
+    throw Error(options.plan_file->string() + ": " + e.what());
+  }
+  return planned;
+}
+
+// Stage 3: ranges from the cache when it exists (validated against the plan), else calibrated
+// on `source` and written to the cache when one is named.
+void calibrate_ranges(const Model& model, const GraphIndex& index, BatchSource& source, const QuantizeOptions& options,
+                      QuantizeResult& result) {
+  const auto tensors = result.plan.activation_tensors();
+  std::error_code ec;
+  if (options.calibration_cache && fs::exists(*options.calibration_cache, ec)) {
+    result.ranges = load_ranges(*options.calibration_cache);
+    validate_ranges(result.ranges, index, tensors, options.calibration_cache->string());
+    result.ranges_from_cache = true;
+    result.calibration_source = "calibration cache " + options.calibration_cache->string();
+    return;
+  }
+  result.calibration_source = source.description();
+  result.ranges = calibrate(model, tensors, source, options.calibration);
+  append(result.warnings, source.take_warnings());
+  if (options.calibration_cache) save_ranges(result.ranges, *options.calibration_cache);
+}
+
+// Stage 5 on the written model; a model that does not load or run, or whose check was
+// interrupted, is removed: it is not an output.
+void verify_output(const Model& model, const Model& quantized, BatchSource& held_out, bool reused,
+                   const QuantizeOptions& options, QuantizeResult& result) {
+  VerifyOptions verify_options = options.verify_options;
+  // A trt model's speed in ONNX Runtime's CPU kernels says nothing of its speed in TensorRT
+  // (it runs slower than the float model there), and timing it was 40% of the command's time.
+  if (result.plan.target == Target::Trt && verify_options.speed_runs > 0) {
+    verify_options.speed_runs = 0;
+    verify_options.speed_note = "not measured for --target trt (ONNX Runtime's CPU speed says nothing of TensorRT's; time it with trtexec, or quantize with --target ort-cpu for ONNX Runtime)";
+  }
+  try {
+    result.verification = verify_models(model, quantized, held_out, verify_options);
+    check_interrupted();
+  } catch (...) {
+    remove_output(result.output_path);
+    throw;
+  }
+  if (reused) result.verification->data_description += " (the calibration samples: too few to hold any out)";
+}
 
 }  // namespace
-
-std::size_t holdout_count(std::size_t samples) {
-  if (samples < 16) return 0;
-  return std::clamp<std::size_t>(samples / 8, 4, 32);
-}
 
 fs::path default_output_path(const fs::path& onnx_path) {
   return onnx_path.parent_path() / (onnx_path.stem().string() + ".quant.onnx");
@@ -54,57 +111,23 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   result.times.load_s = seconds_since(t0);
 
   t0 = std::chrono::steady_clock::now();
-  if (options.plan_file) {
-    check_opset_for_qdq(model, options.onnx_path.string());
-    result.plan = load_plan(*options.plan_file);
-    try {
-      validate_plan(result.plan, index);
-    } catch (const Error& e) {
-      throw Error(options.plan_file->string() + ": " + e.what());
-    }
-  } else {
-    auto planned = plan_quantization(model, options.plan);
-    result.plan = std::move(planned.plan);
-    result.warnings = std::move(planned.warnings);
-  }
+  auto planned = make_plan(model, index, options);
+  result.plan = std::move(planned.plan);
+  result.warnings = std::move(planned.warnings);
   check_write_options(model, result.plan, options.write);
   result.times.plan_s = seconds_since(t0);
 
-  // Decide the verification samples before calibrating, so they are never calibrated on.
-  SourceOptions source_options = options.source;
-  std::optional<SourceOptions> holdout_options;
-  if (options.verify) {
-    const bool random = options.source.path.empty();
-    const std::size_t held = random ? 4 : holdout_count(make_calibration_source(model, options.source)->sample_count());
-    if (held > 0) {
-      source_options.holdout = held;
-      holdout_options = source_options;
-      holdout_options->quiet = true;
-    }
-  }
-
+  // The data is split once, before calibrating, so the held-out samples are never calibrated on.
+  // A cached run needs no calibration data, but verification still reads the held-out part.
   t0 = std::chrono::steady_clock::now();
-  const auto tensors = result.plan.activation_tensors();
-  std::error_code ec;
-  if (options.calibration_cache && fs::exists(*options.calibration_cache, ec)) {
-    result.ranges = load_ranges(*options.calibration_cache);
-    result.ranges_from_cache = true;
-    for (const auto& t : tensors)
-      if (!result.ranges.tensors.count(t))
-        throw Error(options.calibration_cache->string() + ": calibration cache has no range for tensor '" + t +
-                    "' (made for another model or plan?)");
-    result.calibration_source = "calibration cache " + options.calibration_cache->string();
-  } else {
-    auto source = make_calibration_source(model, source_options);
-    result.calibration_source = source->description();
-    result.ranges = calibrate(model, tensors, *source, options.calibration);
-    if (options.calibration_cache) {
-      if (is_json_cache(*options.calibration_cache))
-        save_ranges_json(result.ranges, *options.calibration_cache);
-      else
-        save_ranges_trt_cache(result.ranges, *options.calibration_cache);
-    }
-  }
+  CalibrationData data = make_calibration_data(model, options.source, options.verify);
+  append(result.warnings, std::move(data.warnings));
+  calibrate_ranges(model, index, *data.calibration, options, result);
+  if (result.plan.target == Target::OrtCpu && result.ranges_from_cache && ranges_are_symmetric(result.ranges))
+    result.warnings.push_back(options.calibration_cache->string() +
+                              ": a symmetric cache (TensorRT text, no min/max) used for --target ort-cpu: every "
+                              "UINT8 range is widened to [-amax, amax], which halves the resolution of "
+                              "non-negative activations; recalibrate or use a .json cache");
   result.times.calibrate_s = seconds_since(t0);
 
   t0 = std::chrono::steady_clock::now();
@@ -113,65 +136,25 @@ QuantizeResult quantize(const QuantizeOptions& options) {
 
   t0 = std::chrono::steady_clock::now();
   save_model(quantized, result.output_path, options.save);
+  quantized.path = result.output_path;
   result.times.save_s = seconds_since(t0);
   if (!options.verify && interrupt_signal()) {
-    fs::remove(result.output_path, ec);
-    fs::remove(result.output_path.string() + ".data", ec);
+    remove_output(result.output_path);
     check_interrupted();
   }
 
   if (options.verify) {
     t0 = std::chrono::steady_clock::now();
-    VerifyOptions verify_options = options.verify_options;
-    // A trt model's speed in ONNX Runtime's CPU kernels says nothing of its speed in TensorRT
-    // (it runs slower than the float model there), and timing it was 40% of the command's time.
-    if (result.plan.target == Target::Trt && verify_options.speed_runs > 0) {
-      verify_options.speed_runs = 0;
-      verify_options.speed_note = "not measured for --target trt (ONNX Runtime's CPU speed says nothing of TensorRT's; time it with trtexec, or quantize with --target ort-cpu for ONNX Runtime)";
-    }
-    // Random inputs of a model with dynamic dimensions take the calibration shapes.
-    try {
-      for (auto& [name, shape] : resolve_input_shapes(model, options.source.shapes)) verify_options.input_shapes[name] = shape;
-    } catch (const Error&) {
-      // No shapes to give (a cache was used): verify says what it needs.
-    }
-    auto held = holdout_options ? make_holdout_source(model, *holdout_options) : make_calibration_source(model, options.source);
-    // Held-out tensors feed single-input models; others are verified on random inputs.
-    if (GraphIndex(model.graph()).inputs().size() == 1)
-      while (auto batch = held->next()) verify_options.inputs.push_back(std::move(batch->front().second));
-    verify_options.samples = std::max(verify_options.samples, held->sample_count());
-    try {
-      result.verification = verify_models(options.onnx_path, result.output_path, verify_options);
-      check_interrupted();
-    } catch (...) {
-      // A model that does not load or run is not an output, nor is one whose run was
-      // interrupted; the error says why.
-      fs::remove(result.output_path, ec);
-      fs::remove(result.output_path.string() + ".data", ec);
-      throw;
-    }
-    result.verification->data_description = held->description() + (holdout_options ? "" : " (the calibration samples: too few to hold any out)");
+    const bool reused = !data.held_out;
+    verify_output(model, quantized, reused ? *data.calibration : *data.held_out, reused, options, result);
+    append(result.warnings, (reused ? data.calibration : data.held_out)->take_warnings());
     result.times.verify_s = seconds_since(t0);
   }
 
-  auto stats = qdq_stats(quantized);
+  const QdqStats stats = qdq_stats(quantized);
   result.quantize_linear = stats.quantize_linear;
   result.dequantize_linear = stats.dequantize_linear;
-  // Counted as `yoloq verify` counts them: a weighted node whose first two inputs are both
-  // dequantized (a quantized weight of this node, or an activation quantized for it).
-  std::set<std::pair<std::string, std::string>> dequantized_for;  // (node, input tensor)
-  for (const auto& w : result.plan.weights) dequantized_for.insert({w.node, w.tensor});
-  for (const auto& a : result.plan.activations)
-    for (const auto& c : a.consumers) dequantized_for.insert({c, a.tensor});
-  static const std::set<std::string> weighted{"Conv", "ConvTranspose", "Gemm", "MatMul"};
-  for (std::size_t i = 0; i < index.node_count(); ++i) {
-    const auto& node = index.node(i);
-    if (!weighted.count(node.op_type())) continue;
-    ++result.weighted_nodes;
-    const std::string name = node_name(index, i);
-    if (node.input_size() >= 2 && dequantized_for.count({name, node.input(0)}) && dequantized_for.count({name, node.input(1)}))
-      ++result.weighted_nodes_quantized;
-  }
+  result.weighted_ops = stats.weighted_total();
   return result;
 }
 

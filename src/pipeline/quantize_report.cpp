@@ -16,7 +16,7 @@ std::string summary_text(const QuantizeResult& r) {
     << r.ranges.method << " on " << r.calibration_source << "\n";
   o << "  Q/DQ nodes: " << r.quantize_linear << " QuantizeLinear + " << r.dequantize_linear << " DequantizeLinear = "
     << r.quantize_linear + r.dequantize_linear << "\n";
-  o << "  Conv/ConvTranspose/Gemm/MatMul quantized: " << r.weighted_nodes_quantized << " of " << r.weighted_nodes << "\n";
+  o << "  Conv/ConvTranspose/Gemm/MatMul quantized: " << r.weighted_ops.quantized << " of " << r.weighted_ops.total << "\n";
   o << "  activations quantized: " << r.plan.activations.size() << " tensors in " << r.plan.scale_groups.size()
     << " shared-scale groups; weights: " << r.plan.weights.size() << " per-channel\n";
   std::map<std::string, std::vector<std::string>> kept;
@@ -63,8 +63,8 @@ nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
   j["settings"] = settings_json(r, o);
   j["summary"] = {{"quantize_linear", r.quantize_linear},
                   {"dequantize_linear", r.dequantize_linear},
-                  {"weighted_nodes", r.weighted_nodes},
-                  {"weighted_nodes_quantized", r.weighted_nodes_quantized},
+                  {"weighted_nodes", r.weighted_ops.total},
+                  {"weighted_nodes_quantized", r.weighted_ops.quantized},
                   {"activations", r.plan.activations.size()},
                   {"weights", r.plan.weights.size()},
                   {"scale_groups", r.plan.scale_groups.size()},

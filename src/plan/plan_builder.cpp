@@ -16,7 +16,7 @@ bool PlanBuilder::is_float_activation(const std::string& tensor) const {
 
 bool PlanBuilder::quantize_for(const std::string& tensor, std::size_t consumer, const std::string& rule) {
   auto [it, inserted] = activations_.try_emplace(tensor, std::set<std::string>{}, rule);
-  bool added = it->second.first.insert(node_name(index_, consumer)).second;
+  bool added = it->second.first.insert(index_.node_name(consumer)).second;
   // One tensor can be quantized for several reasons (a Conv input that is also a residual).
   auto& rules = it->second.second;
   if (added && !inserted && ("+" + rules + "+").find("+" + rule + "+") == std::string::npos) rules += "+" + rule;
@@ -32,12 +32,12 @@ bool PlanBuilder::quantize_weight(std::size_t node, int input, int axis, bool qu
   const auto& n = index_.node(node);
   const auto* init = index_.initializer(n.input(input));
   if (!init || init->data_type() != onnx::TensorProto::FLOAT || axis >= init->dims_size()) return false;
-  weights_.push_back({node_name(index_, node), n.input(input), axis, quantize_bias, rule, u8s8_pair_safe});
+  weights_.push_back({index_.node_name(node), n.input(input), axis, quantize_bias, rule, u8s8_pair_safe});
   return true;
 }
 
 void PlanBuilder::keep_float(std::size_t node, const std::string& rule) {
-  float_nodes_.push_back({node_name(index_, node), index_.node(node).op_type(), rule});
+  float_nodes_.push_back({index_.node_name(node), index_.node(node).op_type(), rule});
 }
 
 std::string PlanBuilder::find(const std::string& t) {

@@ -73,7 +73,7 @@ PlanResult plan_quantization(const Model& model, const PlanOptions& options) {
   std::vector<FloatNode> float_nodes;
   for (std::size_t i = 0; i < index.node_count(); ++i) {
     const auto& op = index.node(i).op_type();
-    const std::string name = node_name(index, i);
+    const std::string name = index.node_name(i);
     std::string rule;
     if (!allowed.count(op)) continue;  // not a quantizable type: not a decision worth listing
     if (excluded_ops.count(op)) rule = "user.op_types_to_exclude";

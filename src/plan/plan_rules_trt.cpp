@@ -3,18 +3,18 @@
 // pools and resizes next to quantized tensors; Concat inputs and output share one scale.
 #include <set>
 
+#include "yoloq/onnx/model_summary.hpp"
 #include "plan/plan_builder.hpp"
 
 namespace yoloq::plan_detail {
 
 namespace {
 
-const std::set<std::string> kWeighted{"Conv", "ConvTranspose", "Gemm", "MatMul"};
 const std::set<std::string> kScalePreserving{"MaxPool", "AveragePool", "GlobalAveragePool", "Resize"};
 
 bool produced_by_weighted(const PlanBuilder& b, const std::string& tensor) {
   auto p = b.index().producer(tensor);
-  return p && kWeighted.count(b.index().node(*p).op_type()) && b.eligible(*p);
+  return p && is_weighted_op(b.index().node(*p).op_type()) && b.eligible(*p);
 }
 
 // TensorRT fuses a pointwise tail into the convolution that feeds it. YOLO11 exports SiLU as
@@ -71,7 +71,7 @@ void apply_trt_rules(PlanBuilder& b) {
   for (std::size_t i : index.topological_order()) {
     if (!b.eligible(i)) continue;
     const auto& op = index.node(i).op_type();
-    if (kWeighted.count(op)) quantize_weighted_inputs(b, i);
+    if (is_weighted_op(op)) quantize_weighted_inputs(b, i);
     if (op == "Add") quantize_residual_add(b, i);
   }
   // Propagate upstream until nothing changes: a Concat whose output is quantized gets its inputs

@@ -50,25 +50,6 @@ std::vector<std::string> QuantPlan::activation_tensors() const {
   return {names.begin(), names.end()};
 }
 
-std::string node_name(const GraphIndex& index, std::size_t i) {
-  const auto& n = index.node(i);
-  return n.name().empty() ? n.op_type() + "_" + std::to_string(i) : n.name();
-}
-
-void name_unnamed_nodes(Model& model) {
-  auto& graph = model.graph();
-  std::set<std::string> used;
-  for (const auto& n : graph.node()) used.insert(n.name());
-  for (int i = 0; i < graph.node_size(); ++i) {
-    auto* n = graph.mutable_node(i);
-    if (!n->name().empty()) continue;
-    std::string name = n->op_type() + "_" + std::to_string(i);
-    while (used.count(name)) name += "_";
-    n->set_name(name);
-    used.insert(name);
-  }
-}
-
 nlohmann::json to_json(const QuantPlan& plan) {
   nlohmann::json j;
   j["target"] = target_name(plan.target);
@@ -169,7 +150,7 @@ QuantPlan load_plan(const std::filesystem::path& path) {
 
 void validate_plan(const QuantPlan& plan, const GraphIndex& index) {
   std::map<std::string, std::size_t> nodes;
-  for (std::size_t i = 0; i < index.node_count(); ++i) nodes[node_name(index, i)] = i;
+  for (std::size_t i = 0; i < index.node_count(); ++i) nodes[index.node_name(i)] = i;
   auto known_tensor = [&](const std::string& t) {
     return index.producer(t).has_value() || index.is_graph_input(t) || index.is_initializer(t);
   };

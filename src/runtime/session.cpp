@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iostream>
+#include <cctype>
+#include <map>
 #include <mutex>
 
 #include "yoloq/support/error.hpp"
@@ -41,43 +42,83 @@ DType from_ort_type(ONNXTensorElementDataType t, const std::string& name) {
   }
 }
 
-void add_providers(Ort::SessionOptions& so, const RuntimeOptions& options) {
-  auto available = available_providers();
-  auto has = [&](const std::string& p) { return std::find(available.begin(), available.end(), p) != available.end(); };
-  for (const auto& ep : options.execution_providers) {
-    std::string name = ep.substr(0, ep.find(':'));
-    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-    if (name == "cpu") continue;  // always last
-    int device = ep.find(':') == std::string::npos ? 0 : std::atoi(ep.c_str() + ep.find(':') + 1);
-    std::string ort_name = name == "cuda" ? "CUDAExecutionProvider"
-                           : (name == "trt" || name == "tensorrt") ? "TensorrtExecutionProvider"
-                                                                   : "";
-    if (ort_name.empty()) throw Error("unknown execution provider '" + ep + "' (expected cpu, cuda:N or trt)");
-    if (!has(ort_name)) {
-      if (options.warn_on_missing_providers) {
-        std::string list;
-        for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
-        std::cerr << "yoloq: warning: execution provider '" << ep << "' is not in this ONNX Runtime (available: " << list
-                  << "); skipped\n";
-      }
-      continue;
-    }
-    // A provider compiled into the library can still be missing at run time (its shared library,
-    // CUDA, or the device): that is "unavailable" too, skipped with a warning.
+struct ProviderRequest {
+  std::string ort_name;  // "" for cpu
+  int device = 0;
+};
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+ProviderRequest provider_request(const std::string& ep) {
+  const auto colon = ep.find(':');
+  std::string name = ep.substr(0, colon);
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  ProviderRequest r;
+  if (colon != std::string::npos) {
+    const std::string digits = ep.substr(colon + 1);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 4)
+      throw Error("execution provider '" + ep + "': the device after ':' must be a number (cuda:0)");
+    r.device = std::stoi(digits);
+  }
+  if (name == "cpu") return r;
+  if (name == "cuda") r.ort_name = "CUDAExecutionProvider";
+  if (name == "trt" || name == "tensorrt") r.ort_name = "TensorrtExecutionProvider";
+  if (r.ort_name.empty()) throw Error("unknown execution provider '" + ep + "' (expected cpu, cuda:N or trt)");
+  return r;
+}
+
+// Appends one provider; ONNX Runtime throws when one compiled into the library cannot be used at
+// run time (its shared library, CUDA, or the device is missing).
+void append_provider(Ort::SessionOptions& so, const ProviderRequest& r) {
+  if (r.ort_name == "CUDAExecutionProvider") {
+    OrtCUDAProviderOptions cuda{};
+    cuda.device_id = r.device;
+    so.AppendExecutionProvider_CUDA(cuda);
+  } else {
+    OrtTensorRTProviderOptions trt{};
+    trt.device_id = r.device;
+    so.AppendExecutionProvider_TensorRT(trt);
+  }
+}
+
+bool is_available(const std::string& ort_name) {
+  const auto available = available_providers();
+  return std::find(available.begin(), available.end(), ort_name) != available.end();
+}
+
+// Whether a provider can be used here: "" when it can, else why not. Probed once per provider
+// and device, with ONNX Runtime's own log silenced: its multi-line error about a missing shared
+// library is what the one warning line of provider_warnings replaces.
+std::string unusable_reason(const ProviderRequest& r) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, int>, std::string> reasons;
+  std::lock_guard lock(mutex);
+  const auto key = std::make_pair(r.ort_name, r.device);
+  if (auto it = reasons.find(key); it != reasons.end()) return it->second;
+  std::string reason;
+  if (!is_available(r.ort_name)) {
+    std::string list;
+    for (const auto& a : available_providers()) list += (list.empty() ? "" : ", ") + a;
+    reason = "is not in this ONNX Runtime (available: " + list + ")";
+  } else {
+    env().UpdateEnvWithCustomLogLevel(ORT_LOGGING_LEVEL_FATAL);
     try {
-      if (name == "cuda") {
-        OrtCUDAProviderOptions cuda{};
-        cuda.device_id = device;
-        so.AppendExecutionProvider_CUDA(cuda);
-      } else {
-        OrtTensorRTProviderOptions trt{};
-        trt.device_id = device;
-        so.AppendExecutionProvider_TensorRT(trt);
-      }
+      Ort::SessionOptions probe;
+      append_provider(probe, r);
     } catch (const Ort::Exception& e) {
-      if (options.warn_on_missing_providers)
-        std::cerr << "yoloq: warning: execution provider '" << ep << "' cannot be used (" << e.what() << "); skipped\n";
+      reason = "cannot be used (" + first_line(e.what()) + ")";
     }
+    env().UpdateEnvWithCustomLogLevel(ORT_LOGGING_LEVEL_ERROR);
+  }
+  return reasons[key] = reason;
+}
+
+void add_providers(Ort::SessionOptions& so, const RuntimeOptions& options) {
+  for (const auto& ep : options.execution_providers) {
+    const ProviderRequest r = provider_request(ep);
+    // CPU is always last; an unusable provider is skipped (provider_warnings told the user).
+    if (r.ort_name.empty() || !unusable_reason(r).empty()) continue;
+    append_provider(so, r);
   }
 }
 
@@ -95,6 +136,34 @@ Ort::SessionOptions make_options(const RuntimeOptions& options) {
 }  // namespace
 
 std::vector<std::string> available_providers() { return Ort::GetAvailableProviders(); }
+
+std::vector<std::string> parse_execution_providers(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  for (const auto& value : values) {
+    std::string word;
+    for (char c : value + " ") {
+      if (c == ' ' || c == ',' || c == '\t') {
+        if (!word.empty()) provider_request(word), out.push_back(word);
+        word.clear();
+      } else {
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+    }
+  }
+  if (out.empty()) throw Error("--calibration_eps names no execution provider (expected cpu, cuda:N or trt)");
+  return out;
+}
+
+std::vector<std::string> provider_warnings(const std::vector<std::string>& execution_providers) {
+  std::vector<std::string> warnings;
+  for (const auto& ep : execution_providers) {
+    const ProviderRequest r = provider_request(ep);
+    if (r.ort_name.empty()) continue;
+    if (const std::string reason = unusable_reason(r); !reason.empty())
+      warnings.push_back("execution provider '" + ep + "' " + reason + "; skipped, running on the CPU");
+  }
+  return warnings;
+}
 
 namespace {
 // ORT values that borrow the inputs' bytes, in order, with their names; errors name the input.

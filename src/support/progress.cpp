@@ -17,9 +17,12 @@ std::string minutes_seconds(double seconds) {
 }
 }  // namespace
 
-ProgressLine::ProgressLine(std::string label, std::size_t total_batches, bool enabled)
+ProgressLine::ProgressLine(std::string label, std::size_t total, bool enabled, std::string steps,
+                           std::string items)
     : label_(std::move(label)),
-      total_(total_batches),
+      steps_(std::move(steps)),
+      items_(std::move(items)),
+      total_(total),
       enabled_(enabled),
       interactive_(::isatty(::fileno(stderr)) == 1),
       start_(Clock::now()) {}
@@ -51,8 +54,8 @@ void ProgressLine::draw(std::size_t batches_done, std::size_t images_done) {
   if (batches_done > 0 && total_ >= batches_done)
     eta = minutes_seconds(elapsed / static_cast<double>(batches_done) *
                           static_cast<double>(total_ - batches_done));
-  std::fprintf(stderr, "\r%s: %zu/%zu batches, %.1f images/s, ETA %s  ", label_.c_str(),
-               batches_done, total_, rate, eta.c_str());
+  std::fprintf(stderr, "\r%s: %zu/%zu %s, %.1f %s/s, ETA %s  ", label_.c_str(), batches_done, total_,
+               steps_.c_str(), rate, items_.c_str(), eta.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -1,6 +1,4 @@
 // The structural part of verify: interface equality and what the Q/DQ nodes cover.
-#include <set>
-
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/verify/verify.hpp"
 
@@ -23,12 +21,6 @@ void compare_values(const std::string& kind, const std::vector<ValueInfo>& a,
                             ", quantized " + describe(b[i]));
 }
 
-bool fed_by_dequantize(const GraphIndex& index, const onnx::NodeProto& node, int input) {
-  if (node.input_size() <= input || node.input(input).empty()) return false;
-  const auto producer = index.producer(node.input(input));
-  return producer && index.node(*producer).op_type() == "DequantizeLinear";
-}
-
 }  // namespace
 
 StructureReport compare_structure(const Model& float_model, const Model& quant_model) {
@@ -38,21 +30,14 @@ StructureReport compare_structure(const Model& float_model, const Model& quant_m
   compare_values("output", float_index.outputs(), quant_index.outputs(),
                  report.interface_differences);
 
-  static const std::set<std::string> weighted{"Conv", "ConvTranspose", "Gemm", "MatMul"};
   for (std::size_t i = 0; i < quant_index.node_count(); ++i) {
     const auto& node = quant_index.node(i);
-    if (node.op_type() == "DequantizeLinear") {
+    if (node.op_type() == "DequantizeLinear")
       for (std::size_t consumer : quant_index.consumers(node.output(0)))
         ++report.dequantized_inputs_by_op[quant_index.node(consumer).op_type()];
-    }
-    if (weighted.count(node.op_type())) {
-      auto& counts = report.weighted_ops[node.op_type()];
-      ++counts.total;
-      if (fed_by_dequantize(quant_index, node, 0) && fed_by_dequantize(quant_index, node, 1))
-        ++counts.quantized;
-    }
   }
   const QdqStats quant_stats = qdq_stats(quant_model);
+  report.weighted_ops = quant_stats.weighted_ops;
   report.quantize_linear = quant_stats.quantize_linear;
   report.dequantize_linear = quant_stats.dequantize_linear;
   report.int8_weight_bytes = quant_stats.int8_weight_bytes;

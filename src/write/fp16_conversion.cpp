@@ -93,7 +93,7 @@ void convert_high_precision_to_fp16(Model& model) {
   for (const auto& t : keep_float32)
     if (auto p = index.producer(t); p && !index.is_initializer(t))
       throw Error("--high_precision_dtype fp16: '" + t + "' must stay float32 for " + "its reader, but it is computed by node '" +
-                  node_name(index, *p) + "'; this model needs --high_precision_dtype fp32");
+                  index.node_name(*p) + "'; this model needs --high_precision_dtype fp32");
 
   for (auto& init : *graph.mutable_initializer()) {
     if (init.data_type() != onnx::TensorProto::FLOAT || keep_float32.count(init.name())) continue;

@@ -69,7 +69,7 @@ std::map<std::string, ActivationQParams> activation_qparams(const QuantPlan& pla
     auto it = ranges.tensors.find(t);
     if (it == ranges.tensors.end()) throw Error("no calibrated range for tensor '" + t + "'");
     const auto& r = it->second;
-    if (!std::isfinite(r.amax) || r.amax < 0 || !std::isfinite(r.min) || !std::isfinite(r.max))
+    if (!r.valid())
       throw Error("calibrated range for tensor '" + t + "' is not finite");
     return r;
   };
@@ -164,7 +164,7 @@ Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ran
     auto key = std::make_tuple(w.tensor, w.axis, w.u8s8_pair_safe);
     if (!quantized_weights.count(key)) {
       const Tensor weight = to_tensor(*index.initializer(w.tensor));
-      auto pc = quantize_per_channel(weight, w.axis, w.u8s8_pair_safe);
+      auto pc = quantize_per_channel(weight, w.axis, w.u8s8_pair_safe, "initializer '" + w.tensor + "'");
       Tensor scales(DType::Float32, {static_cast<std::int64_t>(pc.scales.size())});
       std::copy(pc.scales.begin(), pc.scales.end(), scales.values<float>().begin());
       const std::string s = fresh(w.tensor + "_scale"), zp = fresh(w.tensor + "_zero_point");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "calib/range_methods.hpp"
+#include "yoloq/scales/scales.hpp"
 #include "yoloq/calib/calibrate.hpp"
 #include "yoloq/support/error.hpp"
 
@@ -267,17 +268,17 @@ Tensor weight(std::vector<std::int64_t> shape, std::vector<float> values) {
 TEST(WeightChannelAmax, PerOutputChannelAlongTheAxis) {
   // Conv weight [out 2, in 1, 2, 2]: channel 0 holds -3 at most, channel 1 holds 0.5.
   const auto conv = weight({2, 1, 2, 2}, {1, -3, 2, 0, 0.5f, -0.25f, 0, 0.125f});
-  EXPECT_EQ(weight_channel_amax(conv, 0, "w"), (std::vector<float>{3.0f, 0.5f}));
+  EXPECT_EQ(channel_amax(conv, 0, "w"), (std::vector<float>{3.0f, 0.5f}));
   // ConvTranspose weight [in 2, out 3, 1, 1]: channels along axis 1.
   const auto transposed = weight({2, 3, 1, 1}, {1, -2, 3, -4, 0.5f, 1});
-  EXPECT_EQ(weight_channel_amax(transposed, 1, "w"), (std::vector<float>{4.0f, 2.0f, 3.0f}));
+  EXPECT_EQ(channel_amax(transposed, 1, "w"), (std::vector<float>{4.0f, 2.0f, 3.0f}));
 }
 
 TEST(WeightChannelAmax, RejectsBadAxisTypeAndValues) {
   const auto w = weight({2, 2}, {1, 2, 3, 4});
-  EXPECT_THROW(weight_channel_amax(w, 2, "conv.weight"), Error);
-  EXPECT_THROW(weight_channel_amax(Tensor(DType::Int8, {2, 2}), 0, "conv.weight"), Error);
-  EXPECT_THROW(weight_channel_amax(weight({2}, {1, std::nanf("")}), 0, "conv.weight"), Error);
+  EXPECT_THROW(channel_amax(w, 2, "conv.weight"), Error);
+  EXPECT_THROW(channel_amax(Tensor(DType::Int8, {2, 2}), 0, "conv.weight"), Error);
+  EXPECT_THROW(channel_amax(weight({2}, {1, std::nanf("")}), 0, "conv.weight"), Error);
 }
 
 }  // namespace

@@ -126,15 +126,26 @@ TEST(ValidateRanges, AcceptsModelTensorsAndNamesUnknownOnes) {
   Ranges ok;
   ok.tensors["x"] = {0, 1, 1};
   ok.tensors["y"] = {0, 1, 1};
-  EXPECT_NO_THROW(validate_ranges(ok, index, "c.json"));
+  EXPECT_NO_THROW(validate_ranges(ok, index, {}, "c.json"));
   Ranges bad = ok;
   bad.tensors["/model.99/Conv_output_0"] = {0, 1, 1};
-  expect_error([&] { validate_ranges(bad, index, "c.json"); },
+  expect_error([&] { validate_ranges(bad, index, {}, "c.json"); },
                "c.json: 1 tensor name(s) the model does not have: '/model.99/Conv_output_0'");
   Ranges infinite = ok;
   infinite.tensors["y"].amax = INFINITY;
-  expect_error([&] { validate_ranges(infinite, index, "c.json"); },
+  expect_error([&] { validate_ranges(infinite, index, {}, "c.json"); },
                "tensor 'y' has a range that is not finite");
+  Ranges nan_amax = ok;
+  nan_amax.tensors["x"].amax = NAN;
+  expect_error([&] { validate_ranges(nan_amax, index, {"x"}, "c.json"); },
+               "c.json: tensor 'x' has a range that is not finite");
+  Ranges negative = ok;
+  negative.tensors["x"].amax = -1;
+  expect_error([&] { validate_ranges(negative, index, {}, "c.json"); }, "tensor 'x' has a range that is not finite");
+  Ranges partial;
+  partial.tensors["x"] = {0, 1, 1};
+  expect_error([&] { validate_ranges(partial, index, {"x", "y"}, "c.json"); },
+               "c.json: no range for tensor 'y' (made for another model or plan?)");
 }
 
 }  // namespace

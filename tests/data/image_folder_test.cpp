@@ -1,4 +1,5 @@
 // Image-folder sources on copies of real images, including files that do not decode.
+#include <set>
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
@@ -24,13 +25,11 @@ Model image_model(std::int64_t batch, std::int64_t size) {
   return m;
 }
 
-SourceOptions folder_options(const fs::path& folder, std::size_t max_samples = 0,
-                             std::uint64_t seed = 0, std::size_t holdout = 0) {
+SourceOptions folder_options(const fs::path& folder, std::size_t max_samples = 0, std::uint64_t seed = 0) {
   SourceOptions o;
   o.path = folder;
   o.max_samples = max_samples;
   o.seed = seed;
-  o.holdout = holdout;
   return o;
 }
 
@@ -90,16 +89,20 @@ TEST(ImageFolderRealData, SeededSubsetIsReproducible) {
 }
 
 TEST(ImageFolderRealData, HoldoutIsDisjointFromCalibration) {
-  ScratchDir dir;
-  copy_images(dir.path());
+  // 16 of coco128's images calibrate; an eighth of 16 is below the minimum of 4 held out.
   auto model = image_model(1, 64);
-  auto options = folder_options(dir.path(), 0, 3, 2);
-  auto calibration = batches(*make_calibration_source(model, options));
-  auto holdout = batches(*make_holdout_source(model, options));
-  EXPECT_EQ(calibration.size(), 3u);
-  EXPECT_EQ(holdout.size(), 2u);
-  for (const auto& h : holdout)
-    for (const auto& c : calibration) EXPECT_NE(h, c);
+  auto data = make_calibration_data(model, folder_options(kCoco, 16, 3), true);
+  ASSERT_TRUE(data.held_out);
+  auto files = [](BatchSource& source) {
+    std::set<fs::path> out;
+    source.rewind();
+    while (source.next()) out.insert(source.origins().at(0).image);
+    return out;
+  };
+  const auto calibration_files = files(*data.calibration), held_files = files(*data.held_out);
+  EXPECT_EQ(calibration_files.size(), 16u);
+  EXPECT_EQ(held_files.size(), 4u);
+  for (const auto& h : held_files) EXPECT_FALSE(calibration_files.count(h)) << h;
 }
 
 TEST(ImageFolderRealData, UndecodableFilesAreSkippedWithOneWarningEach) {
@@ -111,11 +114,11 @@ TEST(ImageFolderRealData, UndecodableFilesAreSkippedWithOneWarningEach) {
   testing::spit(dir / "a_truncated.jpg", jpeg.substr(0, jpeg.size() / 3));
   auto model = image_model(1, 64);
   auto source = make_calibration_source(model, folder_options(dir.path()));
-  ::testing::internal::CaptureStderr();
   auto got = batches(*source);
   source->rewind();
   auto again = batches(*source);  // a second pass warns no more
-  const std::string warnings = ::testing::internal::GetCapturedStderr();
+  std::string warnings;
+  for (const auto& w : source->take_warnings()) warnings += w + "\n";
   EXPECT_EQ(got.size(), 5u);
   EXPECT_EQ(again, got);
   for (const char* bad : {"a_text.jpg", "a_empty.png", "a_truncated.jpg"}) {
@@ -164,11 +167,15 @@ TEST(ImageFolderRealData, EmptyFolderIsAnError) {
 TEST(ImageFolderRealData, LetterboxFolderTensorForCalibData) {
   ScratchDir dir;
   copy_images(dir.path());
-  auto all = letterbox_image_folder(dir.path(), 64, 64, 0, 0);
+  testing::spit(dir / "broken.jpg", "not a JPEG");
+  std::vector<std::string> warnings;
+  auto all = letterbox_image_folder(dir.path(), 64, 64, 0, 0, false, warnings);
+  ASSERT_EQ(warnings.size(), 1u);  // returned, not printed
+  EXPECT_NE(warnings[0].find("broken.jpg"), std::string::npos) << warnings[0];
   EXPECT_EQ(all.shape, (std::vector<std::int64_t>{5, 3, 64, 64}));
   const auto first = expected_tensor(dir / "b/c/x2.jpeg");
   EXPECT_TRUE(std::equal(first.bytes.begin(), first.bytes.end(), all.bytes.begin()));
-  auto subset = letterbox_image_folder(dir.path(), 64, 64, 3, 5);
+  auto subset = letterbox_image_folder(dir.path(), 64, 64, 3, 5, true, warnings);
   EXPECT_EQ(subset.shape, (std::vector<std::int64_t>{3, 3, 64, 64}));
 }
 

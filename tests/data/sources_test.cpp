@@ -71,12 +71,11 @@ std::vector<int> all_sample_numbers(BatchSource& source) {
   return out;
 }
 
-SourceOptions source_options(fs::path path, std::size_t max_samples = 0, std::size_t holdout = 0,
-                             std::string shapes = "", std::uint64_t seed = 0, bool quiet = false) {
+SourceOptions source_options(fs::path path, std::size_t max_samples = 0, std::string shapes = "",
+                             std::uint64_t seed = 0, bool quiet = false) {
   SourceOptions o;
   o.path = std::move(path);
   o.max_samples = max_samples;
-  o.holdout = holdout;
   o.shapes = std::move(shapes);
   o.seed = seed;
   o.quiet = quiet;
@@ -135,7 +134,7 @@ TEST(NpySource, CalibrationShapesSetTheBatchOfADynamicModel) {
   write_npy(dir / "calib.npy", numbered_samples(5, {3, 2, 2}));
   auto model = model_with_inputs({{"images", {-1, 3, 2, 2}}});
   auto source =
-      make_calibration_source(model, source_options(dir / "calib.npy", 0, 0, "images:2x3x2x2"));
+      make_calibration_source(model, source_options(dir / "calib.npy", 0, "images:2x3x2x2"));
   EXPECT_EQ(source->batch_count(), 3u);  // dynamic batch: the last batch holds one sample
   EXPECT_EQ(source->sample_count(), 5u);
   std::vector<std::int64_t> batch_sizes;
@@ -145,17 +144,27 @@ TEST(NpySource, CalibrationShapesSetTheBatchOfADynamicModel) {
 
 TEST(NpySource, HoldoutServesTheLastSamplesAndCalibrationExcludesThem) {
   ScratchDir dir;
-  write_npy(dir / "calib.npy", numbered_samples(6, {3, 2, 2}));
+  write_npy(dir / "calib.npy", numbered_samples(17, {3, 2, 2}));
   auto model = model_with_inputs({{"images", {1, 3, 2, 2}}});
-  auto options = source_options(dir / "calib.npy", 0, 2);
-  auto calibration = make_calibration_source(model, options);
-  auto holdout = make_holdout_source(model, options);
-  EXPECT_EQ(all_sample_numbers(*calibration), (std::vector<int>{0, 1, 2, 3}));
-  EXPECT_EQ(all_sample_numbers(*holdout), (std::vector<int>{4, 5}));
+  auto options = source_options(dir / "calib.npy");
+  auto data = make_calibration_data(model, options, true);
+  ASSERT_TRUE(data.held_out);
+  EXPECT_EQ(all_sample_numbers(*data.calibration), (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(all_sample_numbers(*data.held_out), (std::vector<int>{13, 14, 15, 16}));
+  EXPECT_TRUE(data.warnings.empty());
+  // Fewer than 16 samples to calibrate on: nothing is held out.
   options.max_samples = 2;
-  EXPECT_EQ(all_sample_numbers(*make_calibration_source(model, options)), (std::vector<int>{0, 1}));
-  options.holdout = 6;
-  EXPECT_NE(drain_error(model, options).find("cannot hold out 6"), std::string::npos);
+  data = make_calibration_data(model, options, true);
+  EXPECT_EQ(all_sample_numbers(*data.calibration), (std::vector<int>{0, 1}));
+  EXPECT_FALSE(data.held_out);
+}
+
+TEST(HoldoutCount, AnEighthFromFourToThirtyTwoFromSixteenSamples) {
+  EXPECT_EQ(holdout_count(15), 0u);
+  EXPECT_EQ(holdout_count(16), 4u);
+  EXPECT_EQ(holdout_count(100), 12u);
+  EXPECT_EQ(holdout_count(256), 32u);
+  EXPECT_EQ(holdout_count(5000), 32u);
 }
 
 TEST(NpySource, ShapeMismatchSaysExpectedAndGot) {
@@ -247,7 +256,7 @@ TEST(NpzSource, MissingAndUnknownNamesAreErrors) {
 
 TEST(RandomSource, SeededUniformAndReproducible) {
   auto model = model_with_inputs({{"images", {1, 3, 16, 16}}});
-  auto options = source_options("", 3, 0, "", 42, true);
+  auto options = source_options("", 3, "", 42, true);
   auto first = make_calibration_source(model, options);
   auto second = make_calibration_source(model, options);
   EXPECT_EQ(first->batch_count(), 3u);
@@ -276,27 +285,24 @@ TEST(RandomSource, SeededUniformAndReproducible) {
 
 TEST(RandomSource, DefaultIsOneSampleWithAPlaceholderWarning) {
   auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
-  ::testing::internal::CaptureStderr();
-  auto source = make_calibration_source(model, source_options("", 0, 0, "", 7));
-  const std::string warning = ::testing::internal::GetCapturedStderr();
-  EXPECT_EQ(source->batch_count(), 1u);
+  auto data = make_calibration_data(model, source_options("", 0, "", 7), false);
+  ASSERT_EQ(data.warnings.size(), 1u);
+  const std::string warning = data.warnings[0];
+  EXPECT_EQ(data.calibration->batch_count(), 1u);
   EXPECT_NE(warning.find("random sample(s), uniform [0,1), seed 7"), std::string::npos) << warning;
   EXPECT_NE(warning.find("placeholders"), std::string::npos) << warning;
 }
 
 TEST(RandomSource, HoldoutSamplesDifferFromCalibrationSamples) {
   auto model = model_with_inputs({{"images", {1, 3, 4, 4}}});
-  auto options = source_options("", 2, 1, "", 9, true);
-  auto calibration = make_calibration_source(model, options);
-  auto holdout = make_holdout_source(model, options);
-  EXPECT_EQ(calibration->batch_count(), 2u);
-  EXPECT_EQ(holdout->batch_count(), 1u);
-  const auto held = holdout->next()->front().second;
-  while (auto batch = calibration->next()) EXPECT_NE(batch->front().second, held);
-  options.holdout = 0;
-  EXPECT_NE(
-      thrown_message([&] { make_holdout_source(model, options); }).find("no holdout samples requested"),
-      std::string::npos);
+  auto data = make_calibration_data(model, source_options("", 2, "", 9, true), true);
+  EXPECT_EQ(data.calibration->batch_count(), 2u);
+  ASSERT_TRUE(data.held_out);
+  EXPECT_EQ(data.held_out->batch_count(), kRandomHoldout);
+  while (auto held = data.held_out->next()) {
+    data.calibration->rewind();
+    while (auto batch = data.calibration->next()) EXPECT_NE(batch->front().second, held->front().second);
+  }
 }
 
 TEST(Sources, UnknownPathsAreErrors) {

@@ -74,14 +74,30 @@ TEST(Session, ExecutionProviders) {
   std::string bytes = yoloq::serialize_model(yoloq::testing::add_model(4));
   EXPECT_EQ(error_message([&] { Session s(bytes, "add.onnx", unknown); }),
             "unknown execution provider 'npu' (expected cpu, cuda:N or trt)");
-  // A provider this library lacks is skipped with a warning; CPU still runs the model.
+  // A provider this library lacks is skipped (provider_warnings says so); CPU still runs the model.
   yoloq::RuntimeOptions missing = one_thread();
   missing.execution_providers = {"trt", "cuda:0", "cpu"};
-  missing.warn_on_missing_providers = false;
   if (std::find(available.begin(), available.end(), "CUDAExecutionProvider") == available.end()) {
     Session s(bytes, "add.onnx", missing);
     EXPECT_EQ(s.run({{"x", Tensor(DType::Float32, {1, 4})}})[0].values<float>()[3], 1.5f);
+    const auto warnings = yoloq::provider_warnings({"cuda:0", "cpu"});
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0].rfind("execution provider 'cuda:0' is not in this ONNX Runtime (available: ", 0), 0u)
+        << warnings[0];
   }
+}
+
+TEST(Session, ExecutionProvidersParseTheSameEverywhere) {
+  // ModelOpt's seed command passes "cuda:0 cpu" as one argument; commas work too.
+  EXPECT_EQ(yoloq::parse_execution_providers({"cuda:0 cpu"}), (std::vector<std::string>{"cuda:0", "cpu"}));
+  EXPECT_EQ(yoloq::parse_execution_providers({"CUDA:1,trt", "cpu"}),
+            (std::vector<std::string>{"cuda:1", "trt", "cpu"}));
+  EXPECT_EQ(error_message([] { yoloq::parse_execution_providers({"cuda:x"}); }),
+            "execution provider 'cuda:x': the device after ':' must be a number (cuda:0)");
+  EXPECT_EQ(error_message([] { yoloq::parse_execution_providers({"gpu"}); }),
+            "unknown execution provider 'gpu' (expected cpu, cuda:N or trt)");
+  EXPECT_EQ(error_message([] { yoloq::parse_execution_providers({" , "}); }),
+            "--calibration_eps names no execution provider (expected cpu, cuda:N or trt)");
 }
 
 TEST(Session, RealDataYoloOnAZeroImage) {

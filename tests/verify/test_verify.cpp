@@ -9,6 +9,7 @@
 #include "test_support.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/tensor/npy.hpp"
+#include "yoloq/data/batch_source.hpp"
 #include "yoloq/verify/verify.hpp"
 #include "yoloq/verify/report.hpp"
 
@@ -36,17 +37,25 @@ class VerifyRealData : public ::testing::Test {
   }
   static VerifyOptions options_with_labels() {
     VerifyOptions o;
-    o.images = testing::coco128_images();
     o.labels = testing::coco128_labels();
-    o.samples = 8;
     o.speed_runs = 2;
     o.warmup_runs = 1;
     o.quiet = true;
     return o;
   }
+  // Both models loaded, `samples` coco128 images (a seeded choice) as the held-out source.
+  static VerifyResult verify_files(const fs::path& a, const fs::path& b, const VerifyOptions& o,
+                                   std::size_t samples = 8) {
+    const Model float_model = load_model(a), quant_model = load_model(b);
+    SourceOptions source;
+    source.path = testing::coco128_images();
+    source.max_samples = samples;
+    auto held_out = make_calibration_source(float_model, source);
+    return verify_models(float_model, quant_model, *held_out, o);
+  }
   static std::string error_of(const fs::path& a, const fs::path& b, const VerifyOptions& o) {
     try {
-      verify_models(a, b, o);
+      verify_files(a, b, o);
     } catch (const Error& e) {
       return e.what();
     }
@@ -56,7 +65,7 @@ class VerifyRealData : public ::testing::Test {
 
 TEST_F(VerifyRealData, SoundModelJsonHoldsAllFourParts) {
   const auto result =
-      verify_models(testing::float_model(), dir() / "good.onnx", options_with_labels());
+      verify_files(testing::float_model(), dir() / "good.onnx", options_with_labels());
   const auto j = to_json(result);
   // Structure: one Q, two DQ (input and weight), the first of 88 Convs quantized.
   EXPECT_EQ(j["structure"]["interface_matches"], true);
@@ -103,7 +112,7 @@ TEST_F(VerifyRealData, SoundModelJsonHoldsAllFourParts) {
 
 TEST_F(VerifyRealData, CorruptedScalesShowLowSnrAndLargeMapDrop) {
   const auto result =
-      verify_models(testing::float_model(), dir() / "corrupted.onnx", options_with_labels());
+      verify_files(testing::float_model(), dir() / "corrupted.onnx", options_with_labels());
   const auto& n = result.numerics.at(0);
   std::printf(
       "corrupted model: SNR %.1f dB, class-score SNR %.1f dB, agreement %.3f, COCO drop %.2f "
@@ -128,9 +137,7 @@ TEST_F(VerifyRealData, NonDetectOutputsSkipDetectionsWithANote) {
   output->set_name(first_conv_output);
   output->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
   save_model(cut, dir() / "cut.onnx");
-  auto options = options_with_labels();
-  options.samples = 2;
-  const auto result = verify_models(dir() / "cut.onnx", dir() / "cut.onnx", options);
+  const auto result = verify_files(dir() / "cut.onnx", dir() / "cut.onnx", options_with_labels(), 2);
   EXPECT_FALSE(result.detections.evaluated);
   EXPECT_THAT(result.detections.note, ::testing::HasSubstr("is not a detect head's"));
   ASSERT_EQ(result.numerics.size(), 1u);
@@ -151,7 +158,7 @@ TEST_F(VerifyRealData, CliTakesANpyOfHeldOutInputs) {
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir() / "npy.txt");
   const std::string out((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_THAT(out, ::testing::HasSubstr("on 2 held-out input tensors"));
+  EXPECT_THAT(out, ::testing::HasSubstr("on 2 samples from " + (dir() / "held_out.npy").string()));
   // Tensors are already letterboxed: detections are compared in input pixels.
   EXPECT_THAT(out, ::testing::HasSubstr("  detections: "));
   EXPECT_THAT(out, ::testing::Not(::testing::HasSubstr("skipped")));

@@ -27,20 +27,20 @@ struct CalibrationOptions {
   RuntimeOptions runtime;     // providers, threads
   int threads = 0;            // histogram updates; 0 = hardware concurrency
   bool quiet = false;         // no progress line
+
+  // Throws Error for settings no calibration can use (a percentile outside (0, 100]);
+  // calibrate() calls it, and so does every command before any work.
+  void validate() const;
 };
 
-// Tensors must be float activations of `model` (not initializers). Softmax outputs get the fixed
-// range [0, 1] without being collected; graph inputs get their observed |max| with every method.
+// The one check of a percentile: in (0, 100], else Error naming the flag.
+void check_percentile(double percentile);
+
+// Tensors must be float activations of `model` (not initializers). Softmax and Sigmoid outputs
+// (probabilities) get the fixed range [0, 1] without being collected; graph inputs get their
+// observed |max| with every method.
 Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, BatchSource& source,
                  const CalibrationOptions& options);
 
-// Weights need no data: the per-channel |max| of a float32 initializer along `axis` (the output
-// channel: Conv 0, ConvTranspose 1, ...), one value per channel. `what` names it in errors.
-std::vector<float> weight_channel_amax(const Tensor& weight, int axis, const std::string& what);
-
-// Every float32 activation of `model`: its float graph inputs and every float node output that is
-// not a constant (initializers and Constant outputs excluded), in topological order. Types come from
-// the model's value_info where declared, else from a small type propagation over the nodes.
-std::vector<std::string> float_activation_tensors(const Model& model);
 
 }  // namespace yoloq

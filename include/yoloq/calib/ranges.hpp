@@ -1,9 +1,11 @@
 #pragma once
 // Stage 3 output: the calibrated range of every activation tensor. Symmetric INT8 uses amax;
 // min and max are kept for reports and asymmetric use. Saved and loaded as a calibration cache.
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace yoloq {
 
@@ -12,6 +14,8 @@ class GraphIndex;
 struct TensorRange {
   float min = 0, max = 0;  // observed over all calibration data
   float amax = 0;          // the chosen symmetric threshold (method-dependent); scale = amax / 127
+  // Finite min, max and amax, and amax >= 0: what a scale can be computed from.
+  bool valid() const { return std::isfinite(min) && std::isfinite(max) && std::isfinite(amax) && amax >= 0; }
   bool operator==(const TensorRange&) const = default;
 };
 
@@ -20,6 +24,10 @@ struct Ranges {
   std::map<std::string, TensorRange> tensors;
   bool operator==(const Ranges&) const = default;
 };
+
+// True when every range is [-amax, amax]: what a TensorRT cache gives (it stores one scale per
+// tensor), which wastes half of an asymmetric UINT8 range on non-negative activations.
+bool ranges_are_symmetric(const Ranges& ranges);
 
 void save_ranges_json(const Ranges& ranges, const std::filesystem::path& path);
 Ranges load_ranges_json(const std::filesystem::path& path);
@@ -31,11 +39,9 @@ Ranges load_ranges(const std::filesystem::path& path);
 // Picks the format by extension: ".json" writes JSON, anything else the TensorRT cache text.
 void save_ranges(const Ranges& ranges, const std::filesystem::path& path);
 
-// Throws Error (naming `what`, e.g. the cache file) when a range is not finite or negative, or
-// when a tensor name is not a tensor of the model.
-void validate_ranges(const Ranges& ranges, const GraphIndex& graph, const std::string& what);
-
-// The scale written to a TensorRT cache: amax / 127 (symmetric INT8).
-float trt_scale(const TensorRange& range);
+// Throws Error (naming `what`, e.g. the cache file, and the tensor) when a `required` tensor has
+// no range, a range is not valid(), or a tensor name is not a tensor of the model.
+void validate_ranges(const Ranges& ranges, const GraphIndex& graph, const std::vector<std::string>& required,
+                     const std::string& what);
 
 }  // namespace yoloq

@@ -10,8 +10,16 @@
 
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/runtime/session.hpp"
+#include "yoloq/yolo/letterbox.hpp"
 
 namespace yoloq {
+
+// Where one sample came from: the image file and how it was letterboxed (image folders), or
+// nothing (tensors from .npy/.npz, random data). Verification maps detections back with it.
+struct SampleOrigin {
+  std::filesystem::path image;
+  std::optional<LetterboxGeometry> geometry;
+};
 
 class BatchSource {
  public:
@@ -21,6 +29,11 @@ class BatchSource {
   virtual std::size_t sample_count() const = 0;     // images / rows in all batches
   virtual std::string description() const = 0;      // "126 images from DIR", "random uniform [0,1), seed 0"
   virtual void rewind() = 0;                        // start over (verify reuses a source)
+  // One per sample of the batch next() returned last, in batch order.
+  virtual const std::vector<SampleOrigin>& origins() const = 0;
+  // Warnings since the last call (skipped images, an unfilled last batch); the library does not
+  // print, its caller does.
+  virtual std::vector<std::string> take_warnings() = 0;
 };
 
 struct SourceOptions {
@@ -31,9 +44,6 @@ struct SourceOptions {
   std::size_t max_samples = 0;  // --calibration_size; 0 = all (random data: 1 sample, like ModelOpt)
   std::uint64_t seed = 0;       // image selection shuffle and random data
   bool quiet = false;           // suppresses warnings about skipped images
-  // Samples to hold out of the calibration set for verification: the last `holdout` samples
-  // (after shuffling) are served by make_holdout_source instead.
-  std::size_t holdout = 0;
 };
 
 // Input shapes of `model` resolved with `options.shapes` (batch and dynamic dims filled in).
@@ -41,13 +51,28 @@ std::vector<std::pair<std::string, std::vector<std::int64_t>>> resolve_input_sha
                                                                                     const std::string& shapes);
 
 std::unique_ptr<BatchSource> make_calibration_source(const Model& model, const SourceOptions& options);
-// The held-out part (options.holdout samples) for verification; same data kind as calibration.
-std::unique_ptr<BatchSource> make_holdout_source(const Model& model, const SourceOptions& options);
+
+// How many samples verification holds out of `samples` calibration samples: an eighth, 4 to 32,
+// when there are at least 16; with fewer, none (verification then reuses calibration samples).
+// Random data always holds out 4 more samples of its own.
+std::size_t holdout_count(std::size_t samples);
+constexpr std::size_t kRandomHoldout = 4;
+
+// The calibration samples and, disjoint from them, the held-out samples verification checks the
+// written model on (the last holdout_count() after the seeded shuffle; null when none). Built
+// from one reading of the data's description; `warnings` holds what the caller should print
+// (random data stands in for real images).
+struct CalibrationData {
+  std::unique_ptr<BatchSource> calibration, held_out;
+  std::vector<std::string> warnings;
+};
+CalibrationData make_calibration_data(const Model& model, const SourceOptions& options, bool hold_out);
 
 // `yoloq calib-data`: letterboxes the images of `folder` (all, or `max_samples` chosen by a
 // seeded shuffle) into one [N, 3, height, width] float32 tensor, in path order, the array
-// ModelOpt's --calibration_data_path takes. Undecodable images are skipped with a warning.
+// ModelOpt's --calibration_data_path takes. Undecodable images are skipped, each with a warning
+// added to `warnings`.
 Tensor letterbox_image_folder(const std::filesystem::path& folder, int height, int width, std::size_t max_samples,
-                              std::uint64_t seed, bool quiet = false);
+                              std::uint64_t seed, bool quiet, std::vector<std::string>& warnings);
 
 }  // namespace yoloq

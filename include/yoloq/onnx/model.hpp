@@ -1,7 +1,8 @@
 #pragma once
-// Stage 1, load: the only module that parses ONNX protobuf. A Model owns the ModelProto with all
-// external data read in; a GraphIndex answers structural questions (producers, consumers,
-// initializers, topological order, shapes) so that no other code loops over raw protobuf.
+// Stage 1, load: the only module that reads and writes ONNX files. A Model owns the ModelProto
+// with all external data read in; a GraphIndex answers structural questions (producers,
+// consumers, initializers, topological order, element types, node names). Analyses ask the index;
+// the transforms (write stage, synth) build and edit NodeProtos directly.
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
@@ -76,7 +77,13 @@ class GraphIndex {
   // Type and shape of any tensor the model declares (inputs, outputs, value_info, initializers).
   std::optional<ValueInfo> value_info(const std::string& tensor) const;
 
+  // How plans, reports and errors refer to a node: its name, or for an unnamed node
+  // "<op_type>_<index>" (with "_" appended until it collides with no other node's name).
+  // name_unnamed_nodes writes exactly these names into a model.
+  const std::string& node_name(std::size_t node) const { return node_names_[node]; }
+
  private:
+  void name_nodes();
   const onnx::GraphProto* graph_;
   std::unordered_map<std::string, std::size_t> producer_;
   std::unordered_map<std::string, std::vector<std::size_t>> consumers_;
@@ -84,7 +91,11 @@ class GraphIndex {
   std::unordered_map<std::string, const onnx::ValueInfoProto*> value_infos_;
   std::vector<std::string> input_names_, output_names_;
   std::vector<std::size_t> topo_;
+  std::vector<std::string> node_names_;
 };
+
+// Gives every unnamed node the name GraphIndex::node_name reports for it.
+void name_unnamed_nodes(Model& model);
 
 // Attribute helpers, so callers do not walk AttributeProto lists.
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name);
@@ -99,7 +110,15 @@ onnx::TensorProto to_proto(const Tensor& tensor, const std::string& name);
 
 namespace yoloq {
 // Element type of every tensor, from declarations where present and otherwise propagated through
-// the graph by op semantics (Shape gives int64, Cast its "to", most ops their first input's type).
-// Unknown tensors are absent. Used so that shape arithmetic is never quantized.
+// the graph by op semantics (Shape gives int64, Cast its "to", TopK's indices int64, most ops
+// their first typed input's type). Unknown tensors are absent. The plan uses it so that shape
+// arithmetic is never quantized; calibration to list the float activations.
 std::map<std::string, std::int32_t> infer_elem_types(const GraphIndex& index);
+
+// Every float32 activation: the float graph inputs and every float node output that is not a
+// constant (initializers and Constant outputs excluded), in topological order.
+std::vector<std::string> float_activation_tensors(const GraphIndex& index);
+inline std::vector<std::string> float_activation_tensors(const Model& model) {
+  return float_activation_tensors(GraphIndex(model.graph()));
+}
 }  // namespace yoloq

@@ -11,12 +11,23 @@
 
 namespace yoloq {
 
+// The op types with a weight input (Conv, ConvTranspose, Gemm, MatMul): what "quantized
+// Conv/Gemm/MatMul" counts everywhere, and what the trt rules quantize the inputs of.
+bool is_weighted_op(const std::string& op_type);
+
+struct WeightedOpCount {
+  std::size_t total = 0;
+  std::size_t quantized = 0;  // activation input and weight both fed by a DequantizeLinear
+};
+
 struct QdqStats {
   std::size_t quantize_linear = 0;
   std::size_t dequantize_linear = 0;
   std::size_t int8_weight_initializers = 0;  // INT8/UINT8 initializers with more than one element
   std::size_t int8_weight_bytes = 0;
   std::size_t float_weight_bytes = 0;
+  std::map<std::string, WeightedOpCount> weighted_ops;  // by op type, weighted ops only
+  WeightedOpCount weighted_total() const;
 };
 
 struct ModelSummary {

@@ -1,6 +1,8 @@
 #pragma once
 // The whole pipeline behind `yoloq quantize`: load -> plan -> calibrate -> write -> (verify).
-// Each stage is its own module; this only wires them together and times them.
+// Each stage is its own module; the driver splits the data once into calibration and held-out
+// samples, hands each stage what it needs (the plan is still the only thing the writer gets from
+// the deciding side), times the stages and collects their warnings.
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "yoloq/calib/calibrate.hpp"
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 #include "yoloq/plan/quant_plan.hpp"
 #include "yoloq/calib/ranges.hpp"
@@ -30,14 +33,10 @@ struct QuantizeOptions {
   WriteOptions write;
   SaveOptions save;
   // Stage 5: verify the written model on samples held out of the calibration data (see
-  // holdout_count). A model that fails to load in ONNX Runtime is removed, not left behind.
+  // holdout_count in batch_source.hpp). A model that fails to load in ONNX Runtime is removed.
   bool verify = true;
-  VerifyOptions verify_options;  // data fields are filled from the held-out samples
+  VerifyOptions verify_options;
 };
-
-// How many calibration samples are held out for verification: an eighth, 4 to 32, when there
-// are at least 16; with fewer, verification reuses the calibration samples (and says so).
-std::size_t holdout_count(std::size_t samples);
 
 struct StageTimes {
   double load_s = 0, plan_s = 0, calibrate_s = 0, write_s = 0, save_s = 0, verify_s = 0;
@@ -47,14 +46,14 @@ struct QuantizeResult {
   std::filesystem::path output_path;
   QuantPlan plan;
   Ranges ranges;
-  std::vector<std::string> warnings;
+  std::vector<std::string> warnings;  // for the caller to print: the library prints none
   std::string calibration_source;  // description
   bool ranges_from_cache = false;
   StageTimes times;
   std::optional<VerifyResult> verification;
-  // Counts for the summary.
+  // Counts for the summary, from the written model (qdq_stats, as verify counts them).
   std::size_t quantize_linear = 0, dequantize_linear = 0;
-  std::size_t weighted_nodes = 0, weighted_nodes_quantized = 0;  // Conv, ConvTranspose, Gemm, MatMul
+  WeightedOpCount weighted_ops;  // Conv, ConvTranspose, Gemm, MatMul
 };
 
 std::filesystem::path default_output_path(const std::filesystem::path& onnx_path);

@@ -80,10 +80,6 @@ QuantPlan load_plan(const std::filesystem::path& path);     // + names the file 
 // Throws Error naming the first tensor or node the model does not have.
 void validate_plan(const QuantPlan& plan, const GraphIndex& index);
 
-// Node names are how plans refer to nodes; unnamed nodes get "<op_type>_<index>" (deterministic).
-std::string node_name(const GraphIndex& index, std::size_t node);
-void name_unnamed_nodes(Model& model);
-
 struct PlanOptions {
   Target target = Target::Trt;
   // float-dfl by measurement (bench/results/accuracy-trt.tsv, mse calibration): coco128

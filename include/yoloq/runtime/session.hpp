@@ -13,10 +13,10 @@
 namespace yoloq {
 
 struct RuntimeOptions {
-  // In priority order, ModelOpt's spelling: "cpu", "cuda:0", "trt". CPU is always appended.
+  // In priority order, ModelOpt's spelling: "cpu", "cuda:0", "trt". CPU is always appended; a
+  // provider this ONNX Runtime cannot use is skipped (provider_warnings says which).
   std::vector<std::string> execution_providers{"cpu"};
   int threads = 0;  // intra-op threads; 0 lets ONNX Runtime choose
-  bool warn_on_missing_providers = true;
   // ONNX Runtime's idle worker threads spin for work by default, which is fastest when nothing else
   // runs; a caller that does its own work on other threads between and during runs (calibration)
   // turns it off so the spinning does not take their cores.
@@ -28,6 +28,13 @@ struct RuntimeOptions {
 
 // Providers this ONNX Runtime library was built with, ONNX Runtime's names.
 std::vector<std::string> available_providers();
+
+// --calibration_eps as every subcommand reads it: values split on spaces and commas (ModelOpt's
+// users write "cuda:0 cpu" as one argument), lower-cased; throws Error for a name that is not
+// cpu, cuda, cuda:N, trt or tensorrt(:N).
+std::vector<std::string> parse_execution_providers(const std::vector<std::string>& values);
+// One line per requested provider this ONNX Runtime cannot use, for the caller to print.
+std::vector<std::string> provider_warnings(const std::vector<std::string>& execution_providers);
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 

@@ -1,6 +1,7 @@
 #pragma once
-// The progress line of long runs: "calibrating: 40/126 batches, 9.1 images/s, ETA 0:09" on
-// stderr, redrawn in place at most a few times per second so that printing never costs time.
+// The one progress line of long runs (calibration, verification, eval): "calibrating: 40/126
+// batches, 9.1 images/s, ETA 0:09" on stderr, redrawn in place at most a few times per second
+// on a terminal; elsewhere (a log file) only the final line is written.
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -9,7 +10,9 @@ namespace yoloq {
 
 class ProgressLine {
  public:
-  ProgressLine(std::string label, std::size_t total_batches, bool enabled);
+  // `steps` counts toward `total` ("batches", "images"); `items` is what the rate counts.
+  ProgressLine(std::string label, std::size_t total, bool enabled, std::string steps = "batches",
+               std::string items = "images");
   ~ProgressLine();  // ends the line if anything was drawn
   void update(std::size_t batches_done, std::size_t images_done);
   void finish(std::size_t batches_done, std::size_t images_done);
@@ -17,7 +20,7 @@ class ProgressLine {
  private:
   void draw(std::size_t batches_done, std::size_t images_done);
   using Clock = std::chrono::steady_clock;
-  std::string label_;
+  std::string label_, steps_, items_;
   std::size_t total_;
   bool enabled_;
   bool interactive_;  // stderr is a terminal

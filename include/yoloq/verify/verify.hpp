@@ -1,28 +1,23 @@
 #pragma once
 // Stage 5: checks a quantized model against its float original the way a user would, in four
 // parts: structure (it loads in ONNX Runtime, same interface, what was quantized), numerics (per
-// output over held-out inputs), detections (YOLO detect models) and speed (ONNX Runtime CPU).
+// output over held-out samples), detections (YOLO detect models) and speed (ONNX Runtime CPU).
+// It takes loaded models and a BatchSource of held-out samples; how they are shown is report.hpp.
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "yoloq/data/batch_source.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/tensor/tensor.hpp"
 
 namespace yoloq {
 
 struct VerifyOptions {
-  // Held-out data: a folder of images (letterboxed to the model's input, as in calibration), or
-  // ready input tensors for a single-input model (each [1, ...] or [N, ...], split into samples).
-  // With neither, random uniform [0, 1) inputs (seed 0) and no detection part.
-  std::filesystem::path images;
-  std::vector<Tensor> inputs;
-  std::filesystem::path labels;  // optional: YOLO labels for the images; adds mAP against labels
-  std::size_t samples = 32;      // held-out samples for numerics and detections
-  // Shapes for random inputs where the model's are dynamic (quantize passes --calibration_shapes).
-  std::map<std::string, std::vector<std::int64_t>> input_shapes;
+  std::filesystem::path labels;  // optional: YOLO labels for held-out images; adds mAP against them
   int threads = 0;               // ONNX Runtime intra-op threads; 0 lets it choose
   int speed_runs = 20;           // timed runs per model, after warm-up
   std::string speed_note;        // with speed_runs 0: why speed is not measured (printed)
@@ -35,11 +30,7 @@ struct StructureReport {
   std::size_t quantize_linear = 0, dequantize_linear = 0;
   std::map<std::string, std::size_t>
       dequantized_inputs_by_op;  // op type -> inputs fed by a DequantizeLinear
-  struct WeightedOps {
-    std::size_t total = 0;
-    std::size_t quantized = 0;  // activation input and weight both fed by DequantizeLinear
-  };
-  std::map<std::string, WeightedOps> weighted_ops;            // Conv, ConvTranspose, Gemm, MatMul
+  std::map<std::string, WeightedOpCount> weighted_ops;        // Conv, ConvTranspose, Gemm, MatMul
   std::size_t int8_weight_bytes = 0, float_weight_bytes = 0;  // quantized model
   std::size_t float_model_weight_bytes = 0;
 };
@@ -92,10 +83,12 @@ struct VerifyResult {
   SpeedReport speed;
 };
 
-// Throws Error when a model does not load in ONNX Runtime (with its message), when the inputs
-// differ, or when the labels folder is missing.
-VerifyResult verify_models(const std::filesystem::path& float_model,
-                           const std::filesystem::path& quant_model, const VerifyOptions& options);
+// Runs both models over every batch of `held_out` (images: detections are mapped back through
+// each sample's letterbox; tensors: detections stay in input pixels; detections need rank-4
+// single-input samples). Throws Error when a model does not load in ONNX Runtime (with its
+// message), when the inputs differ, or when the labels folder is missing.
+VerifyResult verify_models(const Model& float_model, const Model& quant_model, BatchSource& held_out,
+                           const VerifyOptions& options);
 
 StructureReport compare_structure(const Model& float_model, const Model& quant_model);
 

@@ -1,9 +1,10 @@
-// Per-channel symmetric weight quantization and the scalar rounding rule shared with activations.
+// Per-channel symmetric weight quantization, the per-channel ranges it starts from, and the scalar
+// rounding rule shared with activations.
 #include <algorithm>
 #include <cmath>
 
 #include "yoloq/support/error.hpp"
-#include "yoloq/write/qdq_writer.hpp"
+#include "yoloq/scales/scales.hpp"
 
 namespace yoloq {
 
@@ -46,19 +47,36 @@ std::vector<std::size_t> reduction_order(const std::vector<std::int64_t>& shape,
 
 }  // namespace
 
-PerChannelWeights quantize_per_channel(const Tensor& weight, int axis, bool u8s8_pair_safe) {
-  if (weight.dtype != DType::Float32) throw Error("per-channel quantization needs a float32 weight");
-  if (axis < 0 || axis >= static_cast<int>(weight.shape.size()))
-    throw Error("per-channel axis " + std::to_string(axis) + " is out of range for shape " + shape_string(weight.shape));
+std::vector<float> channel_amax(const Tensor& weight, int axis, const std::string& what) {
+  if (weight.dtype != DType::Float32) throw Error(what + ": weight is " + dtype_name(weight.dtype) + ", expected float32");
+  const int rank = static_cast<int>(weight.shape.size());
+  if (axis < 0 || axis >= rank)
+    throw Error(what + ": channel axis " + std::to_string(axis) + " is outside a weight of shape " +
+                shape_string(weight.shape));
+  std::size_t inner = 1;
+  for (int d = axis + 1; d < rank; ++d) inner *= static_cast<std::size_t>(weight.shape[d]);
+  const auto channels = static_cast<std::size_t>(weight.shape[axis]);
+  std::vector<float> amax(channels, 0.0f);
+  const auto values = weight.values<float>();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::size_t c = (i / inner) % channels;
+    if (!std::isfinite(values[i]))
+      throw Error(what + ": weight holds " + (std::isnan(values[i]) ? "NaN" : "Inf") + " (channel " +
+                  std::to_string(c) + "); quantizing it is undefined");
+    amax[c] = std::max(amax[c], std::fabs(values[i]));
+  }
+  return amax;
+}
+
+PerChannelWeights quantize_per_channel(const Tensor& weight, int axis, bool u8s8_pair_safe, const std::string& what) {
+  const std::vector<float> amax = channel_amax(weight, axis, what);
   const auto w = weight.values<float>();
-  const std::size_t channels = static_cast<std::size_t>(weight.shape[axis]);
+  const std::size_t channels = amax.size();
   std::size_t inner = 1;
   for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < weight.shape.size(); ++d) inner *= static_cast<std::size_t>(weight.shape[d]);
   auto channel_of = [&](std::size_t i) { return (i / inner) % channels; };
 
   PerChannelWeights out{Tensor(DType::Int8, weight.shape), std::vector<float>(channels, 0.0f)};
-  std::vector<float> amax(channels, 0.0f);
-  for (std::size_t i = 0; i < w.size(); ++i) amax[channel_of(i)] = std::max(amax[channel_of(i)], std::fabs(w[i]));
   for (std::size_t c = 0; c < channels; ++c) out.scales[c] = symmetric_scale(amax[c]);
   auto q = out.values.values<std::int8_t>();
   if (!u8s8_pair_safe) {

@@ -1,0 +1,136 @@
+// Verification without the shared data: its structure and numeric checks on small graphs built
+// here, with exact expected values.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "support/graph_builder.hpp"
+#include "test_support.hpp"
+#include "verify/numerics.hpp"
+#include "yoloq/data/batch_source.hpp"
+#include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/verify/verify.hpp"
+#include "yoloq/write/qdq_writer.hpp"
+
+namespace yoloq {
+namespace {
+
+using testing::float_tensor;
+using verify_detail::OutputComparison;
+
+// x [1, 2, 4, 4] -> Conv 1x1 (3 channels) -> y.
+Model one_conv() {
+  testing::GraphBuilder g;
+  g.input("x", {1, 2, 4, 4});
+  g.conv("conv", "x", "y", 3, 2);
+  g.output("y", {1, 3, 4, 4});
+  return g.model();
+}
+
+// The same model written with Q/DQ on the Conv's input and weight.
+Model one_conv_quantized(const Model& model) {
+  PlanOptions options;
+  const auto plan = plan_quantization(model, options).plan;
+  Ranges ranges;
+  for (const auto& t : plan.activation_tensors()) ranges.tensors[t] = {0.0f, 1.0f, 1.0f};
+  return write_qdq_model(model, plan, ranges);
+}
+
+TEST(VerifyNumerics, IdenticalOutputsHaveCosineOneAndInfiniteSnr) {
+  OutputComparison c("y", false);
+  const Tensor t = float_tensor({1, 4}, {1, -2, 3, 4});
+  c.add(t, t);
+  const auto n = c.finish();
+  EXPECT_DOUBLE_EQ(n.cosine, 1.0);
+  EXPECT_EQ(n.snr_db, std::numeric_limits<double>::infinity());
+  EXPECT_DOUBLE_EQ(n.max_abs_error, 0.0);
+}
+
+TEST(VerifyNumerics, SnrAndMaxErrorAreExact) {
+  OutputComparison c("y", false);
+  // Signal energy 1 + 4 + 9 + 16 = 30, error energy 0.25 + 0.25 = 0.5: 10 log10(60) dB.
+  c.add(float_tensor({1, 4}, {1, 2, 3, 4}), float_tensor({1, 4}, {1.5f, 2, 3, 3.5f}));
+  const auto n = c.finish();
+  EXPECT_NEAR(n.snr_db, 10 * std::log10(60.0), 1e-9);
+  EXPECT_DOUBLE_EQ(n.max_abs_error, 0.5);
+  // Sums run over samples: a second, identical-error sample leaves the ratio unchanged.
+  c.add(float_tensor({1, 4}, {1, 2, 3, 4}), float_tensor({1, 4}, {1.5f, 2, 3, 3.5f}));
+  EXPECT_NEAR(c.finish().snr_db, 10 * std::log10(60.0), 1e-9);
+}
+
+TEST(VerifyNumerics, DetectOutputsScoreTheClassChannelsAlone) {
+  // [1, 4 + 1, 3]: boxes are exact, the one class row is off by 0.1 at every anchor.
+  OutputComparison c("output0", true);
+  const Tensor ref = float_tensor({1, 5, 3}, {10, 20, 30, 11, 21, 31, 5, 5, 5, 6, 6, 6, 0.5f, 0.6f, 0.7f});
+  const Tensor quant = float_tensor({1, 5, 3}, {10, 20, 30, 11, 21, 31, 5, 5, 5, 6, 6, 6, 0.6f, 0.6f, 0.6f});
+  c.add(ref, quant);
+  const auto n = c.finish();
+  // Class scores: signal 0.25 + 0.36 + 0.49 = 1.1, error 0.01 + 0 + 0.01 = 0.02.
+  EXPECT_NEAR(n.class_score_snr_db, 10 * std::log10(1.1 / 0.02), 1e-5);
+  EXPECT_EQ(n.distinct_class_scores_float, 3u);  // 0.5, 0.6, 0.7
+  EXPECT_EQ(n.distinct_class_scores_quant, 1u);  // collapsed to 0.6
+  EXPECT_GT(n.snr_db, n.class_score_snr_db);     // the boxes hide the score error in the whole
+}
+
+TEST(VerifyNumerics, ShapeMismatchIsAnError) {
+  OutputComparison c("y", false);
+  EXPECT_EQ(testing::thrown_message([&] { c.add(float_tensor({1, 2}, {1, 2}), float_tensor({2, 1}, {1, 2})); }),
+            "output 'y': float shape [1x2] but quantized shape [2x1]");
+}
+
+TEST(VerifyStructure, CountsQdqNodesAndTheQuantizedConv) {
+  const Model model = one_conv();
+  const auto report = compare_structure(model, one_conv_quantized(model));
+  EXPECT_TRUE(report.interface_differences.empty());
+  EXPECT_EQ(report.quantize_linear, 1u);    // the Conv's activation input
+  EXPECT_EQ(report.dequantize_linear, 2u);  // that input and the INT8 weight
+  EXPECT_EQ(report.dequantized_inputs_by_op.at("Conv"), 2u);
+  EXPECT_EQ(report.weighted_ops.at("Conv").total, 1u);
+  EXPECT_EQ(report.weighted_ops.at("Conv").quantized, 1u);
+  EXPECT_EQ(report.int8_weight_bytes, 3u * 2u + 3u);  // the [3, 2, 1, 1] weight and its 3 zero points
+  // The float model has no Q/DQ: nothing is quantized.
+  const auto same = compare_structure(model, model);
+  EXPECT_EQ(same.weighted_ops.at("Conv").quantized, 0u);
+  EXPECT_EQ(same.quantize_linear + same.dequantize_linear, 0u);
+}
+
+TEST(VerifyStructure, InterfaceDifferencesAreListed) {
+  const Model model = one_conv();
+  Model renamed = model;
+  renamed.graph().mutable_output(0)->set_name("z");
+  const auto report = compare_structure(model, renamed);
+  ASSERT_EQ(report.interface_differences.size(), 1u);
+  EXPECT_EQ(report.interface_differences[0], "output 0: float y float32 [1x3x4x4], quantized z float32 [1x3x4x4]");
+}
+
+TEST(VerifyModels, RandomHeldOutSamplesOnASmallGraph) {
+  const Model model = one_conv(), quantized = one_conv_quantized(model);
+  SourceOptions source;
+  source.max_samples = 3;
+  source.seed = 1;
+  auto held_out = make_calibration_source(model, source);
+  VerifyOptions options;
+  options.speed_runs = 0;
+  options.speed_note = "not timed here";
+  options.quiet = true;
+  const auto result = verify_models(model, quantized, *held_out, options);
+  EXPECT_EQ(result.samples, 3u);
+  EXPECT_EQ(result.structure.weighted_ops.at("Conv").quantized, 1u);
+  ASSERT_EQ(result.numerics.size(), 1u);
+  EXPECT_EQ(result.numerics[0].name, "y");
+  // Inputs in [0, 1) and the range [0, 1]: the INT8 model is close but not exact.
+  EXPECT_GT(result.numerics[0].cosine, 0.999);
+  EXPECT_LT(result.numerics[0].cosine, 1.0);
+  EXPECT_FALSE(result.detections.evaluated);
+  EXPECT_THAT(result.detections.note, ::testing::HasSubstr("is not a detect head's"));
+  EXPECT_EQ(result.speed.note, "not timed here");
+  // Against itself, exact.
+  held_out->rewind();
+  EXPECT_EQ(verify_models(model, model, *held_out, options).numerics[0].snr_db,
+            std::numeric_limits<double>::infinity());
+}
+
+}  // namespace
+}  // namespace yoloq
