@@ -113,125 +113,170 @@ void check_write_options(const Model& float_model, const QuantPlan& plan, const 
                 std::to_string(float_model.opset()));
 }
 
-Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges, const WriteOptions& options) {
-  Model out = float_model;
-  name_unnamed_nodes(out);
-  auto& graph = out.graph();
-  const GraphIndex index(float_model.graph());
-  validate_plan(plan, index);
-  check_write_options(float_model, plan, options);
-  std::map<std::string, int> node_by_name;
-  for (int i = 0; i < graph.node_size(); ++i) node_by_name[graph.node(i).name()] = i;
+namespace {
 
-  std::set<std::string> used_names;
-  for (const auto& n : graph.node())
-    for (const auto& o : n.output()) used_names.insert(o);
-  for (const auto& t : graph.initializer()) used_names.insert(t.name());
-  for (const auto& v : graph.input()) used_names.insert(v.name());
-  auto fresh = [&](const std::string& base) {
-    std::string name = base;
-    for (int k = 1; used_names.count(name); ++k) name = base + "_" + std::to_string(k);
-    used_names.insert(name);
-    return name;
-  };
-  auto replace_input = [&](const std::string& node, const std::string& from, const std::string& to) {
-    auto* n = graph.mutable_node(node_by_name.at(node));
-    for (auto& in : *n->mutable_input())
-      if (in == from) in = to;
-  };
+// One rewrite of a copy of the float model: Q/DQ nodes and quantized initializers are collected,
+// then appended at once; names of new tensors and nodes are fresh (a "_1", "_2" suffix where the
+// model already uses a name).
+class QdqRewriter {
+ public:
+  QdqRewriter(Model& out, const GraphIndex& float_index, const QuantPlan& plan, const WriteOptions& options)
+      : graph_(out.graph()), index_(float_index), plan_(plan), options_(options) {
+    for (int i = 0; i < graph_.node_size(); ++i) {
+      node_by_name_[graph_.node(i).name()] = i;
+      used_node_names_.insert(graph_.node(i).name());
+    }
+    for (const auto& n : graph_.node())
+      for (const auto& o : n.output()) used_tensor_names_.insert(o);
+    for (const auto& t : graph_.initializer()) used_tensor_names_.insert(t.name());
+    for (const auto& v : graph_.input()) used_tensor_names_.insert(v.name());
+  }
 
-  std::vector<onnx::NodeProto> new_nodes;
-  std::vector<onnx::TensorProto> new_inits;
-  const auto qparams = activation_qparams(plan, ranges);
-  std::map<std::string, float> activation_scale;
-
-  for (const auto& a : plan.activations) {
-    const auto [scale, zero] = qparams.at(a.tensor);
-    activation_scale[a.tensor] = scale;
-    const std::string s = fresh(a.tensor + "_scale"), zp = fresh(a.tensor + "_zero_point");
-    const std::string q = fresh(a.tensor + "_QuantizeLinear_Output"), dq = fresh(a.tensor + "_DequantizeLinear_Output");
-    new_inits.push_back(scalar_float(s, scale));
-    new_inits.push_back(zero_point(zp, plan.activation_type, zero));
-    new_nodes.push_back(make_node("QuantizeLinear", a.tensor + "_QuantizeLinear", {a.tensor, s, zp}, q));
-    new_nodes.push_back(make_node("DequantizeLinear", a.tensor + "_DequantizeLinear", {q, s, zp}, dq));
+  void quantize_activation(const ActivationQuant& a, const ActivationQParams& q) {
+    activation_scale_[a.tensor] = q.scale;
+    const std::string s = fresh_tensor(a.tensor + "_scale"), zp = fresh_tensor(a.tensor + "_zero_point");
+    const std::string qo = fresh_tensor(a.tensor + "_QuantizeLinear_Output");
+    const std::string dq = fresh_tensor(a.tensor + "_DequantizeLinear_Output");
+    new_inits_.push_back(scalar_float(s, q.scale));
+    new_inits_.push_back(zero_point(zp, plan_.activation_type, q.zero_point));
+    add_node("QuantizeLinear", a.tensor + "_QuantizeLinear", {a.tensor, s, zp}, qo);
+    add_node("DequantizeLinear", a.tensor + "_DequantizeLinear", {qo, s, zp}, dq);
     for (const auto& c : a.consumers) replace_input(c, a.tensor, dq);
   }
 
   // A weight shared by several nodes is quantized once per axis.
-  std::map<std::tuple<std::string, int, bool>, std::pair<std::string, std::vector<float>>> quantized_weights;
-  std::set<std::string> replaced_weights;
-  for (const auto& w : plan.weights) {
+  void quantize_weight(const WeightQuant& w) {
     auto key = std::make_tuple(w.tensor, w.axis, w.u8s8_pair_safe);
-    if (!quantized_weights.count(key)) {
-      const Tensor weight = to_tensor(*index.initializer(w.tensor));
-      auto pc = quantize_per_channel(weight, w.axis, w.u8s8_pair_safe, "initializer '" + w.tensor + "'");
-      Tensor scales(DType::Float32, {static_cast<std::int64_t>(pc.scales.size())});
-      std::copy(pc.scales.begin(), pc.scales.end(), scales.values<float>().begin());
-      const std::string s = fresh(w.tensor + "_scale"), zp = fresh(w.tensor + "_zero_point");
-      const std::string dq = fresh(w.tensor + "_DequantizeLinear_Output");
-      new_inits.push_back(to_proto(scales, s));
-      new_inits.push_back(to_proto(Tensor(DType::Int8, scales.shape), zp));
-      std::string dq_input;
-      if (options.weights_qdq) {
-        dq_input = fresh(w.tensor + "_QuantizeLinear_Output");
-        new_nodes.push_back(make_node("QuantizeLinear", w.tensor + "_QuantizeLinear", {w.tensor, s, zp}, dq_input, w.axis));
-      } else {
-        dq_input = fresh(w.tensor + "_quantized");
-        new_inits.push_back(to_proto(pc.values, dq_input));
-      }
-      new_nodes.push_back(make_node("DequantizeLinear", w.tensor + "_DequantizeLinear", {dq_input, s, zp}, dq, w.axis));
-      quantized_weights[key] = {dq, pc.scales};
-    }
-    const auto& [dq, weight_scales] = quantized_weights[key];
+    if (!quantized_weights_.count(key)) quantized_weights_[key] = write_weight(w);
+    const auto& [dq, weight_scales] = quantized_weights_[key];
     replace_input(w.node, w.tensor, dq);
-    replaced_weights.insert(w.tensor);
-
-    if (w.quantize_bias) {
-      const auto& node = graph.node(node_by_name.at(w.node));
-      const std::string input = index.node(static_cast<std::size_t>(node_by_name.at(w.node))).input(0);
-      if (node.input_size() < 3 || !activation_scale.count(input))
-        throw Error("plan: node '" + w.node + "' asks for an INT32 bias but its input is not quantized or it has no bias");
-      const std::string bias_name = node.input(2);
-      const Tensor bias = to_tensor(*index.initializer(bias_name));
-      if (bias.dtype != DType::Float32 || bias.numel() != weight_scales.size())
-        throw Error("node '" + w.node + "': bias '" + bias_name + "' does not match the weight's channels");
-      Tensor q(DType::Int32, bias.shape), scales(DType::Float32, bias.shape);
-      auto b = bias.values<float>();
-      for (std::size_t c = 0; c < b.size(); ++c) {
-        const float s = activation_scale[input] * weight_scales[c];
-        scales.values<float>()[c] = s;
-        const double v = std::nearbyint(static_cast<double>(b[c]) / s);
-        q.values<std::int32_t>()[c] = static_cast<std::int32_t>(
-            std::clamp(v, double(std::numeric_limits<std::int32_t>::min()), double(std::numeric_limits<std::int32_t>::max())));
-      }
-      const std::string qb = fresh(bias_name + "_" + w.node + "_quantized"), sb = fresh(bias_name + "_" + w.node + "_scale");
-      const std::string zb = fresh(bias_name + "_" + w.node + "_zero_point"), dqb = fresh(bias_name + "_" + w.node + "_DequantizeLinear_Output");
-      new_inits.push_back(to_proto(q, qb));
-      new_inits.push_back(to_proto(scales, sb));
-      new_inits.push_back(to_proto(Tensor(DType::Int32, bias.shape), zb));
-      new_nodes.push_back(make_node("DequantizeLinear", bias_name + "_" + w.node + "_DequantizeLinear", {qb, sb, zb}, dqb, 0));
-      replace_input(w.node, bias_name, dqb);
-      replaced_weights.insert(bias_name);
-    }
+    replaced_.insert(w.tensor);
+    if (w.quantize_bias) quantize_bias(w, weight_scales);
   }
 
-  for (auto& n : new_nodes) *graph.add_node() = std::move(n);
-  for (auto& t : new_inits) *graph.add_initializer() = std::move(t);
+  void finish() {
+    for (auto& n : new_nodes_) *graph_.add_node() = std::move(n);
+    for (auto& t : new_inits_) *graph_.add_initializer() = std::move(t);
+    drop_replaced_weights();
+  }
+
+ private:
+  std::string fresh(std::set<std::string>& used, const std::string& base) {
+    std::string name = base;
+    for (int k = 1; used.count(name); ++k) name = base + "_" + std::to_string(k);
+    used.insert(name);
+    return name;
+  }
+  std::string fresh_tensor(const std::string& base) { return fresh(used_tensor_names_, base); }
+
+  void add_node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                const std::string& output, std::optional<std::int64_t> axis = std::nullopt) {
+    new_nodes_.push_back(make_node(op, fresh(used_node_names_, name), std::move(inputs), output, axis));
+  }
+
+  void replace_input(const std::string& node, const std::string& from, const std::string& to) {
+    auto* n = graph_.mutable_node(node_by_name_.at(node));
+    for (auto& in : *n->mutable_input())
+      if (in == from) in = to;
+  }
+
+  // The weight's INT8 values (or its float values behind a QuantizeLinear) and DequantizeLinear;
+  // returns the dequantized tensor's name and the per-channel scales.
+  std::pair<std::string, std::vector<float>> write_weight(const WeightQuant& w) {
+    const Tensor weight = to_tensor(*index_.initializer(w.tensor));
+    auto pc = quantize_per_channel(weight, w.axis, w.u8s8_pair_safe, "initializer '" + w.tensor + "'");
+    Tensor scales(DType::Float32, {static_cast<std::int64_t>(pc.scales.size())});
+    std::copy(pc.scales.begin(), pc.scales.end(), scales.values<float>().begin());
+    const std::string s = fresh_tensor(w.tensor + "_scale"), zp = fresh_tensor(w.tensor + "_zero_point");
+    const std::string dq = fresh_tensor(w.tensor + "_DequantizeLinear_Output");
+    new_inits_.push_back(to_proto(scales, s));
+    new_inits_.push_back(to_proto(Tensor(DType::Int8, scales.shape), zp));
+    std::string dq_input;
+    if (options_.weights_qdq) {
+      dq_input = fresh_tensor(w.tensor + "_QuantizeLinear_Output");
+      add_node("QuantizeLinear", w.tensor + "_QuantizeLinear", {w.tensor, s, zp}, dq_input, w.axis);
+    } else {
+      dq_input = fresh_tensor(w.tensor + "_quantized");
+      new_inits_.push_back(to_proto(pc.values, dq_input));
+    }
+    add_node("DequantizeLinear", w.tensor + "_DequantizeLinear", {dq_input, s, zp}, dq, w.axis);
+    return {dq, pc.scales};
+  }
+
+  // INT32 bias with scale = input scale x weight scale per channel (ONNX Runtime's integer Conv).
+  void quantize_bias(const WeightQuant& w, const std::vector<float>& weight_scales) {
+    const auto& node = graph_.node(node_by_name_.at(w.node));
+    const std::string input = index_.node(static_cast<std::size_t>(node_by_name_.at(w.node))).input(0);
+    if (node.input_size() < 3 || !activation_scale_.count(input))
+      throw Error("plan: node '" + w.node + "' asks for an INT32 bias but its input is not quantized or it has no bias");
+    const std::string bias_name = node.input(2);
+    const Tensor bias = to_tensor(*index_.initializer(bias_name));
+    if (bias.dtype != DType::Float32 || bias.numel() != weight_scales.size())
+      throw Error("node '" + w.node + "': bias '" + bias_name + "' does not match the weight's channels");
+    Tensor q(DType::Int32, bias.shape), scales(DType::Float32, bias.shape);
+    auto b = bias.values<float>();
+    for (std::size_t c = 0; c < b.size(); ++c) {
+      const float s = activation_scale_[input] * weight_scales[c];
+      scales.values<float>()[c] = s;
+      const double v = std::nearbyint(static_cast<double>(b[c]) / s);
+      q.values<std::int32_t>()[c] = static_cast<std::int32_t>(std::clamp(
+          v, double(std::numeric_limits<std::int32_t>::min()), double(std::numeric_limits<std::int32_t>::max())));
+    }
+    const std::string base = bias_name + "_" + w.node;
+    const std::string qb = fresh_tensor(base + "_quantized"), sb = fresh_tensor(base + "_scale");
+    const std::string zb = fresh_tensor(base + "_zero_point"), dqb = fresh_tensor(base + "_DequantizeLinear_Output");
+    new_inits_.push_back(to_proto(q, qb));
+    new_inits_.push_back(to_proto(scales, sb));
+    new_inits_.push_back(to_proto(Tensor(DType::Int32, bias.shape), zb));
+    add_node("DequantizeLinear", base + "_DequantizeLinear", {qb, sb, zb}, dqb, 0);
+    replace_input(w.node, bias_name, dqb);
+    replaced_.insert(bias_name);
+  }
+
   // Float weights that no node reads any more are dropped: the INT8 copy replaces them.
-  std::set<std::string> still_read;
-  for (const auto& n : graph.node())
-    for (const auto& i : n.input()) still_read.insert(i);
-  for (const auto& o : graph.output()) still_read.insert(o.name());
-  auto* inits = graph.mutable_initializer();
-  inits->erase(std::remove_if(inits->begin(), inits->end(),
-                              [&](const onnx::TensorProto& t) { return replaced_weights.count(t.name()) && !still_read.count(t.name()); }),
-               inits->end());
-  auto* inputs = graph.mutable_input();
-  inputs->erase(std::remove_if(inputs->begin(), inputs->end(),
-                               [&](const onnx::ValueInfoProto& v) { return replaced_weights.count(v.name()) && !still_read.count(v.name()); }),
-                inputs->end());
+  void drop_replaced_weights() {
+    std::set<std::string> still_read;
+    for (const auto& n : graph_.node())
+      for (const auto& i : n.input()) still_read.insert(i);
+    for (const auto& o : graph_.output()) still_read.insert(o.name());
+    auto unread = [&](const std::string& name) { return replaced_.count(name) && !still_read.count(name); };
+    auto* inits = graph_.mutable_initializer();
+    inits->erase(std::remove_if(inits->begin(), inits->end(), [&](const onnx::TensorProto& t) { return unread(t.name()); }),
+                 inits->end());
+    auto* inputs = graph_.mutable_input();
+    inputs->erase(
+        std::remove_if(inputs->begin(), inputs->end(), [&](const onnx::ValueInfoProto& v) { return unread(v.name()); }),
+        inputs->end());
+  }
+
+  onnx::GraphProto& graph_;
+  const GraphIndex& index_;
+  const QuantPlan& plan_;
+  const WriteOptions& options_;
+  std::map<std::string, int> node_by_name_;
+  std::set<std::string> used_tensor_names_, used_node_names_;
+  std::vector<onnx::NodeProto> new_nodes_;
+  std::vector<onnx::TensorProto> new_inits_;
+  std::map<std::string, float> activation_scale_;
+  std::map<std::tuple<std::string, int, bool>, std::pair<std::string, std::vector<float>>> quantized_weights_;
+  std::set<std::string> replaced_;
+};
+
+}  // namespace
+
+Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ranges& ranges, const WriteOptions& options) {
+  Model out = float_model;
+  name_unnamed_nodes(out);
+  const GraphIndex index(float_model.graph());
+  validate_plan(plan, index);
+  check_write_options(float_model, plan, options);
+  const auto qparams = activation_qparams(plan, ranges);
+  QdqRewriter rewriter(out, index, plan, options);
+  for (const auto& a : plan.activations) rewriter.quantize_activation(a, qparams.at(a.tensor));
+  for (const auto& w : plan.weights) rewriter.quantize_weight(w);
+  rewriter.finish();
   if (options.high_precision_fp16) convert_high_precision_to_fp16(out);
-  sort_nodes(graph);
+  sort_nodes(out.graph());
   raise_opset(out, kMinOpsetForPerChannel);
   out.path.clear();
   return out;
