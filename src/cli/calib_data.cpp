@@ -42,7 +42,7 @@ void run(const CalibDataArgs& args) {
   std::vector<std::string> warnings;
   const Tensor tensor = letterbox_image_folder(args.images, height, width, args.calibration_size,
                                                args.seed, args.quiet, warnings);
-  for (const auto& w : warnings) std::cerr << "yoloq: warning: " << w << "\n";
+  print_warnings(warnings);
   write_npy(args.output, tensor);
   std::cout << "wrote " << tensor.shape[0] << " images as " << shape_string(tensor.shape)
             << " float32 to " << args.output << "\n";

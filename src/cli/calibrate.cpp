@@ -45,12 +45,11 @@ void run(const CalibrateArgs& args) {
   source_options.seed = args.seed;
   source_options.quiet = args.quiet;
   auto data = make_calibration_data(model, source_options, false);
-  for (const auto& w : data.warnings) std::cerr << "yoloq: warning: " << w << "\n";
-  for (const auto& w : provider_warnings(options.runtime.execution_providers))
-    std::cerr << "yoloq: warning: " << w << "\n";
+  print_warnings(data.warnings);
+  print_warnings(provider_warnings(options.runtime.execution_providers));
   auto& source = data.calibration;
   const Ranges ranges = calibrate(model, float_activation_tensors(model), *source, options);
-  for (const auto& w : source->take_warnings()) std::cerr << "yoloq: warning: " << w << "\n";
+  print_warnings(source->take_warnings());
   save_ranges(ranges, cache);
   std::cout << "calibrated " << ranges.tensors.size() << " tensors of " << args.model << " ("
             << ranges.method << ") on " << source->description() << "\nwrote " << cache.string()

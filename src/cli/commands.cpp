@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include <iostream>
 #include <map>
 
 namespace yoloq::cli {
@@ -17,6 +18,10 @@ CommandRegistration::CommandRegistration(int order, std::function<void(CLI::App&
 
 void register_commands(CLI::App& app) {
   for (auto& [order, add] : registry()) add(app);
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) std::cerr << "yoloq: warning: " << w << "\n";
 }
 
 }  // namespace yoloq::cli

@@ -4,6 +4,8 @@
 // yoloq::Error, which main() turns into one "yoloq: error:" line.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace yoloq::cli {
 
@@ -13,5 +15,8 @@ struct CommandRegistration {
 };
 
 void register_commands(CLI::App& app);
+
+// The library returns warnings; the CLI prints them, one "yoloq: warning:" line each.
+void print_warnings(const std::vector<std::string>& warnings);
 
 }  // namespace yoloq::cli

@@ -20,7 +20,7 @@ void add_plan(CLI::App& app) {
     Model m = load_model(*model);
     name_unnamed_nodes(m);
     auto result = plan_quantization(m, options->to_plan_options());
-    for (const auto& w : result.warnings) std::cerr << "yoloq: warning: " << w << "\n";
+    print_warnings(result.warnings);
     std::string text = to_json(result.plan).dump(2) + "\n";
     if (output->empty())
       std::cout << text;

@@ -101,10 +101,9 @@ void add_quantize(CLI::App& app) {
       if (report_json == report) report.replace_extension(".md");
       check_writable_output(report);
     }
-    for (const auto& w : provider_warnings(options.calibration.runtime.execution_providers))
-      std::cerr << "yoloq: warning: " << w << "\n";
+    print_warnings(provider_warnings(options.calibration.runtime.execution_providers));
     auto result = quantize(options);
-    for (const auto& w : result.warnings) std::cerr << "yoloq: warning: " << w << "\n";
+    print_warnings(result.warnings);
     std::cout << summary_text(result);
     if (!f->report.empty()) {
       write_file_atomically(report, markdown_report(result, options));

@@ -57,7 +57,7 @@ void add_verify(CLI::App& app) {
     source.quiet = f->quiet;
     auto held_out = make_calibration_source(float_model, source);
     const auto result = verify_models(float_model, quant_model, *held_out, options);
-    for (const auto& w : held_out->take_warnings()) std::cerr << "yoloq: warning: " << w << "\n";
+    print_warnings(held_out->take_warnings());
     if (!f->json.empty()) write_file_atomically(f->json, to_json(result).dump(2) + "\n");
     if (!f->report.empty()) write_file_atomically(f->report, markdown_report(result));
     std::cout << summary_text(result);

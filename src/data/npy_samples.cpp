@@ -134,11 +134,7 @@ class NpySamples : public SampleProvider {
       throw Error(what_ + ": read failed at sample " + std::to_string(index));
     return true;
   }
-  std::string sample_name(std::size_t index) const override {
-    return "sample " + std::to_string(index);
-  }
   std::string what() const override { return what_; }
-  std::string kind() const override { return "samples"; }
 
  private:
   std::string what_;

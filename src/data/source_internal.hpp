@@ -37,10 +37,10 @@ class SampleProvider {
   // Where sample `index` came from, once filled (images: the file and its letterbox).
   virtual SampleOrigin origin(std::size_t /*index*/) const { return {}; }
   virtual std::vector<std::string> take_warnings() { return {}; }
-  // Names sample `index` in messages: "sample 12" or the image file.
-  virtual std::string sample_name(std::size_t index) const = 0;
+  // Names sample `index` in messages: "sample 12" (rows of an array) or the image file.
+  virtual std::string sample_name(std::size_t index) const { return "sample " + std::to_string(index); }
   virtual std::string what() const = 0;  // the file or folder, for messages
-  virtual std::string kind() const = 0;  // "images", "samples", "random samples"
+  virtual std::string kind() const { return "samples"; }  // or "images", "random samples"
 };
 
 std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& path,

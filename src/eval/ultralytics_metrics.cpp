@@ -94,6 +94,44 @@ std::vector<double> smooth(const std::vector<double>& y) {
 
 }  // namespace
 
+namespace {
+
+// One class's AP50 and AP50-95 (into `metrics`), and its precision and recall over `confidences`
+// at IoU 0.5, as ap_per_class computes them.
+std::pair<std::vector<double>, std::vector<double>> class_curves(ClassMetrics& metrics,
+                                                                 const std::vector<ScoredDetection>& scored,
+                                                                 const std::vector<double>& confidences) {
+  const int cls = metrics.class_id;
+  std::vector<double> neg_conf;
+  std::array<std::vector<double>, kThresholds> recall, precision;
+  std::array<double, kThresholds> tp_sum{}, fp_sum{};
+  for (const auto& s : scored) {
+    if (s.class_id != cls) continue;
+    neg_conf.push_back(-static_cast<double>(s.score));
+    for (std::size_t t = 0; t < kThresholds; ++t) {
+      (s.correct[t] ? tp_sum[t] : fp_sum[t]) += 1;
+      recall[t].push_back(tp_sum[t] / (static_cast<double>(metrics.instances) + 1e-16));
+      precision[t].push_back(tp_sum[t] / (tp_sum[t] + fp_sum[t]));
+    }
+  }
+  std::vector<double> p_curve(confidences.size(), 0.0), r_curve(confidences.size(), 0.0);
+  if (neg_conf.empty()) return {p_curve, r_curve};
+  for (std::size_t i = 0; i < confidences.size(); ++i) {
+    r_curve[i] = numpy_interp(-confidences[i], neg_conf, recall[0], 0.0, recall[0].back());
+    p_curve[i] = numpy_interp(-confidences[i], neg_conf, precision[0], 1.0, precision[0].back());
+  }
+  double ap_sum = 0;
+  for (std::size_t t = 0; t < kThresholds; ++t) {
+    const double ap = ultralytics_ap(recall[t], precision[t]);
+    if (t == 0) metrics.ap50 = ap;
+    ap_sum += ap;
+  }
+  metrics.ap50_95 = ap_sum / kThresholds;
+  return {p_curve, r_curve};
+}
+
+}  // namespace
+
 DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images) {
   std::vector<float> thresholds;
   for (double t : iou_thresholds()) thresholds.push_back(static_cast<float>(t));
@@ -129,33 +167,7 @@ DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images)
 
   std::vector<std::vector<double>> precision_curves, recall_curves;  // per class, over confidence
   for (auto& [cls, metrics] : classes) {
-    std::vector<double> neg_conf;
-    std::array<std::vector<double>, kThresholds> recall, precision;
-    std::array<double, kThresholds> tp_sum{}, fp_sum{};
-    for (const auto& s : scored) {
-      if (s.class_id != cls) continue;
-      neg_conf.push_back(-static_cast<double>(s.score));
-      for (std::size_t t = 0; t < kThresholds; ++t) {
-        (s.correct[t] ? tp_sum[t] : fp_sum[t]) += 1;
-        recall[t].push_back(tp_sum[t] / (static_cast<double>(metrics.instances) + 1e-16));
-        precision[t].push_back(tp_sum[t] / (tp_sum[t] + fp_sum[t]));
-      }
-    }
-    std::vector<double> p_curve(kCurvePoints, 0.0), r_curve(kCurvePoints, 0.0);
-    if (!neg_conf.empty()) {
-      for (std::size_t i = 0; i < kCurvePoints; ++i) {
-        r_curve[i] = numpy_interp(-confidences[i], neg_conf, recall[0], 0.0, recall[0].back());
-        p_curve[i] =
-            numpy_interp(-confidences[i], neg_conf, precision[0], 1.0, precision[0].back());
-      }
-      double ap_sum = 0;
-      for (std::size_t t = 0; t < kThresholds; ++t) {
-        const double ap = ultralytics_ap(recall[t], precision[t]);
-        if (t == 0) metrics.ap50 = ap;
-        ap_sum += ap;
-      }
-      metrics.ap50_95 = ap_sum / kThresholds;
-    }
+    auto [p_curve, r_curve] = class_curves(metrics, scored, confidences);
     precision_curves.push_back(std::move(p_curve));
     recall_curves.push_back(std::move(r_curve));
   }

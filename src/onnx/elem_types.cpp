@@ -77,18 +77,19 @@ std::map<std::string, std::int32_t> infer_elem_types(const GraphIndex& index) {
   return types;
 }
 
+bool is_float32(const std::map<std::string, std::int32_t>& types, const std::string& tensor) {
+  auto it = types.find(tensor);
+  return it != types.end() && it->second == onnx::TensorProto::FLOAT;
+}
+
 std::vector<std::string> float_activation_tensors(const GraphIndex& index) {
   const auto types = infer_elem_types(index);
-  auto is_float = [&](const std::string& name) {
-    auto it = types.find(name);
-    return it != types.end() && it->second == onnx::TensorProto::FLOAT;
-  };
   std::vector<std::string> out;
   for (const auto& input : index.inputs())
     if (input.elem_type == onnx::TensorProto::FLOAT) out.push_back(input.name);
   for (std::size_t n : index.topological_order())
     for (const auto& name : index.node(n).output())
-      if (!name.empty() && is_float(name) && !index.is_constant(name)) out.push_back(name);
+      if (!name.empty() && is_float32(types, name) && !index.is_constant(name)) out.push_back(name);
   return out;
 }
 

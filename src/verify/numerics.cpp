@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "yoloq/support/error.hpp"
+#include "yoloq/yolo/output_layout.hpp"
 
 namespace yoloq::verify_detail {
 
@@ -44,12 +45,13 @@ void OutputComparison::add(const Tensor& reference, const Tensor& quantized) {
   const auto r = reference.values<float>(), q = quantized.values<float>();
   for (std::size_t i = 0; i < r.size(); ++i) whole_.add(r[i], q[i]);
   if (!result_.detect_output) return;
-  // [B, 4 + nc, A]: channels from 4 on are class scores.
-  const std::size_t channels = static_cast<std::size_t>(reference.shape[1]);
-  const std::size_t anchors = static_cast<std::size_t>(reference.shape[2]);
+  // [B, 4 + nc, A]: the channels after the box are class scores.
+  const DetectLayout layout = detect_layout(reference.shape, result_.name);
+  const std::size_t channels = static_cast<std::size_t>(layout.num_classes + kDetectBoxChannels);
+  const std::size_t anchors = static_cast<std::size_t>(layout.anchors);
   std::vector<float> ref_scores, quant_scores;
   for (std::size_t b = 0; b < static_cast<std::size_t>(reference.shape[0]); ++b)
-    for (std::size_t c = 4; c < channels; ++c)
+    for (std::size_t c = kDetectBoxChannels; c < channels; ++c)
       for (std::size_t a = 0; a < anchors; ++a) {
         const std::size_t i = (b * channels + c) * anchors + a;
         class_scores_.add(r[i], q[i]);

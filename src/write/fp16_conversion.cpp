@@ -80,10 +80,7 @@ void convert_high_precision_to_fp16(Model& model) {
   auto& graph = model.graph();
   const GraphIndex index(graph);
   const auto types = infer_elem_types(index);
-  auto is_float = [&](const std::string& t) {
-    auto it = types.find(t);
-    return it != types.end() && it->second == onnx::TensorProto::FLOAT;
-  };
+  auto is_float = [&](const std::string& t) { return is_float32(types, t); };
 
   // Float tensors read in a float32-only slot stay float32 (and so does their producer's output).
   std::set<std::string> keep_float32;

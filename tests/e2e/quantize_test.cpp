@@ -48,6 +48,51 @@ nlohmann::json inspect_json(const std::filesystem::path& model) {
   return nlohmann::json::parse(r.out);
 }
 
+TEST(QuantizeCli, DqOnlyIsTheDefaultAndWeightsQdqItsOpposite) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  auto quantize = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> args{"quantize", "--onnx_path", model.string(), "--output_path", (dir / out).string(),
+                                  "--no_verify", "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  };
+  ASSERT_EQ(quantize("default.onnx", {}).exit_code, 0);
+  ASSERT_EQ(quantize("dq_only.onnx", {"--dq_only"}).exit_code, 0);
+  ASSERT_EQ(quantize("weights_qdq.onnx", {"--weights_qdq"}).exit_code, 0);
+  // --dq_only names the default: the same bytes.
+  EXPECT_EQ(slurp(dir / "dq_only.onnx"), slurp(dir / "default.onnx"));
+  // INT8 weight initializers behind a DequantizeLinear, against float weights behind a Q/DQ pair.
+  const auto dq_only = inspect_json(dir / "dq_only.onnx")["qdq"], qdq = inspect_json(dir / "weights_qdq.onnx")["qdq"];
+  EXPECT_EQ(dq_only["quantize_linear"], 2);
+  EXPECT_EQ(dq_only["int8_weight_initializers"], 2 + 2);  // two weights and their zero points
+  EXPECT_EQ(qdq["quantize_linear"], 2 + 2);
+  EXPECT_EQ(qdq["int8_weight_initializers"], 2);  // the zero points only
+  // Both at once contradict each other: a usage error.
+  const auto both = quantize("both.onnx", {"--dq_only", "--weights_qdq"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("excludes"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "both.onnx"));
+}
+
+TEST(QuantizeCli, TensorRtCacheForOrtCpuWarnsWhatItCosts) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  auto quantize = [&](const std::string& cache) {
+    return run_cli({"quantize", "--onnx_path", model.string(), "--output_path", (dir / "q.onnx").string(), "--target",
+                    "ort-cpu", "--calibration_cache_path", (dir / cache).string(), "--no_verify", "--quiet"});
+  };
+  ASSERT_EQ(quantize("c.cache").exit_code, 0);  // calibrates and writes the cache
+  auto r = quantize("c.cache");                // reads it back: one scale per tensor
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("c.cache: a symmetric cache (TensorRT text, no min/max) used for --target ort-cpu"));
+  // yoloq's JSON cache keeps min and max: no warning.
+  ASSERT_EQ(quantize("c.json").exit_code, 0);
+  r = quantize("c.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("symmetric cache")));
+}
+
 TEST(QuantizeCli, RandomCalibrationWarnsAndWritesAVerifiedModel) {
   ScratchDir dir;
   auto model = small_model(dir);

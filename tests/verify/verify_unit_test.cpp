@@ -61,14 +61,16 @@ TEST(VerifyNumerics, SnrAndMaxErrorAreExact) {
 }
 
 TEST(VerifyNumerics, DetectOutputsScoreTheClassChannelsAlone) {
-  // [1, 4 + 1, 3]: boxes are exact, the one class row is off by 0.1 at every anchor.
+  // [1, 4 + 1, 6]: boxes are exact, the one class row is off by 0.1 at four of six anchors.
   OutputComparison c("output0", true);
-  const Tensor ref = float_tensor({1, 5, 3}, {10, 20, 30, 11, 21, 31, 5, 5, 5, 6, 6, 6, 0.5f, 0.6f, 0.7f});
-  const Tensor quant = float_tensor({1, 5, 3}, {10, 20, 30, 11, 21, 31, 5, 5, 5, 6, 6, 6, 0.6f, 0.6f, 0.6f});
-  c.add(ref, quant);
+  std::vector<float> boxes(4 * 6, 10.0f);
+  std::vector<float> ref_values = boxes, quant_values = boxes;
+  for (float v : {0.5f, 0.6f, 0.7f, 0.5f, 0.6f, 0.7f}) ref_values.push_back(v);
+  for (int i = 0; i < 6; ++i) quant_values.push_back(0.6f);
+  c.add(float_tensor({1, 5, 6}, ref_values), float_tensor({1, 5, 6}, quant_values));
   const auto n = c.finish();
-  // Class scores: signal 0.25 + 0.36 + 0.49 = 1.1, error 0.01 + 0 + 0.01 = 0.02.
-  EXPECT_NEAR(n.class_score_snr_db, 10 * std::log10(1.1 / 0.02), 1e-5);
+  // Class scores: signal 2 x (0.25 + 0.36 + 0.49) = 2.2, error 4 x 0.01 = 0.04.
+  EXPECT_NEAR(n.class_score_snr_db, 10 * std::log10(2.2 / 0.04), 1e-5);
   EXPECT_EQ(n.distinct_class_scores_float, 3u);  // 0.5, 0.6, 0.7
   EXPECT_EQ(n.distinct_class_scores_quant, 1u);  // collapsed to 0.6
   EXPECT_GT(n.snr_db, n.class_score_snr_db);     // the boxes hide the score error in the whole

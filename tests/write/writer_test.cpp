@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "support/graph_builder.hpp"
+#include "test_support.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 #include "yoloq/runtime/session.hpp"
@@ -192,6 +194,31 @@ TEST(QdqWriter, Int32BiasUsesInputScaleTimesWeightScale) {
   auto qv = quantized_bias.values<std::int32_t>();
   EXPECT_EQ(qv[0], 0);  // bias 0.00
   EXPECT_EQ(qv[1], static_cast<std::int32_t>(std::nearbyint(0.01 / bias_scale[1])));
+}
+
+TEST(QdqWriter, QdqNodeNamesNeverRepeatAnExistingName) {
+  Model model = conv_chain(13);
+  // A node already carries the name the writer would give x's QuantizeLinear.
+  model.graph().mutable_node(0)->set_name("x_QuantizeLinear");
+  auto plan = conv_chain_plan();
+  plan.activations[0].consumers = {"x_QuantizeLinear"};
+  plan.weights[0].node = "x_QuantizeLinear";
+  Model q = write_qdq_model(model, plan, conv_chain_ranges());
+  std::set<std::string> names;
+  for (const auto& n : q.graph().node()) EXPECT_TRUE(names.insert(n.name()).second) << "repeated: " << n.name();
+  EXPECT_TRUE(names.count("x_QuantizeLinear_1"));
+}
+
+TEST(QdqWriter, NanWeightIsAnErrorNamingTheInitializer) {
+  Model model = conv_chain(13);
+  for (auto& t : *model.graph().mutable_initializer())
+    if (t.name() == "c2.weight") {
+      Tensor w = to_tensor(t);
+      w.values<float>()[5] = std::nanf("");
+      t = to_proto(w, "c2.weight");
+    }
+  EXPECT_EQ(testing::thrown_message([&] { write_qdq_model(model, conv_chain_plan(), conv_chain_ranges()); }),
+            "initializer 'c2.weight': weight holds NaN (channel 1); quantizing it is undefined");
 }
 
 TEST(QdqWriter, MissingRangeIsAnError) {

@@ -114,6 +114,8 @@ namespace yoloq {
 // their first typed input's type). Unknown tensors are absent. The plan uses it so that shape
 // arithmetic is never quantized; calibration to list the float activations.
 std::map<std::string, std::int32_t> infer_elem_types(const GraphIndex& index);
+// Whether `types` (from infer_elem_types) knows `tensor` as float32.
+bool is_float32(const std::map<std::string, std::int32_t>& types, const std::string& tensor);
 
 // Every float32 activation: the float graph inputs and every float node output that is not a
 // constant (initializers and Constant outputs excluded), in topological order.
