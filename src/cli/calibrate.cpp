@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
 
@@ -67,7 +68,7 @@ void add_calibrate(CLI::App& app) {
                   "A .npy [N,C,H,W], a .npz keyed by input name, or a folder of images (default: "
                   "seeded random data)");
   cmd->add_option("--calibration_method", args->method, "max, entropy, percentile or mse")
-      ->capture_default_str();
+      ->check(calibration_methods());
   cmd->add_option("--percentile", args->percentile,
                   "For --calibration_method percentile, in (0, 100]")
       ->capture_default_str();

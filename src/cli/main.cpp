@@ -22,6 +22,8 @@ int report_error(const char* message, int exit_code) {
 int main(int argc, char** argv) {
   yoloq::install_interrupt_handlers();
   CLI::App app{"yoloq: post-training INT8 quantization for YOLO ONNX models"};
+  // Every option's default in --help; subcommands inherit this.
+  app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
   app.set_version_flag("--version", "yoloq 0.1.0");
   yoloq::cli::register_commands(app);
@@ -35,6 +37,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    return report_error(e.what(), 2);
+  } catch (const yoloq::UsageError& e) {
     return report_error(e.what(), 2);
   } catch (const yoloq::Interrupted& e) {
     return report_error(e.what(), 128 + e.signal());

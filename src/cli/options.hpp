@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq::cli {
 
@@ -27,11 +28,11 @@ struct PlanFlags {
 
 inline void add_plan_flags(CLI::App& cmd, PlanFlags& f) {
   cmd.add_option("--target", f.target, "trt (TensorRT explicit quantization) or ort-cpu (ONNX Runtime CPU kernels)")
-      ->capture_default_str();
+      ->check(CLI::IsMember({"trt", "ort-cpu"}));
   cmd.add_option("--yolo_head", f.yolo_head,
                  "float: head output convs, DFL and decoding stay float; float-dfl: output convs INT8, rest float; "
                  "int8: as the target's rules allow")
-      ->capture_default_str();
+      ->check(CLI::IsMember({"float", "float-dfl", "int8"}));
   // ModelOpt accepts space- or comma-separated lists.
   cmd.add_option("--op_types_to_quantize", f.op_types_to_quantize, "Only these op types")->delimiter(',');
   cmd.add_option("--op_types_to_exclude", f.op_types_to_exclude, "Keep these op types in high precision")->delimiter(',');
@@ -39,6 +40,41 @@ inline void add_plan_flags(CLI::App& cmd, PlanFlags& f) {
       ->delimiter(',');
   cmd.add_option("--nodes_to_exclude", f.nodes_to_exclude, "Keep matching nodes in high precision (regex, from the start)")
       ->delimiter(',');
+}
+
+// The calibration methods, for CLI11 to refuse a typo as a usage error.
+inline CLI::IsMember calibration_methods() { return CLI::IsMember({"max", "entropy", "percentile", "mse"}); }
+
+// ModelOpt flags yoloq does not implement: recognised by name (hidden from --help) and answered
+// with what yoloq does instead, as a usage error, rather than the parser's "not expected".
+struct UnsupportedFlag {
+  const char* name;
+  const char* answer;
+};
+inline const std::vector<UnsupportedFlag>& unsupported_modelopt_flags() {
+  static const std::vector<UnsupportedFlag> flags{
+      {"--opset", "yoloq keeps the model's opset (raising it only to 13 for per-channel Q/DQ, 19 for FP16); convert the opset first (onnx.version_converter)"},
+      {"--simplify", "yoloq does not rewrite the float graph; run onnxslim first"},
+      {"--autotune", "yoloq has no TensorRT autotuning: placement follows fixed rules (docs/placement.md); tune with --nodes_to_exclude"},
+      {"--trt_plugins", "yoloq calibrates on ONNX Runtime and loads no TensorRT plugins; a model with plugin ops cannot be quantized by it"},
+      {"--trt_plugins_precision", "yoloq loads no TensorRT plugins"},
+      {"--calibrate_per_node", "yoloq calibrates every tensor in one pass with bounded memory; nothing to switch on"},
+      {"--direct_io_types", "yoloq keeps the model's FP32 inputs and outputs (with --high_precision_dtype fp16 too)"},
+      {"--disable_mha_qdq", "exclude the attention's nodes with --nodes_to_exclude instead"},
+      {"--mha_accumulation_dtype", "yoloq writes no accumulation types; TensorRT chooses them"},
+      {"--use_zero_point", "yoloq's zero points follow --target: 0 for trt (INT8 symmetric), computed for ort-cpu (UINT8)"},
+      {"--passes", "yoloq's passes are fixed: placement rules, then Q/DQ insertion"},
+  };
+  return flags;
+}
+inline void add_unsupported_modelopt_flags(CLI::App& cmd) {
+  for (const auto& flag : unsupported_modelopt_flags())
+    cmd.add_option(flag.name, "")->expected(0, 1)->group("")->allow_extra_args(false);
+}
+// Throws UsageError for the first unsupported ModelOpt flag given.
+inline void refuse_unsupported_modelopt_flags(const CLI::App& cmd) {
+  for (const auto& flag : unsupported_modelopt_flags())
+    if (cmd.count(flag.name)) throw UsageError(std::string(flag.name) + " is not supported: " + flag.answer);
 }
 
 }  // namespace yoloq::cli

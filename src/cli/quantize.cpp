@@ -29,10 +29,10 @@ struct QuantizeFlags {
 
 QuantizeOptions to_options(const QuantizeFlags& f) {
   if (f.quantize_mode == "fp8" || f.quantize_mode == "int4")
-    throw Error("--quantize_mode " + f.quantize_mode + " is not supported yet (int8 is)");
-  if (f.quantize_mode != "int8") throw Error("unknown --quantize_mode '" + f.quantize_mode + "' (expected int8)");
+    throw UsageError("--quantize_mode " + f.quantize_mode + " is not supported yet (int8 is)");
+  if (f.quantize_mode != "int8") throw UsageError("unknown --quantize_mode '" + f.quantize_mode + "' (expected int8)");
   if (f.high_precision_dtype != "fp32" && f.high_precision_dtype != "fp16")
-    throw Error("unknown --high_precision_dtype '" + f.high_precision_dtype + "' (expected fp32 or fp16)");
+    throw UsageError("unknown --high_precision_dtype '" + f.high_precision_dtype + "' (expected fp32 or fp16)");
   QuantizeOptions o;
   o.onnx_path = f.onnx_path;
   o.output_path = f.output_path;
@@ -69,7 +69,8 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--onnx_path,onnx_path", f->onnx_path, "Float ONNX model")->required();
   cmd->add_option("--output_path", f->output_path, "Output model (default <dir>/<name>.quant.onnx)");
   cmd->add_option("--quantize_mode", f->quantize_mode, "int8 (fp8 and int4: not supported yet)")->capture_default_str();
-  cmd->add_option("--calibration_method", f->calibration_method, "max, entropy, percentile or mse")->capture_default_str();
+  cmd->add_option("--calibration_method", f->calibration_method, "max, entropy, percentile or mse")
+      ->check(calibration_methods());
   cmd->add_option("--percentile", f->percentile, "Percentile of |x| for --calibration_method percentile")->capture_default_str();
   cmd->add_option("--calibration_data_path,--calibration_data", f->calibration_data,
                   ".npy [N,C,H,W], .npz keyed by input name, or a folder of images; none = seeded random data");
@@ -93,7 +94,9 @@ void add_quantize(CLI::App& app) {
   cmd->add_flag("--no_verify", f->no_verify, "Skip verification of the written model (not recommended)");
   cmd->add_option("--report", f->report, "Write the full report as Markdown here, and as JSON beside it (.json)");
   add_plan_flags(*cmd, f->plan);
-  cmd->callback([f] {
+  add_unsupported_modelopt_flags(*cmd);
+  cmd->callback([f, cmd] {
+    refuse_unsupported_modelopt_flags(*cmd);
     const auto options = to_options(*f);
     std::filesystem::path report(f->report), report_json(f->report);
     if (!f->report.empty()) {

@@ -83,7 +83,8 @@ TEST(CalibrateCli, BadInputsFailWithOneLineAndWriteNothing) {
       << r.err;
   r = run_cli({"calibrate", model.string(), "--calibration_data_path", data, "--calibration_method",
                "kl", "--calibration_cache_path", cache});
-  EXPECT_TRUE(one_error_line(r, "unknown calibration method 'kl'")) << r.err;
+  EXPECT_TRUE(one_error_line(r, "--calibration_method: kl not in {max,entropy,percentile,mse}")) << r.err;
+  EXPECT_EQ(r.exit_code, 2);  // a usage error
   for (const char* p : {"0", "-5", "100.5"}) {
     r = run_cli({"calibrate", model.string(), "--calibration_data_path", data,
                  "--calibration_method", "percentile", "--percentile", p,

@@ -93,6 +93,40 @@ TEST(QuantizeCli, TensorRtCacheForOrtCpuWarnsWhatItCosts) {
   EXPECT_THAT(r.err, ::testing::Not(HasSubstr("symmetric cache")));
 }
 
+TEST(QuantizeCli, UnsupportedModeloptFlagsGetOneLineSayingWhatYoloqDoesInstead) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  // ModelOpt's flag, how a user's notes pass it, and the start of yoloq's answer.
+  const std::vector<std::vector<std::string>> table{
+      {"--opset", "17", "--opset is not supported: yoloq keeps the model's opset"},
+      {"--simplify", "", "--simplify is not supported: yoloq does not rewrite the float graph; run onnxslim first"},
+      {"--autotune", "", "--autotune is not supported: yoloq has no TensorRT autotuning"},
+      {"--trt_plugins", "libplugin.so", "--trt_plugins is not supported: yoloq calibrates on ONNX Runtime"},
+      {"--calibrate_per_node", "", "--calibrate_per_node is not supported: yoloq calibrates every tensor in one pass"},
+      {"--direct_io_types", "", "--direct_io_types is not supported: yoloq keeps the model's FP32 inputs and outputs"},
+  };
+  for (const auto& row : table) {
+    std::vector<std::string> args{"quantize", "--onnx_path", model.string(), row[0]};
+    if (!row[1].empty()) args.push_back(row[1]);
+    const auto r = run_cli(args);
+    EXPECT_EQ(r.exit_code, 2) << row[0];
+    expect_one_line_error(r, row[2]);
+  }
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"small.onnx"});
+  // A typo in a choice is a usage error too.
+  const auto typo = run_cli({"quantize", "--onnx_path", model.string(), "--calibration_method", "mse2"});
+  EXPECT_EQ(typo.exit_code, 2);
+  expect_one_line_error(typo, "--calibration_method: mse2 not in {max,entropy,percentile,mse}");
+}
+
+TEST(QuantizeCli, HelpShowsEveryDefault) {
+  const auto r = run_cli({"quantize", "--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char* shown : {"--calibration_size UINT=0", "--calibration_eps TEXT=[cpu]", "--log_level TEXT=INFO",
+                            "--threads INT=0", "--seed UINT=0", "--target TEXT:{trt,ort-cpu}=trt"})
+    EXPECT_THAT(r.out, HasSubstr(shown)) << r.out;
+}
+
 TEST(QuantizeCli, RandomCalibrationWarnsAndWritesAVerifiedModel) {
   ScratchDir dir;
   auto model = small_model(dir);

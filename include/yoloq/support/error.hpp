@@ -11,4 +11,11 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A command line that cannot mean anything (an unknown choice, contradictory or unsupported
+// flags): the CLI exits 2, as for the parser's own errors, instead of 1.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace yoloq
