@@ -36,7 +36,8 @@ void add_verify(CLI::App& app) {
   cmd->add_option("--json", f->json, "Write the full result as JSON");
   cmd->add_option("--report", f->report, "Write a Markdown report");
   cmd->add_option("--threads", f->threads, "ONNX Runtime intra-op threads (0: its default)");
-  cmd->add_option("--speed_runs", f->speed_runs, "Timed runs per model (0 skips the speed part)");
+  cmd->add_option("--speed_runs", f->speed_runs,
+                  "Timed runs per model (0 skips the speed part; TensorRT-target models are not timed)");
   cmd->add_flag("--quiet", f->quiet, "No progress line");
   cmd->callback([f] {
     for (const auto& out : {f->json, f->report})
@@ -49,6 +50,11 @@ void add_verify(CLI::App& app) {
     if (!f->labels.empty() && !std::filesystem::is_directory(f->data))
       throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
     const Model float_model = load_model(f->float_model), quant_model = load_model(f->quant_model);
+    // As quantize does: a TensorRT-target model's ONNX Runtime CPU time would mislead.
+    if (options.speed_runs > 0 && has_int8_activations(quant_model)) {
+      options.speed_runs = 0;
+      options.speed_note = kTrtSpeedNote;
+    }
     // Held-out samples as calibration reads them: images letterboxed to the model's input,
     // tensors split into the model's batches, or (no --data) a few seeded random samples.
     SourceOptions source;

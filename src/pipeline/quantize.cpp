@@ -78,7 +78,7 @@ void verify_output(const Model& model, const Model& quantized, BatchSource& held
   // (it runs slower than the float model there), and timing it was 40% of the command's time.
   if (result.plan.target == Target::Trt && verify_options.speed_runs > 0) {
     verify_options.speed_runs = 0;
-    verify_options.speed_note = "not measured for --target trt (ONNX Runtime's CPU speed says nothing of TensorRT's; time it with trtexec, or quantize with --target ort-cpu for ONNX Runtime)";
+    verify_options.speed_note = kTrtSpeedNote;
   }
   try {
     result.verification = verify_models(model, quantized, held_out, verify_options);

@@ -23,6 +23,18 @@ void compare_values(const std::string& kind, const std::vector<ValueInfo>& a,
 
 }  // namespace
 
+bool has_int8_activations(const Model& quant_model) {
+  const GraphIndex index(quant_model.graph());
+  for (std::size_t i = 0; i < index.node_count(); ++i) {
+    const auto& node = index.node(i);
+    if (node.op_type() != "QuantizeLinear" || node.input_size() < 3) continue;
+    if (index.is_initializer(node.input(0))) continue;  // a weight's pair (--weights_qdq)
+    const auto* zero_point = index.initializer(node.input(2));
+    if (zero_point && zero_point->data_type() == onnx::TensorProto::INT8) return true;
+  }
+  return false;
+}
+
 StructureReport compare_structure(const Model& float_model, const Model& quant_model) {
   StructureReport report;
   const GraphIndex float_index(float_model.graph()), quant_index(quant_model.graph());

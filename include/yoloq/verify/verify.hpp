@@ -16,6 +16,16 @@
 
 namespace yoloq {
 
+// Why the speed part skips a TensorRT-target model: ONNX Runtime's CPU kernels cannot fuse
+// TensorRT's placement (INT8 activations), so its CPU time says nothing of TensorRT's.
+inline constexpr const char* kTrtSpeedNote =
+    "not measured for --target trt (ONNX Runtime's CPU speed says nothing of TensorRT's; time it with trtexec, or "
+    "quantize with --target ort-cpu for ONNX Runtime)";
+
+// True for a model written for TensorRT: its activations are quantized to INT8 (symmetric), which
+// ONNX Runtime's x86 kernels do not fuse (they take UINT8 activations).
+bool has_int8_activations(const Model& quant_model);
+
 struct VerifyOptions {
   std::filesystem::path labels;  // optional: YOLO labels for held-out images; adds mAP against them
   int threads = 0;               // ONNX Runtime intra-op threads; 0 lets it choose
