@@ -11,6 +11,7 @@
 #include "yoloq/support/progress.hpp"
 #include "yoloq/eval/eval.hpp"
 #include "yoloq/yolo/letterbox.hpp"
+#include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/runtime/session.hpp"
 #include "yoloq/eval/dataset.hpp"
 #include "yoloq/yolo/metadata.hpp"
@@ -135,6 +136,7 @@ SpeedReport measure_speed(Session& float_session, Session& quant_session, const 
     return speed;
   }
   speed.runs = options.speed_runs;
+  speed.cpu = cpu_features().text();
   speed.float_median_ms = median_ms(float_session, inputs, options.warmup_runs, options.speed_runs);
   speed.quant_median_ms = median_ms(quant_session, inputs, options.warmup_runs, options.speed_runs);
   speed.speedup = speed.quant_median_ms > 0 ? speed.float_median_ms / speed.quant_median_ms : 0;

@@ -87,6 +87,7 @@ nlohmann::json to_json(const VerifyResult& r) {
                 {"float_median_ms", r.speed.float_median_ms},
                 {"quant_median_ms", r.speed.quant_median_ms},
                 {"speedup", r.speed.speedup},
+                {"cpu", r.speed.cpu},
                 {"note", r.speed.note}};
   return j;
 }
@@ -141,8 +142,8 @@ std::string summary_text(const VerifyResult& r) {
   }
   if (r.speed.runs > 0) {
     std::snprintf(line, sizeof line,
-                  "  speed (ONNX Runtime CPU, median of %d): float %.1f ms, INT8 %.1f ms, %.2fx\n",
-                  r.speed.runs, r.speed.float_median_ms, r.speed.quant_median_ms, r.speed.speedup);
+                  "  speed (ONNX Runtime CPU: %s; median of %d): float %.1f ms, INT8 %.1f ms, %.2fx\n",
+                  r.speed.cpu.c_str(), r.speed.runs, r.speed.float_median_ms, r.speed.quant_median_ms, r.speed.speedup);
     out << line;
   } else if (!r.speed.note.empty()) {
     out << "  speed: " << r.speed.note << "\n";

@@ -6,6 +6,7 @@
 
 #include "onnx/graph_builder.hpp"
 #include "test_support.hpp"
+#include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/support/error.hpp"
 
 using yoloq::DType;
@@ -125,4 +126,16 @@ TEST(Session, RealDataYoloOnAZeroImage) {
     EXPECT_LE(v[a], 640.0f);
     if (::testing::Test::HasFailure()) break;
   }
+}
+
+TEST(CpuFeatures, TextNamesWhatTheIntegerKernelsCanUse) {
+  yoloq::CpuFeatures f;
+  EXPECT_EQ(f.text(), "no AVX2");
+  f.avx2 = true;
+  EXPECT_EQ(f.text(), "AVX2, no VNNI");
+  f.avx_vnni = true;
+  EXPECT_TRUE(f.vnni());
+  EXPECT_EQ(f.text(), "AVX2, VNNI");
+  f = {true, true, true, false, true};
+  EXPECT_EQ(f.text(), "AVX2, AVX-512, VNNI, AMX");
 }

@@ -80,6 +80,7 @@ struct SpeedReport {
   int runs = 0;
   double float_median_ms = 0, quant_median_ms = 0;
   double speedup = 0;  // float / quant
+  std::string cpu;     // the CPU features the integer kernels ran with (CpuFeatures::text)
   std::string note;    // why it was not measured, when runs is 0
 };
 
