@@ -1,15 +1,83 @@
+// GraphBuilder (yoloq/synth/graph_builder.hpp), then OnnxGraphBuilder, which names and orders
+// the nodes it adds through one the way torch.onnx does.
 #include "synth/onnx_graph_builder.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <unordered_map>
 
 #include "yoloq/support/error.hpp"
 
-namespace yoloq::yolo {
+namespace yoloq {
+
+Tensor int64_vector(const std::vector<std::int64_t>& values) {
+  Tensor t(DType::Int64, {static_cast<std::int64_t>(values.size())});
+  std::copy(values.begin(), values.end(), t.values<std::int64_t>().begin());
+  return t;
+}
+
+Tensor float_tensor(std::vector<std::int64_t> shape, const std::vector<float>& values) {
+  Tensor t(DType::Float32, std::move(shape));
+  if (values.size() != t.numel())
+    throw Error("float_tensor: " + std::to_string(values.size()) + " values for " +
+                std::to_string(t.numel()) + " elements");
+  std::copy(values.begin(), values.end(), t.values<float>().begin());
+  return t;
+}
 
 namespace {
 
-void set_attribute(onnx::NodeProto& node, const std::string& name, const AttributeValue& value) {
+void set_value_info(onnx::ValueInfoProto* v, const std::string& name,
+                    const std::vector<std::int64_t>& shape, std::int32_t elem_type) {
+  v->set_name(name);
+  auto* tensor_type = v->mutable_type()->mutable_tensor_type();
+  tensor_type->set_elem_type(elem_type);
+  auto* s = tensor_type->mutable_shape();
+  for (auto d : shape) {
+    if (d < 0)
+      s->add_dim()->set_dim_param("batch");
+    else
+      s->add_dim()->set_dim_value(d);
+  }
+}
+
+}  // namespace
+
+GraphBuilder::GraphBuilder(std::int64_t opset, std::int64_t ir_version) {
+  model_.proto.set_ir_version(ir_version);
+  model_.proto.add_opset_import()->set_version(opset);
+  model_.graph().set_name("main_graph");
+}
+
+void GraphBuilder::input(const std::string& name, const std::vector<std::int64_t>& shape,
+                         std::int32_t elem_type) {
+  set_value_info(model_.graph().add_input(), name, shape, elem_type);
+}
+
+void GraphBuilder::output(const std::string& name, const std::vector<std::int64_t>& shape,
+                          std::int32_t elem_type) {
+  set_value_info(model_.graph().add_output(), name, shape, elem_type);
+}
+
+void GraphBuilder::initializer(const std::string& name, const Tensor& value) {
+  *model_.graph().add_initializer() = to_proto(value, name);
+}
+
+onnx::NodeProto& GraphBuilder::node(const std::string& op, const std::string& name,
+                                    const std::vector<std::string>& inputs,
+                                    const std::vector<std::string>& outputs,
+                                    const Attributes& attributes) {
+  auto& node = *model_.graph().add_node();
+  node.set_op_type(op);
+  node.set_name(name);
+  for (const auto& in : inputs) node.add_input(in);
+  for (const auto& out : outputs) node.add_output(out);
+  for (const auto& [attribute, value] : attributes) set_attribute(node, attribute, value);
+  return node;
+}
+
+void GraphBuilder::set_attribute(onnx::NodeProto& node, const std::string& name,
+                                 const AttributeValue& value) {
   auto* a = node.add_attribute();
   a->set_name(name);
   if (const auto* i = std::get_if<std::int64_t>(&value)) {
@@ -21,20 +89,49 @@ void set_attribute(onnx::NodeProto& node, const std::string& name, const Attribu
   } else if (const auto* f = std::get_if<float>(&value)) {
     a->set_type(onnx::AttributeProto::FLOAT);
     a->set_f(*f);
-  } else {
+  } else if (const auto* s = std::get_if<std::string>(&value)) {
     a->set_type(onnx::AttributeProto::STRING);
-    a->set_s(std::get<std::string>(value));
+    a->set_s(*s);
+  } else {
+    a->set_type(onnx::AttributeProto::TENSOR);
+    *a->mutable_t() = to_proto(std::get<Tensor>(value), "");
   }
 }
 
-void set_value_info(onnx::ValueInfoProto* v, const std::string& name,
-                    const std::vector<std::int64_t>& shape) {
-  v->set_name(name);
-  auto* tensor_type = v->mutable_type()->mutable_tensor_type();
-  tensor_type->set_elem_type(onnx::TensorProto::FLOAT);
-  auto* s = tensor_type->mutable_shape();
-  for (auto d : shape) s->add_dim()->set_dim_value(d);
+onnx::NodeProto& GraphBuilder::conv(const std::string& name, const std::string& x,
+                                    const std::string& out, std::int64_t cout, std::int64_t cin,
+                                    std::int64_t k, bool bias) {
+  Tensor w(DType::Float32, {cout, cin, k, k});
+  auto wv = w.values<float>();
+  for (std::size_t i = 0; i < wv.size(); ++i)
+    wv[i] = static_cast<float>(static_cast<int>(i % 7) - 3) * 0.1f + 0.05f;
+  initializer(name + ".weight", w);
+  std::vector<std::string> inputs{x, name + ".weight"};
+  if (bias) {
+    Tensor b(DType::Float32, {cout});
+    auto bv = b.values<float>();
+    for (std::size_t i = 0; i < bv.size(); ++i) bv[i] = 0.01f * static_cast<float>(i);
+    initializer(name + ".bias", b);
+    inputs.push_back(name + ".bias");
+  }
+  return node("Conv", name, inputs, {out},
+              {{"kernel_shape", std::vector<std::int64_t>{k, k}},
+               {"pads", std::vector<std::int64_t>{k / 2, k / 2, k / 2, k / 2}}});
 }
+
+std::string GraphBuilder::conv_silu(const std::string& name, const std::string& x,
+                                    std::int64_t cout, std::int64_t cin, std::int64_t k) {
+  conv(name + "/conv", x, name + "/conv_out", cout, cin, k);
+  node("Sigmoid", name + "/sigmoid", {name + "/conv_out"}, {name + "/sigmoid_out"});
+  node("Mul", name + "/mul", {name + "/conv_out", name + "/sigmoid_out"}, {name + "/out"});
+  return name + "/out";
+}
+
+}  // namespace yoloq
+
+namespace yoloq::yolo {
+
+namespace {
 
 // Kahn's algorithm with a FIFO queue over the forward (module call) order: the exported files
 // list their nodes this way, which interleaves the Detect head's branches with the neck.
@@ -105,35 +202,30 @@ void OnnxGraphBuilder::skip_folded(const std::string& label, int count) {
 }
 
 void OnnxGraphBuilder::add_input(const std::string& name, const std::vector<std::int64_t>& shape) {
-  set_value_info(model_.graph().add_input(), name, shape);
+  graph_.input(name, shape);
 }
 
 void OnnxGraphBuilder::add_output(const std::string& tensor, const std::string& name,
                                   const std::vector<std::int64_t>& shape) {
-  for (auto& node : *model_.graph().mutable_node()) {
+  for (auto& node : *graph_.graph().mutable_node()) {
     for (auto& out : *node.mutable_output())
       if (out == tensor) out = name;
     for (auto& in : *node.mutable_input())
       if (in == tensor) in = name;
   }
-  set_value_info(model_.graph().add_output(), name, shape);
+  graph_.output(name, shape);
 }
 
 std::vector<std::string> OnnxGraphBuilder::add_node(const std::string& op,
                                                     const std::vector<std::string>& inputs,
                                                     std::size_t output_count,
                                                     const Attributes& attributes) {
-  auto* node = model_.graph().add_node();
-  node->set_op_type(op);
-  node->set_name(scoped_name(op));
-  for (const auto& in : inputs) node->add_input(in);
+  const std::string name = scoped_name(op);
   std::vector<std::string> outputs;
-  for (std::size_t i = 0; i < output_count; ++i) {
-    outputs.push_back(node->name() + "_output_" + std::to_string(i));
-    node->add_output(outputs.back());
-    ++next_value_id_;
-  }
-  for (const auto& [name, value] : attributes) set_attribute(*node, name, value);
+  for (std::size_t i = 0; i < output_count; ++i)
+    outputs.push_back(name + "_output_" + std::to_string(i));
+  next_value_id_ += static_cast<std::int64_t>(output_count);
+  graph_.node(op, name, inputs, outputs, attributes);
   return outputs;
 }
 
@@ -143,7 +235,7 @@ std::string OnnxGraphBuilder::add_constant(const std::string& name, const Tensor
   if (shared)
     for (const auto& [existing, existing_name] : literals_)
       if (existing == value) return existing_name;
-  *model_.graph().add_initializer() = to_proto(value, name);
+  graph_.initializer(name, value);
   if (shared) literals_.emplace_back(value, name);
   return name;
 }
@@ -157,12 +249,10 @@ std::string OnnxGraphBuilder::computed_constant(const std::string& label, const 
 }
 
 std::string OnnxGraphBuilder::split_sizes(const std::vector<std::int64_t>& sizes) {
-  Tensor t(DType::Int64, {static_cast<std::int64_t>(sizes.size())});
-  std::copy(sizes.begin(), sizes.end(), t.values<std::int64_t>().begin());
   // The final number is known once all parameters are declared; a placeholder until finish().
   std::int64_t id = next_value_id_;
   std::string placeholder = "onnx::Split_+" + std::to_string(id);
-  std::string name = add_constant(placeholder, t, true);
+  std::string name = add_constant(placeholder, int64_vector(sizes), true);
   if (name == placeholder) split_constants_.emplace_back(placeholder, id);
   return name;
 }
@@ -183,25 +273,22 @@ OnnxGraphBuilder::Result OnnxGraphBuilder::finish(std::int64_t ir_version, std::
   for (const auto& [placeholder, id] : split_constants_)
     renames[placeholder] = "onnx::Split_" + std::to_string(first_value_id + id);
 
-  Result result;
-  auto& graph = *result.model.proto.mutable_graph();
-  result.model.proto.set_ir_version(ir_version);
-  result.model.proto.add_opset_import()->set_version(opset);
-  graph.set_name("main_graph");
-  *graph.mutable_input() = model_.graph().input();
-  *graph.mutable_output() = model_.graph().output();
-  for (auto init : model_.graph().initializer()) {
+  const onnx::GraphProto& built = graph_.graph();
+  GraphBuilder ordered(opset, ir_version);
+  auto& graph = ordered.graph();
+  *graph.mutable_input() = built.input();
+  *graph.mutable_output() = built.output();
+  for (auto init : built.initializer()) {
     if (auto it = renames.find(init.name()); it != renames.end()) init.set_name(it->second);
     *graph.add_initializer() = std::move(init);
   }
-  for (int i : breadth_first_order(model_.graph())) {
-    auto node = model_.graph().node(i);
+  for (int i : breadth_first_order(built)) {
+    auto node = built.node(i);
     for (auto& in : *node.mutable_input())
       if (auto it = renames.find(in); it != renames.end()) in = it->second;
     *graph.add_node() = std::move(node);
   }
-  result.parameters = parameters_;
-  return result;
+  return Result{std::move(ordered.model()), parameters_};
 }
 
 }  // namespace yoloq::yolo

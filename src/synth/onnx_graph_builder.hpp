@@ -4,26 +4,17 @@
 // outputs are "<node>_output_<i>", literal constants are deduplicated across the graph, and the
 // nodes end up in the breadth-first topological order of the exported files. Parameters are
 // declared with their role and filled in later (synthetic or copied), so that the graph's
-// structure and its weights stay separate concerns.
-#include <algorithm>
+// structure and its weights stay separate concerns. The nodes themselves are written by the
+// generic GraphBuilder of yoloq/synth/graph_builder.hpp.
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
-#include "yoloq/onnx/model.hpp"
-#include "yoloq/tensor/tensor.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::yolo {
-
-// A 1-D INT64 tensor: the shapes, axes and indices that literal_constant() takes.
-inline Tensor int64_vector(const std::vector<std::int64_t>& values) {
-  Tensor t(DType::Int64, {static_cast<std::int64_t>(values.size())});
-  std::copy(values.begin(), values.end(), t.values<std::int64_t>().begin());
-  return t;
-}
 
 // What a parameter is for; synthetic weights are scaled by role.
 enum class ParameterRole {
@@ -44,9 +35,6 @@ struct ParameterSpec {
   // its role calls for, given its input's (see yolo11_blocks.cpp); 0 for the fixed DFL weight.
   double weight_std = 0.0;
 };
-
-using AttributeValue = std::variant<std::int64_t, std::vector<std::int64_t>, float, std::string>;
-using Attributes = std::vector<std::pair<std::string, AttributeValue>>;
 
 class OnnxGraphBuilder {
  public:
@@ -125,7 +113,7 @@ class OnnxGraphBuilder {
   };
   std::vector<Frame> frames_{Frame{}};
   std::int64_t next_value_id_ = 0;  // relative to the first id after the parameters, see finish()
-  Model model_;
+  GraphBuilder graph_;                // in module call order; finish() orders it
   std::vector<std::pair<Tensor, std::string>> literals_;               // value -> name, for sharing
   std::vector<std::pair<std::string, std::int64_t>> split_constants_;  // placeholder -> value id
   std::vector<ParameterSpec> parameters_;
