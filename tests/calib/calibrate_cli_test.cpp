@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "e2e/cli_runner.hpp"
-#include "onnx/graph_builder.hpp"
 #include "yoloq/tensor/npy.hpp"
 #include "yoloq/calib/ranges.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::testing::run_cli;
@@ -18,17 +18,12 @@ namespace {
 
 // x [1,3,8,8] -> Relu -> r -> Sigmoid -> y: small enough to calibrate in milliseconds.
 fs::path write_small_model(const ScratchDir& dir) {
-  Model model;
-  model.proto.set_ir_version(9);
-  auto* opset = model.proto.add_opset_import();
-  opset->set_domain("");
-  opset->set_version(19);
-  auto& g = model.graph();
-  testing::add_value(*g.mutable_input(), "x", {1, 3, 8, 8});
-  testing::add_node(g, "Relu", "relu", {"x"}, {"r"});
-  testing::add_node(g, "Sigmoid", "sigmoid", {"r"}, {"y"});
-  testing::add_value(*g.mutable_output(), "y", {1, 3, 8, 8});
-  save_model(model, dir / "small.onnx");
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  g.node("Relu", "relu", {"x"}, {"r"});
+  g.node("Sigmoid", "sigmoid", {"r"}, {"y"});
+  g.output("y", {1, 3, 8, 8});
+  save_model(g.model(), dir / "small.onnx");
   return dir / "small.onnx";
 }
 

@@ -5,13 +5,11 @@
 
 #include <cmath>
 
-#include "onnx/graph_builder.hpp"
 #include "test_support.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 #include "yoloq/tensor/npy.hpp"
 
-using yoloq::testing::add_node;
-using yoloq::testing::add_value;
 using yoloq::testing::ScratchDir;
 using yoloq::testing::thrown_message;
 
@@ -21,26 +19,20 @@ namespace {
 // x [1,4] -> Relu -> r -> Mul(r, two) -> doubled ; x -> Softmax -> probabilities ;
 // x -> Sigmoid -> gate ; x -> Shape -> dims
 Model small_model() {
-  Model model;
+  GraphBuilder g;
+  g.input("x", {1, 4});
+  g.initializer("two", float_tensor({}, {2.0f}));
+  g.node("Relu", "relu", {"x"}, {"r"});
+  g.node("Mul", "mul", {"r", "two"}, {"doubled"});
+  g.node("Softmax", "softmax", {"x"}, {"probabilities"});
+  g.node("Sigmoid", "sigmoid", {"x"}, {"gate"});
+  g.node("Shape", "shape", {"x"}, {"dims"});
+  g.output("doubled", {1, 4});
+  g.output("probabilities", {1, 4});
+  g.output("gate", {1, 4});
+  g.output("dims", {2}, onnx::TensorProto::INT64);
+  Model model = std::move(g.model());
   model.path = "small.onnx";
-  model.proto.set_ir_version(9);
-  auto* opset = model.proto.add_opset_import();
-  opset->set_domain("");
-  opset->set_version(19);
-  auto& g = model.graph();
-  add_value(*g.mutable_input(), "x", {1, 4});
-  Tensor two(DType::Float32, {});
-  two.values<float>()[0] = 2.0f;
-  *g.add_initializer() = to_proto(two, "two");
-  add_node(g, "Relu", "relu", {"x"}, {"r"});
-  add_node(g, "Mul", "mul", {"r", "two"}, {"doubled"});
-  add_node(g, "Softmax", "softmax", {"x"}, {"probabilities"});
-  add_node(g, "Sigmoid", "sigmoid", {"x"}, {"gate"});
-  add_node(g, "Shape", "shape", {"x"}, {"dims"});
-  add_value(*g.mutable_output(), "doubled", {1, 4});
-  add_value(*g.mutable_output(), "probabilities", {1, 4});
-  add_value(*g.mutable_output(), "gate", {1, 4});
-  add_value(*g.mutable_output(), "dims", {2}, onnx::TensorProto::INT64);
   return model;
 }
 

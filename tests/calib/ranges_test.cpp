@@ -11,6 +11,7 @@
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace fs = std::filesystem;
 
@@ -110,14 +111,11 @@ TEST_F(RangesFiles, CorruptCachesAreRejectedNamingTheFile) {
 }
 
 onnx::GraphProto relu_graph() {
-  onnx::GraphProto g;
-  g.add_input()->set_name("x");
-  auto* node = g.add_node();
-  node->set_op_type("Relu");
-  node->add_input("x");
-  node->add_output("y");
-  g.add_output()->set_name("y");
-  return g;
+  GraphBuilder g;
+  g.input("x", {});
+  g.node("Relu", "", {"x"}, {"y"});
+  g.output("y");
+  return g.graph();
 }
 
 TEST(ValidateRanges, AcceptsModelTensorsAndNamesUnknownOnes) {

@@ -5,6 +5,7 @@
 #include "test_support.hpp"
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 #include "yoloq/yolo/letterbox.hpp"
 
 namespace fs = std::filesystem;
@@ -14,14 +15,10 @@ namespace yoloq {
 namespace {
 
 Model image_model(std::int64_t batch, std::int64_t size) {
-  Model m;
+  GraphBuilder g;
+  g.input("images", {batch, 3, size, size});
+  Model m = std::move(g.model());
   m.path = "tiny.onnx";
-  auto* in = m.graph().add_input();
-  in->set_name("images");
-  auto* tt = in->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(onnx::TensorProto::FLOAT);
-  for (auto d : {batch, std::int64_t{3}, size, size})
-    tt->mutable_shape()->add_dim()->set_dim_value(d);
   return m;
 }
 

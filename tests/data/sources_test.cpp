@@ -7,6 +7,7 @@
 #include "test_support.hpp"
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 #include "yoloq/tensor/npy.hpp"
 
 namespace fs = std::filesystem;
@@ -19,27 +20,14 @@ namespace {
 // A model with float inputs of the given shapes (-1 = dynamic), each passed through an Identity.
 Model model_with_inputs(
     const std::vector<std::pair<std::string, std::vector<std::int64_t>>>& inputs) {
-  Model m;
-  m.path = "tiny.onnx";
-  auto& g = m.graph();
+  GraphBuilder g;
   for (const auto& [name, shape] : inputs) {
-    auto* in = g.add_input();
-    in->set_name(name);
-    auto* tt = in->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
-    for (auto d : shape) {
-      auto* dim = tt->mutable_shape()->add_dim();
-      if (d >= 0)
-        dim->set_dim_value(d);
-      else
-        dim->set_dim_param("batch");
-    }
-    auto* node = g.add_node();
-    node->set_op_type("Identity");
-    node->add_input(name);
-    node->add_output(name + "_out");
-    g.add_output()->set_name(name + "_out");
+    g.input(name, shape);
+    g.node("Identity", "", {name}, {name + "_out"});
+    g.output(name + "_out", shape);
   }
+  Model m = std::move(g.model());
+  m.path = "tiny.onnx";
   return m;
 }
 

@@ -13,9 +13,9 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "e2e/cli_runner.hpp"
-#include "support/graph_builder.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/tensor/npy.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::testing {
 namespace {
@@ -126,11 +126,7 @@ class BadInputMatrix : public ::testing::Test {
 
     {  // no graph inputs: a Constant feeds the convolution
       GraphBuilder g(13);
-      auto& c = g.node("Constant", "const", {}, {"x"});
-      auto* a = c.add_attribute();
-      a->set_name("value");
-      a->set_type(onnx::AttributeProto::TENSOR);
-      *a->mutable_t() = to_proto(filled({1, 3, 8, 8}, 0.5f), "");
+      g.node("Constant", "const", {}, {"x"}, {{"value", filled({1, 3, 8, 8}, 0.5f)}});
       g.conv("c1", "x", "y", 2, 3);
       g.output("y", {1, 2, 8, 8});
       save_model(g.model(), in_ / "no_inputs.onnx");

@@ -4,7 +4,7 @@
 #include <random>
 
 #include "e2e/cli_runner.hpp"
-#include "onnx/graph_builder.hpp"
+#include "test_models.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::testing::run_cli;

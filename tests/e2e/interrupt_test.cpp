@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "e2e/cli_runner.hpp"
-#include "support/graph_builder.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/tensor/npy.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 extern char** environ;
 

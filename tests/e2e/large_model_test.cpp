@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "e2e/cli_runner.hpp"
-#include "support/graph_builder.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/runtime/session.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::testing {
 namespace {

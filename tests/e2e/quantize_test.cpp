@@ -7,8 +7,8 @@
 #include <regex>
 
 #include "e2e/cli_runner.hpp"
-#include "support/graph_builder.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::testing {
 namespace {

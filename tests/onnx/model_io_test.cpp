@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "onnx/graph_builder.hpp"
+#include "test_models.hpp"
 #include "test_support.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/onnx/model.hpp"
@@ -142,9 +142,9 @@ TEST(ModelIo, RejectsModelsThatAreStructurallyBroken) {
   EXPECT_EQ(load_error(dir / "m.onnx"),
             p + ": node 'add' (Add) reads tensor 'w' that nothing produces (truncated or invalid model?)");
 
-  Model twice = add_model(4);
-  yoloq::testing::add_node(twice.graph(), "Relu", "again", {"x"}, {"y"});
-  spit(dir / "m.onnx", twice.proto.SerializeAsString());
+  yoloq::GraphBuilder twice(add_model(4));
+  twice.node("Relu", "again", {"x"}, {"y"});
+  spit(dir / "m.onnx", twice.model().proto.SerializeAsString());
   EXPECT_EQ(load_error(dir / "m.onnx"), p + ": tensor 'y' is produced by two nodes, 'add' and 'again'");
 
   Model cycle = add_model(4);

@@ -5,15 +5,14 @@
 #include <map>
 #include <set>
 
-#include "support/graph_builder.hpp"
 #include "test_support.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq {
 namespace {
 
-using testing::GraphBuilder;
 using Consumers = std::map<std::string, std::set<std::string>>;
 using Groups = std::set<std::set<std::string>>;
 
@@ -91,11 +90,10 @@ TEST(TrtPlacement, SppfPutsMaxPoolsAndConcatInOneScaleGroup) {
   g.input("x", {1, 4, 8, 8});
   auto s = g.conv_silu("cv1", "x", 4, 4);
   for (int i = 1; i <= 3; ++i) {
-    auto& mp = g.node("MaxPool", "mp" + std::to_string(i), {i == 1 ? s : "m" + std::to_string(i - 1)}, {"m" + std::to_string(i)});
-    GraphBuilder::attr(mp, "kernel_shape", std::vector<std::int64_t>{5, 5});
-    GraphBuilder::attr(mp, "pads", std::vector<std::int64_t>{2, 2, 2, 2});
+    g.node("MaxPool", "mp" + std::to_string(i), {i == 1 ? s : "m" + std::to_string(i - 1)}, {"m" + std::to_string(i)},
+           {{"kernel_shape", std::vector<std::int64_t>{5, 5}}, {"pads", std::vector<std::int64_t>{2, 2, 2, 2}}});
   }
-  GraphBuilder::attr(g.node("Concat", "cat", {s, "m1", "m2", "m3"}, {"cat_out"}), "axis", 1);
+  g.node("Concat", "cat", {s, "m1", "m2", "m3"}, {"cat_out"}, {{"axis", 1}});
   g.conv("cv2", "cat_out", "y", 4, 16);
   g.output("y");
   auto plan = plan_for(g.model());
@@ -113,9 +111,9 @@ TEST(TrtPlacement, UpsampleAndConcatShareOneScale) {
   g.input("x", {1, 4, 4, 4});
   g.input("skip", {1, 4, 8, 8});
   auto a = g.conv_silu("cv1", "x", 4, 4);
-  g.initializer("scales", testing::float_tensor({4}, {1, 1, 2, 2}));
+  g.initializer("scales", float_tensor({4}, {1, 1, 2, 2}));
   g.node("Resize", "up", {a, "", "scales"}, {"up_out"});
-  GraphBuilder::attr(g.node("Concat", "cat", {"up_out", "skip"}, {"cat_out"}), "axis", 1);
+  g.node("Concat", "cat", {"up_out", "skip"}, {"cat_out"}, {{"axis", 1}});
   g.conv("cv2", "cat_out", "y", 4, 8);
   g.output("y");
   auto plan = plan_for(g.model());
@@ -131,9 +129,9 @@ TEST(TrtPlacement, AttentionQuantizesBothInputsOfBothMatMuls) {
   GraphBuilder g;
   for (auto n : {"q", "k", "v"}) g.input(n, {1, 2, 4, 4});
   g.node("MatMul", "qk", {"q", "k"}, {"scores"});
-  g.initializer("scale", testing::float_tensor({}, {0.5f}));
+  g.initializer("scale", float_tensor({}, {0.5f}));
   g.node("Mul", "scale_mul", {"scores", "scale"}, {"scaled"});
-  GraphBuilder::attr(g.node("Softmax", "softmax", {"scaled"}, {"probs"}), "axis", -1);
+  g.node("Softmax", "softmax", {"scaled"}, {"probs"}, {{"axis", -1}});
   g.node("MatMul", "pv", {"v", "probs"}, {"attn"});
   g.output("attn");
   auto plan = plan_for(g.model());
@@ -145,11 +143,11 @@ TEST(TrtPlacement, AttentionQuantizesBothInputsOfBothMatMuls) {
 TEST(TrtPlacement, WeightAxesFollowTheOpType) {
   GraphBuilder g;
   g.input("x", {2, 4});
-  g.initializer("w_t", testing::float_tensor({3, 4}, std::vector<float>(12, 0.5f)));
-  GraphBuilder::attr(g.node("Gemm", "gemm_t", {"x", "w_t"}, {"a"}), "transB", 1);
-  g.initializer("w_n", testing::float_tensor({3, 5}, std::vector<float>(15, 0.5f)));
+  g.initializer("w_t", float_tensor({3, 4}, std::vector<float>(12, 0.5f)));
+  g.node("Gemm", "gemm_t", {"x", "w_t"}, {"a"}, {{"transB", 1}});
+  g.initializer("w_n", float_tensor({3, 5}, std::vector<float>(15, 0.5f)));
   g.node("Gemm", "gemm_n", {"a", "w_n"}, {"b"});
-  g.initializer("w_m", testing::float_tensor({5, 6}, std::vector<float>(30, 0.5f)));
+  g.initializer("w_m", float_tensor({5, 6}, std::vector<float>(30, 0.5f)));
   g.node("MatMul", "matmul", {"b", "w_m"}, {"c"});
   g.output("c");
   auto plan = plan_for(g.model());
@@ -159,7 +157,7 @@ TEST(TrtPlacement, WeightAxesFollowTheOpType) {
 TEST(TrtPlacement, ConvTransposeWeightsArePerChannelOnAxisOne) {
   GraphBuilder g;
   g.input("x", {1, 4, 4, 4});
-  g.initializer("w", testing::float_tensor({4, 2, 2, 2}, std::vector<float>(32, 0.25f)));
+  g.initializer("w", float_tensor({4, 2, 2, 2}, std::vector<float>(32, 0.25f)));
   g.node("ConvTranspose", "deconv", {"x", "w"}, {"y"});
   g.output("y");
   EXPECT_EQ(weights(plan_for(g.model())), (std::map<std::string, int>{{"deconv:w", 1}}));
@@ -175,27 +173,27 @@ Model mini_yolo_head() {
   g.conv("box_out", b1, "box_raw", 64, 8);
   auto c1 = g.conv_silu("cls1", f, 8, 8);
   g.conv("cls_out", c1, "cls_raw", 2, 8);
-  GraphBuilder::attr(g.node("Concat", "level_cat", {"box_raw", "cls_raw"}, {"level"}), "axis", 1);
-  g.initializer("shape_flat", testing::int64_tensor({1, 66, 16}));
+  g.node("Concat", "level_cat", {"box_raw", "cls_raw"}, {"level"}, {{"axis", 1}});
+  g.initializer("shape_flat", int64_vector({1, 66, 16}));
   g.node("Reshape", "flatten", {"level", "shape_flat"}, {"flat"});
-  g.initializer("split_sizes", testing::int64_tensor({64, 2}));
-  GraphBuilder::attr(g.node("Split", "split", {"flat", "split_sizes"}, {"box", "cls"}), "axis", 1);
-  g.initializer("shape_dfl", testing::int64_tensor({1, 4, 16, 16}));
+  g.initializer("split_sizes", int64_vector({64, 2}));
+  g.node("Split", "split", {"flat", "split_sizes"}, {"box", "cls"}, {{"axis", 1}});
+  g.initializer("shape_dfl", int64_vector({1, 4, 16, 16}));
   g.node("Reshape", "dfl_reshape", {"box", "shape_dfl"}, {"dfl_r"});
-  GraphBuilder::attr(g.node("Transpose", "dfl_transpose", {"dfl_r"}, {"dfl_t"}), "perm", std::vector<std::int64_t>{0, 2, 1, 3});
-  GraphBuilder::attr(g.node("Softmax", "dfl_softmax", {"dfl_t"}, {"dfl_p"}), "axis", 1);
+  g.node("Transpose", "dfl_transpose", {"dfl_r"}, {"dfl_t"}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
+  g.node("Softmax", "dfl_softmax", {"dfl_t"}, {"dfl_p"}, {{"axis", 1}});
   std::vector<float> bins(16);
   for (int i = 0; i < 16; ++i) bins[i] = static_cast<float>(i);
-  g.initializer("dfl.weight", testing::float_tensor({1, 16, 1, 1}, bins));
+  g.initializer("dfl.weight", float_tensor({1, 16, 1, 1}, bins));
   g.node("Conv", "dfl_conv", {"dfl_p", "dfl.weight"}, {"dfl_out"});
-  g.initializer("shape_box", testing::int64_tensor({1, 4, 16}));
+  g.initializer("shape_box", int64_vector({1, 4, 16}));
   g.node("Reshape", "dfl_flat", {"dfl_out", "shape_box"}, {"dist"});
-  g.initializer("anchors", testing::float_tensor({1, 4, 16}, std::vector<float>(64, 2.0f)));
+  g.initializer("anchors", float_tensor({1, 4, 16}, std::vector<float>(64, 2.0f)));
   g.node("Add", "decode_add", {"dist", "anchors"}, {"boxes_grid"});
-  g.initializer("stride", testing::float_tensor({1}, {8.0f}));
+  g.initializer("stride", float_tensor({1}, {8.0f}));
   g.node("Mul", "decode_stride", {"boxes_grid", "stride"}, {"boxes"});
   g.node("Sigmoid", "cls_sigmoid", {"cls"}, {"scores"});
-  GraphBuilder::attr(g.node("Concat", "final_cat", {"boxes", "scores"}, {"output0"}), "axis", 1);
+  g.node("Concat", "final_cat", {"boxes", "scores"}, {"output0"}, {{"axis", 1}});
   g.output("output0", {1, 6, 16});
   return g.model();
 }
@@ -265,10 +263,9 @@ TEST(OrtCpuPlacement, SplitAndMaxPoolRunOnUint8WithTheScaleOfTheirInput) {
   g.input("x", {1, 3, 8, 8});
   auto a = g.conv_silu("c1", "x", 4, 3);
   g.node("Split", "split", {a}, {"s0", "s1"});
-  auto& mp = g.node("MaxPool", "mp", {"s1"}, {"m"});
-  GraphBuilder::attr(mp, "kernel_shape", std::vector<std::int64_t>{3, 3});
-  GraphBuilder::attr(mp, "pads", std::vector<std::int64_t>{1, 1, 1, 1});
-  GraphBuilder::attr(g.node("Concat", "cat", {"s0", "m"}, {"cat_out"}), "axis", 1);
+  g.node("MaxPool", "mp", {"s1"}, {"m"},
+         {{"kernel_shape", std::vector<std::int64_t>{3, 3}}, {"pads", std::vector<std::int64_t>{1, 1, 1, 1}}});
+  g.node("Concat", "cat", {"s0", "m"}, {"cat_out"}, {{"axis", 1}});
   g.conv("c2", "cat_out", "y", 2, 4);
   g.output("y");
   auto plan = plan_for(g.model(), Target::OrtCpu);
@@ -291,8 +288,7 @@ TEST(OrtCpuPlacement, WeightsArePairSafeExceptForDepthwiseConvolutions) {
   GraphBuilder g;
   g.input("x", {1, 4, 8, 8});
   auto a = g.conv_silu("pw", "x", 4, 4);
-  g.conv("dw", a, "dw_out", 4, 1, 3);
-  GraphBuilder::attr(*g.model().graph().mutable_node(g.model().graph().node_size() - 1), "group", 4);
+  GraphBuilder::set_attribute(g.conv("dw", a, "dw_out", 4, 1, 3), "group", 4);
   g.node("Sigmoid", "sig", {"dw_out"}, {"y"});
   g.output("y");
   auto plan = plan_for(g.model(), Target::OrtCpu);

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "onnx/graph_builder.hpp"
+#include "test_models.hpp"
 #include "test_support.hpp"
 #include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/support/error.hpp"

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e/cli_runner.hpp"
-#include "onnx/graph_builder.hpp"
+#include "test_models.hpp"
 #include "yoloq/yolo/metadata.hpp"
 
 namespace fs = std::filesystem;

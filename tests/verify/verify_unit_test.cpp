@@ -6,23 +6,22 @@
 #include <cmath>
 #include <limits>
 
-#include "support/graph_builder.hpp"
 #include "test_support.hpp"
 #include "verify/numerics.hpp"
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 #include "yoloq/verify/verify.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 
 namespace yoloq {
 namespace {
 
-using testing::float_tensor;
 using verify_detail::OutputComparison;
 
 // x [1, 2, 4, 4] -> Conv 1x1 (3 channels) -> y.
 Model one_conv() {
-  testing::GraphBuilder g;
+  GraphBuilder g;
   g.input("x", {1, 2, 4, 4});
   g.conv("conv", "x", "y", 3, 2);
   g.output("y", {1, 3, 4, 4});

@@ -6,20 +6,18 @@
 #include <cmath>
 #include <set>
 
-#include "support/graph_builder.hpp"
 #include "test_support.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 #include "yoloq/runtime/session.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq {
 namespace {
 
-using testing::GraphBuilder;
-
 TEST(PerChannelWeights, ScalesAreChannelAmaxOver127AndValuesWithinHalfAStep) {
   // Channel 0 amax 2.54, channel 1 amax 0.127, channel 2 all zero.
-  Tensor w = testing::float_tensor({3, 2, 1, 1}, {2.54f, -1.0f, 0.05f, -0.127f, 0.0f, 0.0f});
+  Tensor w = float_tensor({3, 2, 1, 1}, {2.54f, -1.0f, 0.05f, -0.127f, 0.0f, 0.0f});
   auto q = quantize_per_channel(w, 0);
   ASSERT_EQ(q.scales.size(), 3u);
   EXPECT_FLOAT_EQ(q.scales[0], 2.54f / 127.0f);
@@ -36,7 +34,7 @@ TEST(PerChannelWeights, ScalesAreChannelAmaxOver127AndValuesWithinHalfAStep) {
 
 TEST(PerChannelWeights, RoundsHalfToEven) {
   // amax 127 gives scale 1, so x / scale is x itself.
-  Tensor w = testing::float_tensor({1, 8}, {127.0f, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 3.5f});
+  Tensor w = float_tensor({1, 8}, {127.0f, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 3.5f});
   auto q = quantize_per_channel(w, 0);
   EXPECT_FLOAT_EQ(q.scales[0], 1.0f);
   auto v = q.values.values<std::int8_t>();
@@ -45,7 +43,7 @@ TEST(PerChannelWeights, RoundsHalfToEven) {
 
 TEST(PerChannelWeights, AxisOneUsesTheSecondDimension) {
   // ConvTranspose weights [C_in, C_out, k, k]: channels along axis 1.
-  Tensor w = testing::float_tensor({2, 2, 1, 1}, {1.27f, 0.254f, -2.54f, 0.127f});
+  Tensor w = float_tensor({2, 2, 1, 1}, {1.27f, 0.254f, -2.54f, 0.127f});
   auto q = quantize_per_channel(w, 1);
   EXPECT_FLOAT_EQ(q.scales[0], 2.54f / 127.0f);
   EXPECT_FLOAT_EQ(q.scales[1], 0.254f / 127.0f);
@@ -54,7 +52,7 @@ TEST(PerChannelWeights, AxisOneUsesTheSecondDimension) {
 }
 
 TEST(PerChannelWeights, LastAxisForMatMul) {
-  Tensor w = testing::float_tensor({2, 3}, {1.0f, -2.0f, 0.5f, -4.0f, 1.0f, 0.25f});
+  Tensor w = float_tensor({2, 3}, {1.0f, -2.0f, 0.5f, -4.0f, 1.0f, 0.25f});
   auto q = quantize_per_channel(w, 1);
   EXPECT_EQ(q.scales, (std::vector<float>{4.0f / 127, 2.0f / 127, 0.5f / 127}));
 }
@@ -62,7 +60,7 @@ TEST(PerChannelWeights, LastAxisForMatMul) {
 TEST(PerChannelWeights, U8S8PairSafeScalesConvWeightsInNhwcReductionOrder) {
   // Weight [1, 2, 1, 2]: the reduction order is (kh, kw, c), so the neighbours are
   // (kw0 c0, kw0 c1) = (1.0, 0.9), same sign, sum 1.9, and (kw1 c0, kw1 c1) = (-0.5, 0.2).
-  Tensor w = testing::float_tensor({1, 2, 1, 2}, {1.0f, -0.5f, 0.9f, 0.2f});
+  Tensor w = float_tensor({1, 2, 1, 2}, {1.0f, -0.5f, 0.9f, 0.2f});
   auto plain = quantize_per_channel(w, 0);
   auto pv = plain.values.values<std::int8_t>();
   EXPECT_EQ(std::vector<int>(pv.begin(), pv.end()), (std::vector<int>{127, -64, 114, 25}));  // 127 + 114 > 128
@@ -74,7 +72,7 @@ TEST(PerChannelWeights, U8S8PairSafeScalesConvWeightsInNhwcReductionOrder) {
 
 TEST(PerChannelWeights, U8S8PairSafeScalesMatMulWeightsAlongTheReductionAxis) {
   // MatMul B [K=4, N=1], channels on axis 1: neighbours are rows (0, 1) and (2, 3).
-  Tensor w = testing::float_tensor({4, 1}, {0.6f, 0.7f, -0.3f, 0.1f});
+  Tensor w = float_tensor({4, 1}, {0.6f, 0.7f, -0.3f, 0.1f});
   auto q = quantize_per_channel(w, 1, true);
   EXPECT_FLOAT_EQ(q.scales[0], 1.3f / 128.0f);
   auto v = q.values.values<std::int8_t>();
