@@ -11,7 +11,7 @@
 #include "yoloq/tensor/npy.hpp"
 
 using yoloq::testing::ScratchDir;
-using yoloq::testing::thrown_message;
+using yoloq::testing::error_message;
 
 namespace yoloq {
 namespace {
@@ -110,22 +110,22 @@ TEST(Calibrate, BadRequestsAreErrors) {
   ScratchDir dir;
   const auto model = small_model();
   auto source = small_source(model, dir);
-  EXPECT_NE(thrown_message([&] {
+  EXPECT_NE(error_message([&] {
               calibrate(model, {"nope"}, *source, quiet_options(CalibrationMethod::Max));
             }).find("small.onnx: no tensor named 'nope' to calibrate"),
             std::string::npos);
-  EXPECT_NE(thrown_message([&] {
+  EXPECT_NE(error_message([&] {
               calibrate(model, {"two"}, *source, quiet_options(CalibrationMethod::Max));
             }).find("tensor 'two' is a constant"),
             std::string::npos);
   auto options = quiet_options(CalibrationMethod::Percentile);
   options.percentile = 0;
-  EXPECT_NE(thrown_message([&] { calibrate(model, {"x"}, *source, options); }).find("--percentile 0"),
+  EXPECT_NE(error_message([&] { calibrate(model, {"x"}, *source, options); }).find("--percentile 0"),
             std::string::npos);
   options.percentile = 100.01;
-  EXPECT_NE(thrown_message([&] { calibrate(model, {"x"}, *source, options); }).find("outside (0, 100]"),
+  EXPECT_NE(error_message([&] { calibrate(model, {"x"}, *source, options); }).find("outside (0, 100]"),
             std::string::npos);
-  EXPECT_NE(thrown_message([] {
+  EXPECT_NE(error_message([] {
               parse_calibration_method("kl");
             }).find("unknown calibration method 'kl' (expected max, entropy, percentile or mse)"),
             std::string::npos);

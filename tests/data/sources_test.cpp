@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 using yoloq::testing::ScratchDir;
-using yoloq::testing::thrown_message;
+using yoloq::testing::error_message;
 
 namespace yoloq {
 namespace {
@@ -71,7 +71,7 @@ SourceOptions source_options(fs::path path, std::size_t max_samples = 0, std::st
 }
 
 std::string drain_error(const Model& model, const SourceOptions& options) {
-  return thrown_message([&] {
+  return error_message([&] {
     auto source = make_calibration_source(model, options);
     while (source->next()) {
     }
@@ -85,15 +85,15 @@ TEST(ResolveInputShapes, DynamicBatchIsOneAndShapesOverride) {
   EXPECT_EQ(shapes[0].second, (std::vector<std::int64_t>{1, 3, 8, 8}));
   EXPECT_EQ(resolve_input_shapes(model, "images:4x3x8x8")[0].second,
             (std::vector<std::int64_t>{4, 3, 8, 8}));
-  EXPECT_NE(thrown_message([&] {
+  EXPECT_NE(error_message([&] {
               resolve_input_shapes(model, "images:4x3x9x8");
             }).find("is ?x3x8x8 in the model, got 4x3x9x8"),
             std::string::npos);
-  EXPECT_NE(thrown_message([&] {
+  EXPECT_NE(error_message([&] {
               resolve_input_shapes(model, "other:1x3x8x8");
             }).find("no input named 'other'"),
             std::string::npos);
-  EXPECT_NE(thrown_message([&] {
+  EXPECT_NE(error_message([&] {
               resolve_input_shapes(model, "images:1x3xfoo");
             }).find("expected positive dimensions"),
             std::string::npos);

@@ -77,7 +77,7 @@ TEST(VerifyNumerics, DetectOutputsScoreTheClassChannelsAlone) {
 
 TEST(VerifyNumerics, ShapeMismatchIsAnError) {
   OutputComparison c("y", false);
-  EXPECT_EQ(testing::thrown_message([&] { c.add(float_tensor({1, 2}, {1, 2}), float_tensor({2, 1}, {1, 2})); }),
+  EXPECT_EQ(testing::error_message([&] { c.add(float_tensor({1, 2}, {1, 2}), float_tensor({2, 1}, {1, 2})); }),
             "output 'y': float shape [1x2] but quantized shape [2x1]");
 }
 

@@ -215,7 +215,7 @@ TEST(QdqWriter, NanWeightIsAnErrorNamingTheInitializer) {
       w.values<float>()[5] = std::nanf("");
       t = to_proto(w, "c2.weight");
     }
-  EXPECT_EQ(testing::thrown_message([&] { write_qdq_model(model, conv_chain_plan(), conv_chain_ranges()); }),
+  EXPECT_EQ(testing::error_message([&] { write_qdq_model(model, conv_chain_plan(), conv_chain_ranges()); }),
             "initializer 'c2.weight': weight holds NaN (channel 1); quantizing it is undefined");
 }
 
