@@ -3,27 +3,73 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <set>
+
 #include "e2e/cli_runner.hpp"
+#include "yoloq/onnx/model_summary.hpp"
+#include "yoloq/plan/quant_plan.hpp"
 
 namespace yoloq::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
+// One quantize run of a synthesized model and what it must write. The counts are exact so that a
+// change of placement shows here; yolo11n and yolo11s share the depth multiple, so their graphs
+// differ only in channel counts and the same numbers hold for both.
+struct Expected {
+  std::string target, yolo_head;
+  std::size_t quantize_linear, dequantize_linear;
+  std::size_t weighted_quantized;  // of the 90 Conv/Gemm/MatMul
+  // The yolo-head rules among the plan's float nodes: they are only there when the Detect head was
+  // found.
+  std::set<std::string> head_rules;
+};
+
+const Expected kExpected[] = {
+    {"trt", "float-dfl", 118, 205, 89, {"yolo-head.decode", "yolo-head.dfl"}},
+    {"trt", "float", 112, 193, 83, {"yolo-head.decode", "yolo-head.dfl", "yolo-head.output-conv"}},
+    {"ort-cpu", "float-dfl", 301, 463, 83, {"yolo-head.decode", "yolo-head.dfl"}},
+    {"ort-cpu", "float", 295, 457, 83, {"yolo-head.decode", "yolo-head.dfl", "yolo-head.output-conv"}},
+};
+
+std::set<std::string> head_rules(const QuantPlan& plan) {
+  std::set<std::string> rules;
+  for (const auto& f : plan.float_nodes)
+    if (f.rule.rfind("yolo-head.", 0) == 0) rules.insert(f.rule);
+  return rules;
+}
+
 class SynthPipeline : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(SynthPipeline, QuantizesLoadsAndRunsForBothTargets) {
+TEST_P(SynthPipeline, FindsTheHeadAndWritesExactQdqCountsForBothTargets) {
   ScratchDir dir;
   const std::string arch = GetParam(), model = (dir / (arch + ".onnx")).string();
   auto s = run_cli({"synth", "--arch", arch, "--imgsz", "320", "-o", model});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  for (const std::string target : {"trt", "ort-cpu"}) {
-    auto q = run_cli({"quantize", "--onnx_path", model, "--output_path", (dir / (target + ".onnx")).string(), "--target",
-                      target, "--quiet"});
+  for (const auto& e : kExpected) {
+    SCOPED_TRACE("--target " + e.target + " --yolo_head " + e.yolo_head);
+    const std::string stem = (dir / (e.target + "." + e.yolo_head)).string();
+    std::vector<std::string> args{"quantize", "--onnx_path", model, "--output_path", stem + ".onnx", "--target",
+                                  e.target, "--yolo_head", e.yolo_head, "--report", stem + ".md", "--quiet"};
+    // The default head is verified as a user's run is; the float head only keeps more float.
+    const bool verify = e.yolo_head == "float-dfl";
+    if (!verify) args.push_back("--no_verify");
+    auto q = run_cli(args);
     ASSERT_EQ(q.exit_code, 0) << q.err;
     EXPECT_THAT(q.out, HasSubstr("Conv/ConvTranspose/Gemm/MatMul quantized: "));
-    EXPECT_THAT(q.out, HasSubstr("structure: loads in ONNX Runtime; interface unchanged"));
-    EXPECT_THAT(q.out, HasSubstr("numerics output0: cosine 0.99"));
+    if (verify) {
+      EXPECT_THAT(q.out, HasSubstr("structure: loads in ONNX Runtime; interface unchanged"));
+      EXPECT_THAT(q.out, HasSubstr("numerics output0: cosine 0.99"));
+    }
+    const auto report = nlohmann::json::parse(slurp(stem + ".json"));
+    EXPECT_EQ(head_rules(plan_from_json(report.at("plan"))), e.head_rules);
+    const QdqStats written = qdq_stats(load_model(stem + ".onnx"));
+    EXPECT_EQ(written.quantize_linear, e.quantize_linear);
+    EXPECT_EQ(written.dequantize_linear, e.dequantize_linear);
+    EXPECT_EQ(written.weighted_total().quantized, e.weighted_quantized);
+    EXPECT_EQ(written.weighted_total().total, 90u);
   }
 }
 
