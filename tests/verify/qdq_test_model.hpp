@@ -9,18 +9,9 @@
 #include <string>
 
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::testing {
-
-inline onnx::TensorProto scalar_proto(const std::string& name, float value) {
-  Tensor t(DType::Float32, {});
-  t.values<float>()[0] = value;
-  return to_proto(t, name);
-}
-
-inline onnx::TensorProto int8_zero_proto(const std::string& name, std::vector<std::int64_t> shape) {
-  return to_proto(Tensor(DType::Int8, std::move(shape)), name);
-}
 
 // input_scale: the activation scale of the model input (1/127 suits images in [0, 1]);
 // scale_factor multiplies both the activation and the weight scales (1 = a sound model).
@@ -59,42 +50,26 @@ inline Model quantize_first_conv(Model model, float input_scale, float scale_fac
     }
   }
   graph.mutable_initializer()->DeleteSubrange(weight_index, 1);
-  *graph.add_initializer() = to_proto(q, weight + "_int8");
-  *graph.add_initializer() = to_proto(scales, weight + "_scale");
-  *graph.add_initializer() = int8_zero_proto(weight + "_zero_point", {w.shape[0]});
-  *graph.add_initializer() = scalar_proto(input + "_scale", input_scale * scale_factor);
-  *graph.add_initializer() = int8_zero_proto(input + "_zero_point", {});
-
-  onnx::NodeProto quantize, dequantize, dequantize_weight;
-  quantize.set_op_type("QuantizeLinear");
-  quantize.set_name(input + "_QuantizeLinear");
-  for (const auto& in : {input, input + "_scale", input + "_zero_point"}) quantize.add_input(in);
-  quantize.add_output(input + "_quantized");
-  dequantize.set_op_type("DequantizeLinear");
-  dequantize.set_name(input + "_DequantizeLinear");
-  for (const auto& in : {input + "_quantized", input + "_scale", input + "_zero_point"})
-    dequantize.add_input(in);
-  dequantize.add_output(input + "_dequantized");
-  dequantize_weight.set_op_type("DequantizeLinear");
-  dequantize_weight.set_name(weight + "_DequantizeLinear");
-  for (const auto& in : {weight + "_int8", weight + "_scale", weight + "_zero_point"})
-    dequantize_weight.add_input(in);
-  dequantize_weight.add_output(weight + "_dequantized");
-  auto* axis = dequantize_weight.add_attribute();
-  axis->set_name("axis");
-  axis->set_type(onnx::AttributeProto::INT);
-  axis->set_i(0);
   node->set_input(0, input + "_dequantized");
   node->set_input(1, weight + "_dequantized");
 
+  GraphBuilder g(std::move(model));
+  g.initializer(weight + "_int8", q);
+  g.initializer(weight + "_scale", scales);
+  g.initializer(weight + "_zero_point", Tensor(DType::Int8, {w.shape[0]}));
+  g.initializer(input + "_scale", float_tensor({}, {input_scale * scale_factor}));
+  g.initializer(input + "_zero_point", Tensor(DType::Int8, {}));
+  g.node("QuantizeLinear", input + "_QuantizeLinear", {input, input + "_scale", input + "_zero_point"},
+         {input + "_quantized"});
+  g.node("DequantizeLinear", input + "_DequantizeLinear",
+         {input + "_quantized", input + "_scale", input + "_zero_point"}, {input + "_dequantized"});
+  g.node("DequantizeLinear", weight + "_DequantizeLinear",
+         {weight + "_int8", weight + "_scale", weight + "_zero_point"}, {weight + "_dequantized"}, {{"axis", 0}});
+
   // The new nodes read only the graph input and initializers: put them first.
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
-  *nodes.Add() = quantize;
-  *nodes.Add() = dequantize;
-  *nodes.Add() = dequantize_weight;
-  for (const auto& n : graph.node()) *nodes.Add() = n;
-  graph.mutable_node()->Swap(&nodes);
-  return model;
+  auto& nodes = *g.graph().mutable_node();
+  std::rotate(nodes.begin(), nodes.end() - 3, nodes.end());
+  return std::move(g.model());
 }
 
 }  // namespace yoloq::testing
