@@ -16,6 +16,10 @@ struct CommandRegistration {
 
 void register_commands(CLI::App& app);
 
+// Thrown after the verdict line under --strict when it is not PASS: main exits 3, printing nothing
+// more.
+struct VerdictNotPassed {};
+
 // The library returns warnings; the CLI prints them, one "yoloq: warning:" line each.
 void print_warnings(const std::vector<std::string>& warnings);
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "yoloq/verify/verdict.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/pipeline/quantize.hpp"
 #include "yoloq/synth/yolo_synth.hpp"
@@ -52,7 +53,10 @@ void add_demo(CLI::App& app) {
       o.verify_options.threads = f->threads;
       o.verify_options.quiet = true;
       std::cout << "\n" << step++ << ". quantize --target " << target << " (random calibration, verified)\n";
-      std::cout << summary_text(quantize(o));
+      const auto result = quantize(o);
+      std::cout.flush();
+      print_warnings(result.warnings);
+      std::cout << summary_text(result) << verdict_line(result.verdict) << "\n";
     }
     std::cout << "\nOn a real export and real images:\n"
               << "  yoloq calib-data IMAGES_DIR -o calib.npy --model yolo11n.onnx --calibration_size 500\n"

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return report_error(e.what(), 2);
+  } catch (const yoloq::cli::VerdictNotPassed&) {
+    return 3;
   } catch (const yoloq::UsageError& e) {
     return report_error(e.what(), 2);
   } catch (const yoloq::Interrupted& e) {

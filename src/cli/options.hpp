@@ -1,11 +1,13 @@
 #pragma once
 // Flags shared by several subcommands, with ModelOpt's names where ModelOpt has the option.
 #include <CLI/CLI.hpp>
+#include <iostream>
 #include <string>
 #include <vector>
 
 #include "yoloq/plan/quant_plan.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/verify/verdict.hpp"
 
 namespace yoloq::cli {
 
@@ -40,6 +42,28 @@ inline void add_plan_flags(CLI::App& cmd, PlanFlags& f) {
       ->delimiter(',');
   cmd.add_option("--nodes_to_exclude", f.nodes_to_exclude, "Keep matching nodes in high precision (regex, from the start)")
       ->delimiter(',');
+}
+
+// The verdict's thresholds and --strict, the same flags for quantize and verify.
+struct VerdictFlags {
+  VerdictThresholds thresholds;
+  bool strict = false;
+};
+inline void add_verdict_flags(CLI::App& cmd, VerdictFlags& f) {
+  cmd.add_option("--min_agreement", f.thresholds.min_agreement,
+                 "Verdict: least agreement mAP50-95 with the float model's detections")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--min_class_score_snr", f.thresholds.min_class_score_snr_db, "Verdict: least class-score SNR, dB");
+  cmd.add_option("--max_drop", f.thresholds.max_drop,
+                 "Verdict: most mAP50-95 points lost against --labels (COCO-style)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd.add_flag("--strict", f.strict, "Exit 3 when the verdict is WARN or FAIL (for CI pipelines)");
+}
+// The verdict is the last line a command prints; with --strict, anything but PASS exits 3.
+inline void finish_with_verdict(const Verdict& verdict, const VerdictFlags& f) {
+  std::cout << verdict_line(verdict) << "\n";
+  std::cout.flush();
+  if (f.strict && verdict.level != VerdictLevel::Pass) throw VerdictNotPassed();
 }
 
 // The calibration methods, for CLI11 to refuse a typo as a usage error.

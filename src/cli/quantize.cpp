@@ -25,6 +25,7 @@ struct QuantizeFlags {
   bool use_external_data = false, dq_only = true, weights_qdq = false, keep_intermediate = false, quiet = false;
   bool no_verify = false;
   std::string report;
+  VerdictFlags verdict;
 };
 
 QuantizeOptions to_options(const QuantizeFlags& f) {
@@ -56,6 +57,7 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.save.external_data = f.use_external_data;
   o.verify = !f.no_verify;
   o.verify_options.threads = f.threads;
+  o.verify_options.thresholds = f.verdict.thresholds;
   o.verify_options.quiet = o.calibration.quiet;
   return o;
 }
@@ -94,6 +96,7 @@ void add_quantize(CLI::App& app) {
   cmd->add_flag("--no_verify", f->no_verify, "Skip verification of the written model (not recommended)");
   cmd->add_option("--report", f->report, "Write the full report as Markdown here, and as JSON beside it (.json)");
   add_plan_flags(*cmd, f->plan);
+  add_verdict_flags(*cmd, f->verdict);
   add_unsupported_modelopt_flags(*cmd);
   cmd->callback([f, cmd] {
     refuse_unsupported_modelopt_flags(*cmd);
@@ -113,6 +116,7 @@ void add_quantize(CLI::App& app) {
       write_file_atomically(report_json, to_json(result, options).dump(2) + "\n");
       std::cout << "report: " << report.string() << ", " << report_json.string() << "\n";
     }
+    finish_with_verdict(result.verdict, f->verdict);
   });
 }
 

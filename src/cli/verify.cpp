@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
 #include "yoloq/data/batch_source.hpp"
@@ -24,6 +25,7 @@ void add_verify(CLI::App& app) {
     std::size_t samples = 32;
     int threads = 0, speed_runs = 20;
     bool quiet = false;
+    VerdictFlags verdict;
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("float_model", f->float_model, "The float ONNX model")->required();
@@ -39,6 +41,7 @@ void add_verify(CLI::App& app) {
   cmd->add_option("--speed_runs", f->speed_runs,
                   "Timed runs per model (0 skips the speed part; TensorRT-target models are not timed)");
   cmd->add_flag("--quiet", f->quiet, "No progress line");
+  add_verdict_flags(*cmd, f->verdict);
   cmd->callback([f] {
     for (const auto& out : {f->json, f->report})
       if (!out.empty()) check_writable_output(out);
@@ -47,6 +50,8 @@ void add_verify(CLI::App& app) {
     options.threads = f->threads;
     options.speed_runs = f->speed_runs;
     options.quiet = f->quiet;
+    options.thresholds = f->verdict.thresholds;
+    options.real_data = !f->data.empty();
     if (!f->labels.empty() && !std::filesystem::is_directory(f->data))
       throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
     const Model float_model = load_model(f->float_model), quant_model = load_model(f->quant_model);
@@ -67,6 +72,7 @@ void add_verify(CLI::App& app) {
     if (!f->json.empty()) write_file_atomically(f->json, to_json(result).dump(2) + "\n");
     if (!f->report.empty()) write_file_atomically(f->report, markdown_report(result));
     std::cout << summary_text(result);
+    finish_with_verdict(result.verdict, f->verdict);
   });
 }
 

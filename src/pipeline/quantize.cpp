@@ -75,6 +75,7 @@ void calibrate_ranges(const Model& model, const GraphIndex& index, BatchSource& 
 void verify_output(const Model& model, const Model& quantized, BatchSource& held_out, bool reused,
                    const QuantizeOptions& options, QuantizeResult& result) {
   VerifyOptions verify_options = options.verify_options;
+  verify_options.real_data = !options.source.path.empty();
   // A trt model's speed in ONNX Runtime's CPU kernels says nothing of its speed in TensorRT
   // (it runs slower than the float model there), and timing it was 40% of the command's time.
   if (result.plan.target == Target::Trt && verify_options.speed_runs > 0) {
@@ -154,6 +155,9 @@ QuantizeResult quantize(const QuantizeOptions& options) {
     verify_output(model, quantized, reused ? *data.calibration : *data.held_out, reused, options, result);
     append(result.warnings, (reused ? data.calibration : data.held_out)->take_warnings());
     result.times.verify_s = seconds_since(t0);
+    result.verdict = result.verification->verdict;
+  } else {
+    result.verdict = unverified_verdict(options.verify_options.thresholds);
   }
 
   const QdqStats stats = qdq_stats(quantized);

@@ -84,12 +84,13 @@ nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
   j["times_s"] = {{"load", t.load_s}, {"plan", t.plan_s}, {"calibrate", t.calibrate_s},
                   {"write", t.write_s}, {"save", t.save_s}, {"verify", t.verify_s}};
   j["verification"] = r.verification ? to_json(*r.verification) : nlohmann::json(nullptr);
+  j["verdict"] = to_json(r.verdict);
   return j;
 }
 
 std::string markdown_report(const QuantizeResult& r, const QuantizeOptions& o) {
   std::ostringstream m;
-  m << "# yoloq quantization report\n\n## Settings\n\n| setting | value |\n| --- | --- |\n";
+  m << "# yoloq quantization report\n\n**" << verdict_line(r.verdict) << "**\n\n## Settings\n\n| setting | value |\n| --- | --- |\n";
   const auto settings = settings_json(r, o);
   for (const auto& [k, v] : settings.items())
     m << "| " << k << " | " << (v.is_string() ? v.get<std::string>() : v.dump()) << " |\n";

@@ -24,7 +24,8 @@ std::string markdown_report(const VerifyResult& r) {
   md << "# yoloq verification report\n\n";
   md << "- float model: `" << r.float_model.string() << "`\n";
   md << "- quantized model: `" << r.quant_model.string() << "`\n";
-  md << "- held-out data: " << r.data_description << "\n\n";
+  md << "- held-out data: " << r.data_description << "\n";
+  md << "- verdict: **" << verdict_line(r.verdict) << "**\n\n";
 
   const auto& s = r.structure;
   md << "## Structure\n\n";

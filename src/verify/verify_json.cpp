@@ -89,6 +89,7 @@ nlohmann::json to_json(const VerifyResult& r) {
                 {"speedup", r.speed.speedup},
                 {"cpu", r.speed.cpu},
                 {"note", r.speed.note}};
+  j["verdict"] = to_json(r.verdict);
   return j;
 }
 

@@ -127,6 +127,30 @@ TEST(QuantizeCli, HelpShowsEveryDefault) {
     EXPECT_THAT(r.out, HasSubstr(shown)) << r.out;
 }
 
+TEST(QuantizeCli, EndsWithAVerdictAndStrictExitsThreeUnlessItPasses) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  // Random calibration and random held-out inputs: the model runs, but nothing says it is accurate.
+  auto r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto last_line = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+  EXPECT_THAT(last_line, StartsWith("WARN: not validated on real data"));
+  r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet", "--strict"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_TRUE(std::filesystem::exists(dir / "small.quant.onnx"));  // a verdict, not an error: the model stays
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("yoloq: error")));
+  r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet", "--strict", "--no_verify"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_THAT(r.out, HasSubstr("WARN: not verified (--no_verify)"));
+  // The JSON report carries the verdict and its thresholds.
+  r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet", "--min_agreement", "0.5", "--report",
+               (dir / "r.md").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto report = nlohmann::json::parse(slurp(dir / "r.json"));
+  EXPECT_EQ(report["verdict"]["level"], "WARN");
+  EXPECT_EQ(report["verdict"]["thresholds"]["min_agreement"], 0.5);
+}
+
 TEST(QuantizeCli, RandomCalibrationWarnsAndWritesAVerifiedModel) {
   ScratchDir dir;
   auto model = small_model(dir);

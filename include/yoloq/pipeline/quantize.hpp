@@ -35,7 +35,7 @@ struct QuantizeOptions {
   // Stage 5: verify the written model on samples held out of the calibration data (see
   // holdout_count in batch_source.hpp). A model that fails to load in ONNX Runtime is removed.
   bool verify = true;
-  VerifyOptions verify_options;
+  VerifyOptions verify_options;  // its thresholds judge the result; real_data is set from the source
 };
 
 struct StageTimes {
@@ -51,6 +51,7 @@ struct QuantizeResult {
   bool ranges_from_cache = false;
   StageTimes times;
   std::optional<VerifyResult> verification;
+  Verdict verdict;  // the verification's, or WARN "not verified" without it
   // Counts for the summary, from the written model (qdq_stats, as verify counts them).
   std::size_t quantize_linear = 0, dequantize_linear = 0;
   WeightedOpCount weighted_ops;  // Conv, ConvTranspose, Gemm, MatMul

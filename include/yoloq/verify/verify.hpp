@@ -13,6 +13,7 @@
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/tensor/tensor.hpp"
+#include "yoloq/verify/verdict.hpp"
 
 namespace yoloq {
 
@@ -33,6 +34,8 @@ struct VerifyOptions {
   std::string speed_note;        // with speed_runs 0: why speed is not measured (printed)
   int warmup_runs = 3;
   bool quiet = false;
+  VerdictThresholds thresholds;
+  bool real_data = true;  // false: the held-out samples are random inputs (the verdict says so)
 };
 
 struct StructureReport {
@@ -92,6 +95,7 @@ struct VerifyResult {
   std::vector<OutputNumerics> numerics;
   DetectionReport detections;
   SpeedReport speed;
+  Verdict verdict;
 };
 
 // Runs both models over every batch of `held_out` (images: detections are mapped back through

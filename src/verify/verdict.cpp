@@ -1,0 +1,108 @@
+#include "yoloq/verify/verdict.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "yoloq/verify/verify.hpp"
+
+namespace yoloq {
+
+namespace {
+
+std::string number(const char* format, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
+// Every threshold check on a result; `failed` collects what is below its threshold.
+std::vector<std::string> checks(const VerifyResult& r, const VerdictThresholds& t, std::vector<std::string>& failed) {
+  std::vector<std::string> passed;
+  auto check = [&](bool ok, const std::string& text_ok, const std::string& text_bad) {
+    (ok ? passed : failed).push_back(ok ? text_ok : text_bad);
+  };
+  for (const auto& n : r.numerics) {
+    if (!n.detect_output) continue;
+    check(!(n.class_score_snr_db < t.min_class_score_snr_db),
+          "class-score SNR " + number("%.1f", n.class_score_snr_db) + " dB >= " + number("%g", t.min_class_score_snr_db) + " dB",
+          "class-score SNR " + number("%.1f", n.class_score_snr_db) + " dB < " + number("%g", t.min_class_score_snr_db) +
+              " dB");
+    const double ratio = n.distinct_class_scores_float
+                             ? double(n.distinct_class_scores_quant) / double(n.distinct_class_scores_float)
+                             : 1.0;
+    check(ratio >= t.min_distinct_ratio, "",
+          "class scores collapsed to " + std::to_string(n.distinct_class_scores_quant) + " distinct values (float " +
+              std::to_string(n.distinct_class_scores_float) + ")");
+  }
+  const auto& d = r.detections;
+  if (d.evaluated && d.images >= t.min_samples && d.reference_objects > 0)
+    check(d.agreement.map50_95 >= t.min_agreement,
+          "agreement " + number("%.3f", d.agreement.map50_95) + " >= " + number("%.2f", t.min_agreement),
+          "agreement " + number("%.3f", d.agreement.map50_95) + " < " + number("%.2f", t.min_agreement));
+  if (d.with_labels && d.images >= t.min_samples)
+    check(d.drop_points_coco <= t.max_drop,
+          "mAP drop " + number("%.2f", d.drop_points_coco) + " <= " + number("%g", t.max_drop) + " points",
+          "mAP drop " + number("%.2f", d.drop_points_coco) + " > " + number("%g", t.max_drop) + " points");
+  std::erase(passed, std::string());
+  return passed;
+}
+
+}  // namespace
+
+Verdict judge(const VerifyResult& r, const VerdictThresholds& t, bool real_data) {
+  Verdict v;
+  v.thresholds = t;
+  std::vector<std::string> failed;
+  const auto passed = checks(r, t, failed);
+  if (!failed.empty()) {
+    v.level = VerdictLevel::Fail;
+    v.reasons = failed;
+    return v;
+  }
+  std::vector<std::string> caveats;
+  if (!real_data)
+    caveats.push_back("not validated on real data (random inputs); verify on images: yoloq verify FLOAT QUANT --data IMAGES_DIR");
+  const auto& d = r.detections;
+  if (real_data && d.evaluated && d.images < t.min_samples)
+    caveats.push_back("too few held-out samples (" + std::to_string(d.images) + " < " +
+                      std::to_string(t.min_samples) + ") to judge detections");
+  if (real_data && !d.evaluated) caveats.push_back("detections not checked (" + d.note + ")");
+  if (real_data && d.evaluated && d.images >= t.min_samples && d.reference_objects == 0)
+    caveats.push_back("the float model detects nothing on the held-out samples: no agreement to judge");
+  v.level = caveats.empty() ? VerdictLevel::Pass : VerdictLevel::Warn;
+  v.reasons = caveats.empty() ? passed : caveats;
+  return v;
+}
+
+Verdict unverified_verdict(const VerdictThresholds& t) {
+  return {VerdictLevel::Warn, {"not verified (--no_verify)"}, t};
+}
+
+std::string verdict_name(VerdictLevel level) {
+  switch (level) {
+    case VerdictLevel::Pass: return "PASS";
+    case VerdictLevel::Warn: return "WARN";
+    case VerdictLevel::Fail: return "FAIL";
+  }
+  return "?";
+}
+
+std::string verdict_line(const Verdict& v) {
+  std::string line = verdict_name(v.level) + ":";
+  for (std::size_t i = 0; i < v.reasons.size(); ++i) line += (i ? "; " : " ") + v.reasons[i];
+  return line;
+}
+
+nlohmann::json to_json(const Verdict& v) {
+  const auto& t = v.thresholds;
+  return {{"level", verdict_name(v.level)},
+          {"reasons", v.reasons},
+          {"thresholds",
+           {{"min_agreement", t.min_agreement},
+            {"min_class_score_snr_db", t.min_class_score_snr_db},
+            {"min_distinct_ratio", t.min_distinct_ratio},
+            {"max_drop", t.max_drop},
+            {"min_samples", t.min_samples}}}};
+}
+
+}  // namespace yoloq
