@@ -76,7 +76,9 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--percentile", f->percentile, "Percentile of |x| for --calibration_method percentile")->capture_default_str();
   cmd->add_option("--calibration_data_path,--calibration_data", f->calibration_data,
                   ".npy [N,C,H,W], .npz keyed by input name, or a folder of images; none = seeded random data");
-  cmd->add_option("--calibration_size", f->calibration_size, "Use N images of the folder (seeded shuffle)");
+  cmd->add_option("--calibration_size", f->calibration_size,
+                  "Calibrate on N samples (images: a seeded choice; 0 = all but the held-out eighth); only samples "
+                  "beyond them are held out for verification");
   cmd->add_option("--calibration_cache_path", f->calibration_cache,
                   "Read ranges from here when it exists, else write them (.json: yoloq's; other: TensorRT cache text)");
   cmd->add_option("--calibration_shapes", f->calibration_shapes, "input:BxCxHxW[,input2:...]");

@@ -66,10 +66,12 @@ CalibrationData make_calibration_data(const Model& model, const SourceOptions& o
                             "real images");
   } else {
     samples = make_sample_provider(inputs, options, 0);
-    // Held out of what calibration would otherwise use: --calibration_size samples at most.
-    const std::size_t usable =
-        options.max_samples ? std::min(options.max_samples, samples->size()) : samples->size();
-    if (hold_out) holdout = holdout_count(served_samples(inputs.front(), usable));
+    // --calibration_size N calibrates on N samples whatever the source, and holds out only what is
+    // left beyond them; without it, the held-out eighth comes off the whole set.
+    const std::size_t total = samples->size();
+    const std::size_t calibrate = options.max_samples ? std::min(options.max_samples, total) : total;
+    if (hold_out) holdout = holdout_count(served_samples(inputs.front(), calibrate));
+    if (options.max_samples) holdout = std::min(holdout, total - calibrate);
   }
   // Image folders are shuffled (a folder is often sorted by class or scene); arrays keep their order.
   std::error_code ec;

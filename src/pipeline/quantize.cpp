@@ -76,6 +76,7 @@ void verify_output(const Model& model, const Model& quantized, BatchSource& held
                    const QuantizeOptions& options, QuantizeResult& result) {
   VerifyOptions verify_options = options.verify_options;
   verify_options.real_data = !options.source.path.empty();
+  verify_options.held_out = !reused;
   // A trt model's speed in ONNX Runtime's CPU kernels says nothing of its speed in TensorRT
   // (it runs slower than the float model there), and timing it was 40% of the command's time.
   if (result.plan.target == Target::Trt && verify_options.speed_runs > 0) {

@@ -49,7 +49,7 @@ std::vector<std::string> checks(const VerifyResult& r, const VerdictThresholds& 
 
 }  // namespace
 
-Verdict judge(const VerifyResult& r, const VerdictThresholds& t, bool real_data) {
+Verdict judge(const VerifyResult& r, const VerdictThresholds& t, bool real_data, bool held_out) {
   Verdict v;
   v.thresholds = t;
   std::vector<std::string> failed;
@@ -62,6 +62,8 @@ Verdict judge(const VerifyResult& r, const VerdictThresholds& t, bool real_data)
   std::vector<std::string> caveats;
   if (!real_data)
     caveats.push_back("not validated on real data (random inputs); verify on images: yoloq verify FLOAT QUANT --data IMAGES_DIR");
+  if (real_data && !held_out)
+    caveats.push_back("checked on the calibration samples themselves (none were left to hold out)");
   const auto& d = r.detections;
   if (real_data && d.evaluated && d.images < t.min_samples)
     caveats.push_back("too few held-out samples (" + std::to_string(d.images) + " < " +

@@ -213,7 +213,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
   else
     result.detections = score_detections(detections, !options.labels.empty());
   result.speed = measure_speed(float_session, quant_session, first_batch, options);
-  result.verdict = judge(result, options.thresholds, options.real_data);
+  result.verdict = judge(result, options.thresholds, options.real_data, options.held_out);
   return result;
 }
 

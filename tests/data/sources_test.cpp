@@ -147,6 +147,28 @@ TEST(NpySource, HoldoutServesTheLastSamplesAndCalibrationExcludesThem) {
   EXPECT_FALSE(data.held_out);
 }
 
+TEST(NpySource, CalibrationSizeIsTheNumberOfSamplesCalibratedOn) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", numbered_samples(32, {3, 2, 2}));
+  auto model = model_with_inputs({{"images", {1, 3, 2, 2}}});
+  auto options = source_options(dir / "calib.npy", 32);
+  // All 32 rows calibrate, as ModelOpt would use them; none are left to hold out.
+  auto data = make_calibration_data(model, options, true);
+  EXPECT_EQ(data.calibration->sample_count(), 32u);
+  EXPECT_FALSE(data.held_out);
+  // 24 calibrate; an eighth of 24 is below 4, so 4 of the 8 left over are held out.
+  options.max_samples = 24;
+  data = make_calibration_data(model, options, true);
+  EXPECT_EQ(data.calibration->sample_count(), 24u);
+  ASSERT_TRUE(data.held_out);
+  EXPECT_EQ(all_sample_numbers(*data.held_out), (std::vector<int>{28, 29, 30, 31}));
+  // 30 calibrate: only 2 are left, and both are held out.
+  options.max_samples = 30;
+  data = make_calibration_data(model, options, true);
+  EXPECT_EQ(data.calibration->sample_count(), 30u);
+  EXPECT_EQ(all_sample_numbers(*data.held_out), (std::vector<int>{30, 31}));
+}
+
 TEST(HoldoutCount, AnEighthFromFourToThirtyTwoFromSixteenSamples) {
   EXPECT_EQ(holdout_count(15), 0u);
   EXPECT_EQ(holdout_count(16), 4u);

@@ -188,6 +188,8 @@ TEST(Verdict, RandomDataAndTooFewSamplesWarn) {
   EXPECT_EQ(few.level, VerdictLevel::Warn);
   EXPECT_EQ(verdict_line(few), "WARN: too few held-out samples (4 < 10) to judge detections");
   EXPECT_EQ(to_json(few)["level"], "WARN");
+  const auto reused = judge(detect_result(13.9, 950, 0.97, 32), {}, true, false);
+  EXPECT_EQ(verdict_line(reused), "WARN: checked on the calibration samples themselves (none were left to hold out)");
   EXPECT_EQ(to_json(few)["thresholds"]["min_samples"], 10);
 }
 

@@ -59,7 +59,9 @@ std::size_t holdout_count(std::size_t samples);
 constexpr std::size_t kRandomHoldout = 4;
 
 // The calibration samples and, disjoint from them, the held-out samples verification checks the
-// written model on (the last holdout_count() after the seeded shuffle; null when none). Built
+// written model on (the last holdout_count() after the seeded shuffle; null when none). With
+// max_samples (--calibration_size N) exactly N samples calibrate, for every source, and only
+// samples beyond them are held out; without it, holdout_count(all) come off the whole set. Built
 // from one reading of the data's description; `warnings` holds what the caller should print
 // (random data stands in for real images).
 struct CalibrationData {

@@ -28,9 +28,9 @@ struct Verdict {
   VerdictThresholds thresholds;
 };
 
-// `real_data`: the held-out samples are real inputs (images or the user's tensors), not random
-// ones, which say nothing of accuracy.
-Verdict judge(const VerifyResult& result, const VerdictThresholds& thresholds, bool real_data);
+// `real_data`: the samples are real inputs (images or the user's tensors), not random ones, which
+// say nothing of accuracy. `held_out`: they were not calibrated on.
+Verdict judge(const VerifyResult& result, const VerdictThresholds& thresholds, bool real_data, bool held_out = true);
 // A model written without verification (--no_verify).
 Verdict unverified_verdict(const VerdictThresholds& thresholds);
 

@@ -36,6 +36,7 @@ struct VerifyOptions {
   bool quiet = false;
   VerdictThresholds thresholds;
   bool real_data = true;  // false: the held-out samples are random inputs (the verdict says so)
+  bool held_out = true;   // false: the samples are the calibration samples (the verdict says so)
 };
 
 struct StructureReport {
