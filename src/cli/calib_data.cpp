@@ -57,7 +57,7 @@ void add_calib_data(CLI::App& app) {
   cmd->add_option("images", args->images,
                   "Folder of images (jpg, jpeg, png, bmp; searched recursively)")
       ->required();
-  cmd->add_option("-o,--output", args->output, "Output .npy")->required();
+  cmd->add_option("-o,--output,--output_path", args->output, "Output .npy")->required();
   auto* imgsz =
       cmd->add_option("--imgsz", args->imgsz, "Input size: 640 or HxW")->capture_default_str();
   cmd->add_option("--model", args->model, "Take the input size from this model")->excludes(imgsz);

@@ -64,7 +64,7 @@ void add_calibrate(CLI::App& app) {
   auto* cmd = app.add_subcommand("calibrate", "Calibrate every float activation of a model and write the ranges");
   auto args = std::make_shared<CalibrateArgs>();
   cmd->add_option("model", args->model, "Float ONNX model")->required();
-  cmd->add_option("--calibration_data_path,--calibration_data", args->data,
+  cmd->add_option("--calibration_data_path,--calibration_data,--data", args->data,
                   "A .npy [N,C,H,W], a .npz keyed by input name, or a folder of images (default: "
                   "seeded random data)");
   cmd->add_option("--calibration_method", args->method, "max, entropy, percentile or mse")
@@ -81,8 +81,7 @@ void add_calibrate(CLI::App& app) {
                   "Use N samples (images: a seeded random choice)");
   cmd->add_option("--seed", args->seed, "Seed for image selection and random data")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads,
-                  "Threads for ONNX Runtime and histogram updates (0 = all cores)");
+  cmd->add_option("--threads", args->threads, kThreadsHelp);
   cmd->add_option("--calibration_eps", args->eps,
                   "Execution providers in priority order: cpu cuda:0 trt")
       ->expected(1, 8);

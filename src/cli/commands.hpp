@@ -16,6 +16,10 @@ struct CommandRegistration {
 
 void register_commands(CLI::App& app);
 
+// --threads means the same in every subcommand.
+inline constexpr const char* kThreadsHelp =
+    "Threads for ONNX Runtime and yoloq's own parallel work; 0 = one per core (ONNX Runtime's default)";
+
 // Thrown after the verdict line under --strict when it is not PASS: main exits 3, printing nothing
 // more.
 struct VerdictNotPassed {};

@@ -28,7 +28,7 @@ void add_demo(CLI::App& app) {
   cmd->add_option("--arch", f->arch, "yolo11n, yolo11s, yolo11m, yolo11l or yolo11x")->capture_default_str();
   cmd->add_option("--imgsz", f->imgsz, "Input size")->capture_default_str();
   cmd->add_option("--dir", f->dir, "Folder for the models (created)")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "ONNX Runtime threads (0 = all cores)");
+  cmd->add_option("--threads", f->threads, kThreadsHelp);
   cmd->callback([f] {
     SynthOptions synth;
     synth.arch = f->arch;

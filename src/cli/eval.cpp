@@ -19,7 +19,7 @@ void add_eval(CLI::App& app) {
   };
   auto f = std::make_shared<Flags>();
   cmd->add_option("model", f->model, "ONNX detect model (output [1, 4+nc, anchors])")->required();
-  cmd->add_option("--images", f->images, "Folder of images")->required();
+  cmd->add_option("--images,--data", f->images, "Folder of images")->required();
   cmd->add_option("--labels", f->labels,
                   "Folder of YOLO labels (NAME.txt per image: class cx cy w h)")
       ->required();
@@ -34,7 +34,7 @@ void add_eval(CLI::App& app) {
   cmd->add_flag("--multi_label", f->multi_label,
                 "NMS candidates: every class above the threshold (Ultralytics' validator), not "
                 "only each anchor's best");
-  cmd->add_option("--threads", f->threads, "ONNX Runtime intra-op threads (0: its default)");
+  cmd->add_option("--threads", f->threads, kThreadsHelp);
   cmd->add_flag("--quiet", f->quiet, "No progress line");
   cmd->callback([f] {
     if (!f->save_json.empty()) check_writable_output(f->save_json);

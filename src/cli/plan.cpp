@@ -14,7 +14,7 @@ void add_plan(CLI::App& app) {
   auto output = std::make_shared<std::string>();
   auto options = std::make_shared<PlanFlags>();
   cmd->add_option("model", *model, "Float ONNX model")->required();
-  cmd->add_option("-o,--output", *output, "Write the plan JSON here instead of printing it");
+  cmd->add_option("-o,--output,--output_path", *output, "Write the plan JSON here instead of printing it");
   add_plan_flags(*cmd, *options);
   cmd->callback([=] {
     Model m = load_model(*model);

@@ -74,7 +74,7 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--calibration_method", f->calibration_method, "max, entropy, percentile or mse")
       ->check(calibration_methods());
   cmd->add_option("--percentile", f->percentile, "Percentile of |x| for --calibration_method percentile")->capture_default_str();
-  cmd->add_option("--calibration_data_path,--calibration_data", f->calibration_data,
+  cmd->add_option("--calibration_data_path,--calibration_data,--data", f->calibration_data,
                   ".npy [N,C,H,W], .npz keyed by input name, or a folder of images; none = seeded random data");
   cmd->add_option("--calibration_size", f->calibration_size,
                   "Calibrate on N samples (images: a seeded choice; 0 = all but the held-out eighth); only samples "
@@ -93,7 +93,7 @@ void add_quantize(CLI::App& app) {
   cmd->add_flag("--keep_intermediate_files", f->keep_intermediate, "Accepted for ModelOpt compatibility; yoloq writes none");
   cmd->add_option("--log_level", f->log_level, "DEBUG, INFO, WARNING or ERROR (ERROR hides progress)");
   cmd->add_option("--seed", f->seed, "Seed for image selection and random calibration data")->capture_default_str();
-  cmd->add_option("--threads", f->threads, "Threads for ONNX Runtime and histogram updates (0 = all cores)");
+  cmd->add_option("--threads", f->threads, kThreadsHelp);
   cmd->add_flag("--quiet", f->quiet, "No progress line");
   cmd->add_flag("--no_verify", f->no_verify, "Skip verification of the written model (not recommended)");
   cmd->add_option("--report", f->report, "Write the full report as Markdown here, and as JSON beside it (.json)");

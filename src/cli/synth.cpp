@@ -22,7 +22,7 @@ void add_synth(CLI::App& app) {
   cmd->add_option("--seed", options->seed, "Seed of the synthetic weights")->capture_default_str();
   cmd->add_option("--weights", *weights,
                   "Copy every parameter from this export of the same architecture");
-  cmd->add_option("-o,--output", *output, "Model file to write")->required();
+  cmd->add_option("-o,--output,--output_path", *output, "Model file to write")->required();
   cmd->callback([options, output, weights] {
     options->weights = *weights;
     check_synth_options(*options);

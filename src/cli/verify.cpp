@@ -37,7 +37,7 @@ void add_verify(CLI::App& app) {
   cmd->add_option("--samples", f->samples, "Held-out samples to compare (default 32)");
   cmd->add_option("--json", f->json, "Write the full result as JSON");
   cmd->add_option("--report", f->report, "Write a Markdown report");
-  cmd->add_option("--threads", f->threads, "ONNX Runtime intra-op threads (0: its default)");
+  cmd->add_option("--threads", f->threads, kThreadsHelp);
   cmd->add_option("--speed_runs", f->speed_runs,
                   "Timed runs per model (0 skips the speed part; TensorRT-target models are not timed)");
   cmd->add_flag("--quiet", f->quiet, "No progress line");

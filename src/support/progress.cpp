@@ -54,8 +54,9 @@ void ProgressLine::draw(std::size_t batches_done, std::size_t images_done) {
   if (batches_done > 0 && total_ >= batches_done)
     eta = minutes_seconds(elapsed / static_cast<double>(batches_done) *
                           static_cast<double>(total_ - batches_done));
-  std::fprintf(stderr, "\r%s: %zu/%zu %s, %.1f %s/s, ETA %s  ", label_.c_str(), batches_done, total_,
-               steps_.c_str(), rate, items_.c_str(), eta.c_str());
+  // On a terminal the line is redrawn in place; elsewhere it is written once, plainly.
+  std::fprintf(stderr, interactive_ ? "\r%s: %zu/%zu %s, %.1f %s/s, ETA %s  " : "%s: %zu/%zu %s, %.1f %s/s, ETA %s",
+               label_.c_str(), batches_done, total_, steps_.c_str(), rate, items_.c_str(), eta.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -119,6 +119,36 @@ TEST(QuantizeCli, UnsupportedModeloptFlagsGetOneLineSayingWhatYoloqDoesInstead) 
   expect_one_line_error(typo, "--calibration_method: mse2 not in {max,entropy,percentile,mse}");
 }
 
+TEST(QuantizeCli, RedirectedOutputHasNoProgressRedraws) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  // No --quiet: the progress lines are on, but stderr is a pipe, so each stage writes one line.
+  const auto r = run_cli({"quantize", "--onnx_path", model.string(), "--calibration_size", "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("calibrating: 3/3 batches"));
+  EXPECT_THAT(r.err, HasSubstr("verifying: 4/4 batches"));
+}
+
+TEST(QuantizeCli, SameFlagForTheSameThingInEverySubcommand) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  // --output_path names the output of plan as of quantize.
+  auto r = run_cli({"plan", model.string(), "--output_path", (dir / "plan.json").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "plan.json"));
+  // --data names the data of quantize and calibrate as of verify.
+  r = run_cli({"calibrate", model.string(), "--data", (dir / "missing.npy").string()});
+  expect_one_line_error(r, "missing.npy: no such file or folder");
+  r = run_cli({"quantize", "--onnx_path", model.string(), "--data", (dir / "missing.npy").string()});
+  expect_one_line_error(r, "missing.npy: no such file or folder");
+  for (const char* sub : {"quantize", "calibrate", "verify", "eval", "demo"}) {
+    const auto help = run_cli({sub, "--help"});
+    EXPECT_THAT(help.out, HasSubstr("--threads INT=0             Threads for ONNX Runtime and yoloq's own parallel work"))
+        << sub;
+  }
+}
+
 TEST(QuantizeCli, HelpShowsEveryDefault) {
   const auto r = run_cli({"quantize", "--help"});
   ASSERT_EQ(r.exit_code, 0);
