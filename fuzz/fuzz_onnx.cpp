@@ -1,9 +1,9 @@
 // ONNX loader and `yoloq inspect`: parse, external data (confined to the scratch folder), the
 // structure checks, then the summary as text and JSON.
 #include "fuzz_input.hpp"
-#include "yoloq/support/error.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/onnx/model_summary.hpp"
+#include "yoloq/support/error.hpp"
 #include "yoloq/yolo/metadata.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,7 +1,7 @@
 // Plan JSON reader (`quantize --plan`), then printing the plan back.
 #include "fuzz_input.hpp"
-#include "yoloq/support/error.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/support/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -1,8 +1,8 @@
 // Calibration caches: TensorRT's text format, and yoloq's JSON (load_ranges picks by content).
 #include "fuzz_input.hpp"
-#include "yoloq/support/error.hpp"
 #include "yoloq/calib/ranges.hpp"
 #include "yoloq/scales/scales.hpp"
+#include "yoloq/support/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

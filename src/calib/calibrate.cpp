@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "calib/collectors.hpp"
-#include "yoloq/support/progress.hpp"
-#include "yoloq/support/interrupt.hpp"
 #include "calib/range_methods.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/support/interrupt.hpp"
+#include "yoloq/support/progress.hpp"
 
 namespace yoloq {
 

@@ -5,11 +5,11 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "yoloq/verify/verdict.hpp"
-#include "yoloq/support/error.hpp"
 #include "yoloq/pipeline/quantize.hpp"
-#include "yoloq/synth/yolo_synth.hpp"
 #include "yoloq/pipeline/report.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/synth/yolo_synth.hpp"
+#include "yoloq/verify/verdict.hpp"
 
 namespace fs = std::filesystem;
 

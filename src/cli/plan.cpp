@@ -2,8 +2,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "yoloq/support/file_io.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/support/file_io.hpp"
 
 namespace yoloq::cli {
 

@@ -3,10 +3,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "yoloq/support/error.hpp"
-#include "yoloq/support/file_io.hpp"
 #include "yoloq/pipeline/quantize.hpp"
 #include "yoloq/pipeline/report.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/file_io.hpp"
 
 namespace yoloq::cli {
 

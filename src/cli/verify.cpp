@@ -4,9 +4,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "yoloq/data/batch_source.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
-#include "yoloq/data/batch_source.hpp"
 #include "yoloq/verify/report.hpp"
 
 namespace yoloq::cli {

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "data/source_internal.hpp"
+#include "yoloq/data/image_folder.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
-#include "yoloq/data/image_folder.hpp"
 #include "yoloq/yolo/letterbox.hpp"
 
 namespace fs = std::filesystem;

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "yoloq/eval/dataset.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/progress.hpp"
-#include "yoloq/eval/dataset.hpp"
 #include "yoloq/yolo/metadata.hpp"
 
 namespace fs = std::filesystem;

@@ -2,8 +2,8 @@
 #include <queue>
 #include <set>
 
-#include "yoloq/support/error.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <set>
 
+#include "yoloq/onnx/model.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
-#include "yoloq/onnx/model.hpp"
 
 namespace fs = std::filesystem;
 

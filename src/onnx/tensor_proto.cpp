@@ -1,8 +1,8 @@
 // Initializers <-> Tensor. Raw data is little-endian per the ONNX spec, as is this machine.
 #include <cstring>
 
-#include "yoloq/support/error.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

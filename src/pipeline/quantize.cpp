@@ -5,11 +5,11 @@
 #include <set>
 #include <sstream>
 
+#include "yoloq/onnx/model_summary.hpp"
+#include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
 #include "yoloq/support/interrupt.hpp"
-#include "yoloq/onnx/model_summary.hpp"
-#include "yoloq/runtime/cpu_features.hpp"
 
 namespace fs = std::filesystem;
 

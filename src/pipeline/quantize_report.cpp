@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "yoloq/pipeline/quantize.hpp"
-#include "yoloq/verify/report.hpp"
 #include "yoloq/pipeline/report.hpp"
+#include "yoloq/verify/report.hpp"
 
 namespace yoloq {
 

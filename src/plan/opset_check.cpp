@@ -3,8 +3,8 @@
 // instead of silently rewriting such a graph we refuse it and say how to convert it.
 #include <map>
 
-#include "yoloq/support/error.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

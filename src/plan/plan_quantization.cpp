@@ -4,8 +4,8 @@
 #include <set>
 
 #include "plan/plan_builder.hpp"
-#include "yoloq/yolo/detect_head.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/yolo/detect_head.hpp"
 
 namespace yoloq {
 

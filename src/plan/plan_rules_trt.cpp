@@ -3,8 +3,8 @@
 // pools and resizes next to quantized tensors; Concat inputs and output share one scale.
 #include <set>
 
-#include "yoloq/onnx/model_summary.hpp"
 #include "plan/plan_builder.hpp"
+#include "yoloq/onnx/model_summary.hpp"
 
 namespace yoloq::plan_detail {
 

@@ -6,8 +6,8 @@
 #include <map>
 #include <mutex>
 
-#include "yoloq/support/error.hpp"
 #include "yoloq/runtime/session.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "yoloq/support/error.hpp"
 #include "yoloq/scales/scales.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace yoloq {
 

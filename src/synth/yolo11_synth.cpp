@@ -5,8 +5,8 @@
 #include "synth/parameter_sources.hpp"
 #include "synth/yolo11_architecture.hpp"
 #include "yoloq/support/error.hpp"
-#include "yoloq/yolo/metadata.hpp"
 #include "yoloq/synth/yolo_synth.hpp"
+#include "yoloq/yolo/metadata.hpp"
 
 namespace yoloq {
 

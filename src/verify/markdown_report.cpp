@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "yoloq/verify/verify.hpp"
 #include "yoloq/verify/report.hpp"
+#include "yoloq/verify/verify.hpp"
 
 namespace yoloq {
 

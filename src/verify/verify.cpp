@@ -2,18 +2,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 
 #include "verify/numerics.hpp"
+#include "yoloq/eval/dataset.hpp"
 #include "yoloq/eval/detection_metrics.hpp"
+#include "yoloq/eval/eval.hpp"
+#include "yoloq/runtime/cpu_features.hpp"
+#include "yoloq/runtime/session.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/interrupt.hpp"
 #include "yoloq/support/progress.hpp"
-#include "yoloq/eval/eval.hpp"
 #include "yoloq/yolo/letterbox.hpp"
-#include "yoloq/runtime/cpu_features.hpp"
-#include "yoloq/runtime/session.hpp"
-#include "yoloq/eval/dataset.hpp"
 #include "yoloq/yolo/metadata.hpp"
 
 namespace fs = std::filesystem;

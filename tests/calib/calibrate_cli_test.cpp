@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "e2e/cli_runner.hpp"
-#include "yoloq/tensor/npy.hpp"
 #include "yoloq/calib/ranges.hpp"
 #include "yoloq/synth/graph_builder.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::testing::run_cli;

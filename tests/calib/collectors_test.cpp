@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "calib/range_methods.hpp"
-#include "yoloq/scales/scales.hpp"
 #include "yoloq/calib/calibrate.hpp"
+#include "yoloq/scales/scales.hpp"
 #include "yoloq/support/error.hpp"
 
 namespace yoloq {

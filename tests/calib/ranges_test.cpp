@@ -8,9 +8,9 @@
 #include <fstream>
 #include <limits>
 
+#include "yoloq/onnx/model.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
-#include "yoloq/onnx/model.hpp"
 #include "yoloq/synth/graph_builder.hpp"
 
 namespace fs = std::filesystem;

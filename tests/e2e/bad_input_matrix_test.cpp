@@ -14,8 +14,8 @@
 
 #include "e2e/cli_runner.hpp"
 #include "yoloq/onnx/model.hpp"
-#include "yoloq/tensor/npy.hpp"
 #include "yoloq/synth/graph_builder.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 namespace yoloq::testing {
 namespace {

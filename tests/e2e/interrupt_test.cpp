@@ -12,8 +12,8 @@
 
 #include "e2e/cli_runner.hpp"
 #include "yoloq/onnx/model.hpp"
-#include "yoloq/tensor/npy.hpp"
 #include "yoloq/synth/graph_builder.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 extern char** environ;
 

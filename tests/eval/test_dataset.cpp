@@ -5,9 +5,9 @@
 #include <fstream>
 
 #include "test_support.hpp"
-#include "yoloq/support/error.hpp"
-#include "yoloq/eval/eval.hpp"
 #include "yoloq/eval/dataset.hpp"
+#include "yoloq/eval/eval.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
-#include "yoloq/support/error.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/support/error.hpp"
 #include "yoloq/synth/graph_builder.hpp"
 
 using yoloq::GraphIndex;

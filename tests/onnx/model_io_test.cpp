@@ -4,8 +4,8 @@
 
 #include "test_models.hpp"
 #include "test_support.hpp"
-#include "yoloq/support/error.hpp"
 #include "yoloq/onnx/model.hpp"
+#include "yoloq/support/error.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::Model;

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "test_support.hpp"
-#include "yoloq/support/error.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/support/error.hpp"
 #include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq {

@@ -4,11 +4,11 @@
 
 #include <cmath>
 
-#include "test_support.hpp"
 #include "synth/synth_test_support.hpp"
+#include "test_support.hpp"
 #include "yoloq/support/error.hpp"
-#include "yoloq/yolo/metadata.hpp"
 #include "yoloq/synth/yolo_synth.hpp"
+#include "yoloq/yolo/metadata.hpp"
 
 using namespace yoloq;
 using yoloq::testing::error_message;

@@ -4,11 +4,11 @@
 
 #include <map>
 
-#include "test_support.hpp"
 #include "synth/synth_test_support.hpp"
+#include "test_support.hpp"
+#include "yoloq/synth/yolo_synth.hpp"
 #include "yoloq/yolo/letterbox.hpp"
 #include "yoloq/yolo/metadata.hpp"
-#include "yoloq/synth/yolo_synth.hpp"
 
 using namespace yoloq;
 using yoloq::testing::data_dir;

@@ -7,11 +7,11 @@
 
 #include "qdq_test_model.hpp"
 #include "test_support.hpp"
+#include "yoloq/data/batch_source.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/tensor/npy.hpp"
-#include "yoloq/data/batch_source.hpp"
-#include "yoloq/verify/verify.hpp"
 #include "yoloq/verify/report.hpp"
+#include "yoloq/verify/verify.hpp"
 
 namespace fs = std::filesystem;
 

@@ -7,10 +7,10 @@
 #include <set>
 
 #include "test_support.hpp"
-#include "yoloq/support/error.hpp"
-#include "yoloq/write/qdq_writer.hpp"
 #include "yoloq/runtime/session.hpp"
+#include "yoloq/support/error.hpp"
 #include "yoloq/synth/graph_builder.hpp"
+#include "yoloq/write/qdq_writer.hpp"
 
 namespace yoloq {
 namespace {

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "yoloq/calib/ranges.hpp"
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/onnx/model.hpp"
-#include "yoloq/calib/ranges.hpp"
 #include "yoloq/runtime/session.hpp"
 
 namespace yoloq {

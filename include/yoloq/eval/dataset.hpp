@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "yoloq/eval/detection.hpp"
 #include "yoloq/data/image_folder.hpp"
+#include "yoloq/eval/detection.hpp"
 
 namespace yoloq {
 

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "yoloq/yolo/letterbox.hpp"
 #include "yoloq/tensor/tensor.hpp"
+#include "yoloq/yolo/letterbox.hpp"
 #include "yoloq/yolo/output_layout.hpp"
 
 namespace yoloq {

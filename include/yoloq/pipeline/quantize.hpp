@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "yoloq/calib/calibrate.hpp"
+#include "yoloq/calib/ranges.hpp"
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/onnx/model_summary.hpp"
-#include "yoloq/write/qdq_writer.hpp"
 #include "yoloq/plan/quant_plan.hpp"
-#include "yoloq/calib/ranges.hpp"
 #include "yoloq/verify/verify.hpp"
+#include "yoloq/write/qdq_writer.hpp"
 
 namespace yoloq {
 

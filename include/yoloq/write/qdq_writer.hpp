@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "yoloq/calib/ranges.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/plan/quant_plan.hpp"
-#include "yoloq/calib/ranges.hpp"
 #include "yoloq/scales/scales.hpp"
 #include "yoloq/tensor/tensor.hpp"
 
