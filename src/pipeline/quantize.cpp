@@ -128,8 +128,8 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   // A cached run needs no calibration data, but verification still reads the held-out part.
   t0 = std::chrono::steady_clock::now();
   CalibrationData data = make_calibration_data(model, options.source, options.verify);
-  append(result.warnings, std::move(data.warnings));
   calibrate_ranges(model, index, *data.calibration, options, result);
+  if (!result.ranges_from_cache) append(result.warnings, std::move(data.warnings));  // about calibrating on it
   if (result.plan.target == Target::OrtCpu && result.ranges_from_cache && ranges_are_symmetric(result.ranges))
     result.warnings.push_back(options.calibration_cache->string() +
                               ": a symmetric cache (TensorRT text, no min/max) used for --target ort-cpu: every "
