@@ -68,7 +68,9 @@ namespace {
 void add_quantize(CLI::App& app) {
   auto* cmd = app.add_subcommand("quantize", "Quantize a float ONNX model to INT8 Q/DQ (ModelOpt-compatible flags)");
   auto f = std::make_shared<QuantizeFlags>();
-  cmd->add_option("--onnx_path,onnx_path", f->onnx_path, "Float ONNX model")->required();
+  cmd->add_option("--onnx_path", f->onnx_path, "Float ONNX model (required)");
+  // The positional spelling shipped first: still read, as one optional alias of --onnx_path.
+  cmd->add_option("onnx_path", f->onnx_path, "The same as --onnx_path");
   cmd->add_option("--output_path", f->output_path, "Output model (default <dir>/<name>.quant.onnx)");
   cmd->add_option("--quantize_mode", f->quantize_mode, "int8 (fp8 and int4: not supported yet)")->capture_default_str();
   cmd->add_option("--calibration_method", f->calibration_method, "max, entropy, percentile or mse")
@@ -102,6 +104,7 @@ void add_quantize(CLI::App& app) {
   add_unsupported_modelopt_flags(*cmd);
   cmd->callback([f, cmd] {
     refuse_unsupported_modelopt_flags(*cmd);
+    if (f->onnx_path.empty()) throw UsageError("quantize: --onnx_path is required");
     const auto options = to_options(*f);
     std::filesystem::path report(f->report), report_json(f->report);
     if (!f->report.empty()) {
