@@ -16,6 +16,10 @@ struct CommandRegistration {
 
 void register_commands(CLI::App& app);
 
+// The command line as typed (arguments quoted where needed), for reports.
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
+
 // --threads means the same in every subcommand.
 inline constexpr const char* kThreadsHelp =
     "Threads for ONNX Runtime and yoloq's own parallel work; 0 = one per core (ONNX Runtime's default)";

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "yoloq/support/version.hpp"
 #include "yoloq/support/interrupt.hpp"
 
 namespace {
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
   // Every option's default in --help; subcommands inherit this.
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
-  app.set_version_flag("--version", "yoloq 0.1.0");
+  app.set_version_flag("--version", std::string("yoloq ") + yoloq::version());
+  yoloq::cli::set_command_line(argc, argv);
   yoloq::cli::register_commands(app);
   try {
     app.parse(argc, argv);

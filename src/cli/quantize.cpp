@@ -105,7 +105,8 @@ void add_quantize(CLI::App& app) {
   cmd->callback([f, cmd] {
     refuse_unsupported_modelopt_flags(*cmd);
     if (f->onnx_path.empty()) throw UsageError("quantize: --onnx_path is required");
-    const auto options = to_options(*f);
+    auto options = to_options(*f);
+    options.command_line = command_line();
     std::filesystem::path report(f->report), report_json(f->report);
     if (!f->report.empty()) {
       report_json.replace_extension(".json");

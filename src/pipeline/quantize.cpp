@@ -65,6 +65,7 @@ void calibrate_ranges(const Model& model, const GraphIndex& index, BatchSource& 
     return;
   }
   result.calibration_source = source.description();
+  result.calibration_samples = source.sample_count();
   result.ranges = calibrate(model, tensors, source, options.calibration);
   append(result.warnings, source.take_warnings());
   if (options.calibration_cache) save_ranges(result.ranges, *options.calibration_cache);

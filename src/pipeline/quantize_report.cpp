@@ -5,6 +5,7 @@
 
 #include "yoloq/pipeline/quantize.hpp"
 #include "yoloq/pipeline/report.hpp"
+#include "yoloq/support/version.hpp"
 #include "yoloq/verify/report.hpp"
 
 namespace yoloq {
@@ -43,7 +44,12 @@ std::string summary_text(const QuantizeResult& r) {
 namespace {
 
 nlohmann::json settings_json(const QuantizeResult& r, const QuantizeOptions& o) {
-  return {{"onnx_path", o.onnx_path.string()},
+  return {{"yoloq_version", version()},
+          {"command_line", o.command_line},
+          {"seed", o.source.seed},
+          {"calibration_samples", r.calibration_samples},
+          {"held_out_samples", r.verification ? r.verification->samples : 0},
+          {"onnx_path", o.onnx_path.string()},
           {"output_path", r.output_path.string()},
           {"target", target_name(r.plan.target)},
           {"yolo_head", yolo_head_name(r.plan.yolo_head)},
@@ -56,19 +62,23 @@ nlohmann::json settings_json(const QuantizeResult& r, const QuantizeOptions& o) 
           {"weights", o.write.weights_qdq ? "float behind Q/DQ" : "INT8 initializers (dq_only)"}};
 }
 
+nlohmann::json summary_json(const QuantizeResult& r) {
+  return {{"quantize_linear", r.quantize_linear},
+          {"dequantize_linear", r.dequantize_linear},
+          {"weighted_nodes", r.weighted_ops.total},
+          {"weighted_nodes_quantized", r.weighted_ops.quantized},
+          {"activations", r.plan.activations.size()},
+          {"weights", r.plan.weights.size()},
+          {"scale_groups", r.plan.scale_groups.size()},
+          {"float_nodes", r.plan.float_nodes.size()}};
+}
+
 }  // namespace
 
 nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
   nlohmann::json j;
   j["settings"] = settings_json(r, o);
-  j["summary"] = {{"quantize_linear", r.quantize_linear},
-                  {"dequantize_linear", r.dequantize_linear},
-                  {"weighted_nodes", r.weighted_ops.total},
-                  {"weighted_nodes_quantized", r.weighted_ops.quantized},
-                  {"activations", r.plan.activations.size()},
-                  {"weights", r.plan.weights.size()},
-                  {"scale_groups", r.plan.scale_groups.size()},
-                  {"float_nodes", r.plan.float_nodes.size()}};
+  j["summary"] = summary_json(r);
   j["plan"] = to_json(r.plan);
   const auto qparams = activation_qparams(r.plan, r.ranges);
   j["ranges"] = nlohmann::json::object();
@@ -94,9 +104,9 @@ std::string markdown_report(const QuantizeResult& r, const QuantizeOptions& o) {
   const auto settings = settings_json(r, o);
   for (const auto& [k, v] : settings.items())
     m << "| " << k << " | " << (v.is_string() ? v.get<std::string>() : v.dump()) << " |\n";
-  auto without_verification = r;  // its summary is the verification section below
-  without_verification.verification.reset();
-  m << "\n## Plan\n\n```\n" << summary_text(without_verification) << "```\n";
+  m << "\n## Plan\n\n| what | count |\n| --- | ---: |\n";
+  const auto summary = summary_json(r);
+  for (const auto& [what, count] : summary.items()) m << "| " << what << " | " << count.dump() << " |\n";
   m << "\n### Kept in high precision\n\n| node | op | rule |\n| --- | --- | --- |\n";
   for (const auto& f : r.plan.float_nodes) m << "| " << f.node << " | " << f.op_type << " | " << f.rule << " |\n";
   m << "\n### Activation ranges and scales\n\n| tensor | min | max | amax (" << r.ranges.method

@@ -179,6 +179,13 @@ TEST(QuantizeCli, EndsWithAVerdictAndStrictExitsThreeUnlessItPasses) {
   const auto report = nlohmann::json::parse(slurp(dir / "r.json"));
   EXPECT_EQ(report["verdict"]["level"], "WARN");
   EXPECT_EQ(report["verdict"]["thresholds"]["min_agreement"], 0.5);
+  // ... and what it takes to repeat the run: version, command line, seed, sample counts.
+  EXPECT_EQ(report["settings"]["yoloq_version"], "0.1.0");
+  EXPECT_THAT(report["settings"]["command_line"].get<std::string>(),
+              ::testing::AllOf(StartsWith("yoloq quantize --onnx_path "), HasSubstr(" --min_agreement 0.5 ")));
+  EXPECT_EQ(report["settings"]["seed"], 0);
+  EXPECT_EQ(report["settings"]["calibration_samples"], 1);
+  EXPECT_EQ(report["settings"]["held_out_samples"], 4);
 }
 
 TEST(QuantizeCli, RandomCalibrationWarnsAndWritesAVerifiedModel) {

@@ -34,6 +34,7 @@ struct QuantizeOptions {
   SaveOptions save;
   // Stage 5: verify the written model on samples held out of the calibration data (see
   // holdout_count in batch_source.hpp). A model that fails to load in ONNX Runtime is removed.
+  std::string command_line;  // how the run was asked for, recorded in the report only
   bool verify = true;
   VerifyOptions verify_options;  // its thresholds judge the result; real_data is set from the source
 };
@@ -48,6 +49,7 @@ struct QuantizeResult {
   Ranges ranges;
   std::vector<std::string> warnings;  // for the caller to print: the library prints none
   std::string calibration_source;  // description
+  std::size_t calibration_samples = 0;  // 0 when the ranges came from a cache
   bool ranges_from_cache = false;
   StageTimes times;
   std::optional<VerifyResult> verification;
