@@ -52,14 +52,8 @@ void add_verify(CLI::App& app) {
     options.quiet = f->quiet;
     options.thresholds = f->verdict.thresholds;
     options.real_data = !f->data.empty();
-    if (!f->labels.empty() && !std::filesystem::is_directory(f->data))
-      throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
     const Model float_model = load_model(f->float_model), quant_model = load_model(f->quant_model);
-    // As quantize does: a TensorRT-target model's ONNX Runtime CPU time would mislead.
-    if (options.speed_runs > 0 && has_int8_activations(quant_model)) {
-      options.speed_runs = 0;
-      options.speed_note = kTrtSpeedNote;
-    }
+    skip_speed_for_int8_activations(options, quant_model);
     // Held-out samples as calibration reads them: images letterboxed to the model's input,
     // tensors split into the model's batches, or (no --data) a few seeded random samples.
     SourceOptions source;

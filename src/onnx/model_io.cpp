@@ -15,7 +15,6 @@ namespace yoloq {
 
 namespace {
 
-constexpr std::uint64_t kProtobufLimit = (std::uint64_t{1} << 31) - 1;
 
 std::map<std::string, std::string> external_fields(const onnx::TensorProto& t) {
   std::map<std::string, std::string> kv;
@@ -233,7 +232,7 @@ Model load_model(const fs::path& path) {
 }
 
 std::string serialize_model(const Model& model) {
-  if (model.proto.ByteSizeLong() > kProtobufLimit)
+  if (model.proto.ByteSizeLong() > kMaxSerializedModelBytes)
     throw Error("model is larger than 2 GB: it must be saved with external data");
   std::string bytes;
   if (!model.proto.SerializeToString(&bytes)) throw Error("model serialization failed");

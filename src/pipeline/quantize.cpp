@@ -1,10 +1,5 @@
 #include "yoloq/pipeline/quantize.hpp"
 
-#include <algorithm>
-#include <iostream>
-#include <set>
-#include <sstream>
-
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/support/error.hpp"
@@ -78,12 +73,9 @@ void verify_output(const Model& model, const Model& quantized, BatchSource& held
   VerifyOptions verify_options = options.verify_options;
   verify_options.real_data = !options.source.path.empty();
   verify_options.held_out = !reused;
-  // A trt model's speed in ONNX Runtime's CPU kernels says nothing of its speed in TensorRT
-  // (it runs slower than the float model there), and timing it was 40% of the command's time.
-  if (result.plan.target == Target::Trt && verify_options.speed_runs > 0) {
-    verify_options.speed_runs = 0;
-    verify_options.speed_note = kTrtSpeedNote;
-  }
+  // Timing a TensorRT-placement model in ONNX Runtime was 40% of the command's time, for a figure
+  // that says nothing of TensorRT.
+  skip_speed_for_int8_activations(verify_options, quantized);
   try {
     result.verification = verify_models(model, quantized, held_out, verify_options);
     check_interrupted();
@@ -119,8 +111,8 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   result.plan = std::move(planned.plan);
   result.warnings = std::move(planned.warnings);
   check_write_options(model, result.plan, options.write);
-  if (result.plan.target == Target::OrtCpu && !cpu_features().vnni())
-    result.warnings.push_back("this CPU has no VNNI (" + cpu_features().text() +
+  if (const CpuFeatures cpu = cpu_features(); result.plan.target == Target::OrtCpu && !cpu.vnni())
+    result.warnings.push_back("this CPU has no VNNI (" + cpu.text() +
                               "): ONNX Runtime's UINT8 x INT8 kernels gain less over FP32 here (the shared YOLO11n "
                               "measured 1.27x on an AVX2 CPU without VNNI, against 1.55x or more with it)");
   result.times.plan_s = seconds_since(t0);

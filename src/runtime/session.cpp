@@ -143,7 +143,10 @@ std::vector<std::string> parse_execution_providers(const std::vector<std::string
     std::string word;
     for (char c : value + " ") {
       if (c == ' ' || c == ',' || c == '\t') {
-        if (!word.empty()) provider_request(word), out.push_back(word);
+        if (!word.empty()) {
+          provider_request(word);  // throws for a name that is not a provider
+          out.push_back(word);
+        }
         word.clear();
       } else {
         word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

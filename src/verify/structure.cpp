@@ -35,6 +35,12 @@ bool has_int8_activations(const Model& quant_model) {
   return false;
 }
 
+void skip_speed_for_int8_activations(VerifyOptions& options, const Model& quant_model) {
+  if (options.speed_runs <= 0 || !has_int8_activations(quant_model)) return;
+  options.speed_runs = 0;
+  options.speed_note = kTrtSpeedNote;
+}
+
 StructureReport compare_structure(const Model& float_model, const Model& quant_model) {
   StructureReport report;
   const GraphIndex float_index(float_model.graph()), quant_index(quant_model.graph());

@@ -62,10 +62,9 @@ std::optional<std::string> detect_skip_reason(const Model& model, const Session&
 }
 
 // A session over a loaded model: from its bytes, or from its file when it is too large to
-// serialize (protobuf's 2 GB) and was loaded from one.
+// serialize and was loaded from one.
 Session open_session(const Model& model, const std::string& what, const RuntimeOptions& runtime) {
-  constexpr std::size_t kSerializeLimit = (std::size_t{1} << 31) - (std::size_t{1} << 20);
-  if (model.proto.ByteSizeLong() > kSerializeLimit && !model.path.empty()) return Session(model.path, runtime);
+  if (model.proto.ByteSizeLong() > kMaxSerializedModelBytes && !model.path.empty()) return Session(model.path, runtime);
   return Session(serialize_model(model), what, runtime);
 }
 
@@ -100,7 +99,6 @@ void add_detections(const Tensor& float_out, const Tensor& quant_out, std::int64
     if (d.score >= kAgreementGroundTruthScore) agreement.ground_truth.push_back({d.box, d.class_id});
   out.quant_vs_float.push_back(std::move(agreement));
   if (options.labels.empty()) return;
-  if (origin.image.empty()) throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
   bool found = false;
   auto gts = load_ground_truth(origin.image, options.labels, geometry.original_width, geometry.original_height,
                                static_cast<int>(num_classes), found);
@@ -185,6 +183,8 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
     const auto quant_out = quant_session.run(*batch, compared);
     const Tensor& input = batch->front().second;
     if (comparisons.empty()) {
+      if (!options.labels.empty() && held_out.origins().front().image.empty())
+        throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
       skip_reason = detect_skip_reason(float_model, float_session, float_out[0].shape);
       // The class-score numerics need only the detect layout; detections also need a geometry.
       const bool detect_model = !skip_reason;

@@ -38,7 +38,9 @@ struct SaveOptions {
   std::uint64_t external_min_bytes = 1024;  // initializers smaller than this stay inline
 };
 void save_model(const Model& model, const std::filesystem::path& path, const SaveOptions& options = {});
-std::string serialize_model(const Model& model);  // in memory; throws when over 2 GB
+// Protobuf cannot serialize a message larger than this (2 GB - 1).
+inline constexpr std::uint64_t kMaxSerializedModelBytes = (std::uint64_t{1} << 31) - 1;
+std::string serialize_model(const Model& model);  // in memory; throws above kMaxSerializedModelBytes
 
 struct ValueInfo {
   std::string name;

@@ -39,6 +39,10 @@ struct VerifyOptions {
   bool held_out = true;   // false: the samples are the calibration samples (the verdict says so)
 };
 
+// What quantize and verify do before timing: a model with INT8 activations is not timed
+// (speed_runs 0, with kTrtSpeedNote); a caller that wants ONNX Runtime's figure anyway skips this.
+void skip_speed_for_int8_activations(VerifyOptions& options, const Model& quant_model);
+
 struct StructureReport {
   std::vector<std::string> interface_differences;  // empty: same inputs and outputs
   std::size_t quantize_linear = 0, dequantize_linear = 0;
