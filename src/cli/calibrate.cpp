@@ -85,7 +85,7 @@ void add_calibrate(CLI::App& app) {
   cmd->add_option("--calibration_eps", args->eps,
                   "Execution providers in priority order: cpu cuda:0 trt")
       ->expected(1, 8);
-  cmd->add_flag("--quiet", args->quiet, "No progress line");
+  add_progress_flags(*cmd, args->quiet);
   cmd->callback([args] { run(*args); });
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "yoloq/support/file_io.hpp"
 
 namespace yoloq::cli {
@@ -35,7 +36,7 @@ void add_eval(CLI::App& app) {
                 "NMS candidates: every class above the threshold (Ultralytics' validator), not "
                 "only each anchor's best");
   cmd->add_option("--threads", f->threads, kThreadsHelp);
-  cmd->add_flag("--quiet", f->quiet, "No progress line");
+  add_progress_flags(*cmd, f->quiet);
   cmd->callback([f] {
     if (!f->save_json.empty()) check_writable_output(f->save_json);
     if (!f->json.empty()) check_writable_output(f->json);

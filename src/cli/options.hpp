@@ -7,6 +7,7 @@
 
 #include "yoloq/plan/quant_plan.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/support/progress.hpp"
 #include "yoloq/verify/verdict.hpp"
 
 namespace yoloq::cli {
@@ -64,6 +65,13 @@ inline void finish_with_verdict(const Verdict& verdict, const VerdictFlags& f) {
   std::cout << verdict_line(verdict) << "\n";
   std::cout.flush();
   if (f.strict && verdict.level != VerdictLevel::Pass) throw VerdictNotPassed();
+}
+
+// --quiet and --progress, the same for every command with a progress line.
+inline void add_progress_flags(CLI::App& cmd, bool& quiet) {
+  cmd.add_flag("--quiet", quiet, "No progress line");
+  cmd.add_flag_callback("--progress", [] { set_progress_display(ProgressDisplay::Always); },
+                        "Progress lines also when stderr is not a terminal (a line every 5 s, for CI logs)");
 }
 
 // The calibration methods, for CLI11 to refuse a typo as a usage error.

@@ -96,7 +96,7 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--log_level", f->log_level, "DEBUG, INFO, WARNING or ERROR (ERROR hides progress)");
   cmd->add_option("--seed", f->seed, "Seed for image selection and random calibration data")->capture_default_str();
   cmd->add_option("--threads", f->threads, kThreadsHelp);
-  cmd->add_flag("--quiet", f->quiet, "No progress line");
+  add_progress_flags(*cmd, f->quiet);
   cmd->add_flag("--no_verify", f->no_verify, "Skip verification of the written model (not recommended)");
   cmd->add_option("--report", f->report, "Write the full report as Markdown here, and as JSON beside it (.json)");
   add_plan_flags(*cmd, f->plan);

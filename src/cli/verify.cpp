@@ -40,7 +40,7 @@ void add_verify(CLI::App& app) {
   cmd->add_option("--threads", f->threads, kThreadsHelp);
   cmd->add_option("--speed_runs", f->speed_runs,
                   "Timed runs per model (0 skips the speed part; TensorRT-target models are not timed)");
-  cmd->add_flag("--quiet", f->quiet, "No progress line");
+  add_progress_flags(*cmd, f->quiet);
   add_verdict_flags(*cmd, f->verdict);
   cmd->callback([f] {
     for (const auto& out : {f->json, f->report})

@@ -14,6 +14,7 @@ namespace yoloq::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Exactly one stderr line "yoloq: error: ..." and a non-zero exit.
@@ -128,6 +129,20 @@ TEST(QuantizeCli, RedirectedOutputHasNoProgressRedraws) {
   EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
   EXPECT_THAT(r.err, HasSubstr("calibrating: 3/3 batches"));
   EXPECT_THAT(r.err, HasSubstr("verifying: 4/4 batches"));
+  EXPECT_THAT(r.err, Not(HasSubstr("calibrating: 1/3 batches")));
+}
+
+TEST(QuantizeCli, ProgressFlagWritesWholeLinesIntoAPipe) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  // --progress: the first step's line at once, then one every few seconds, and the final line;
+  // each a whole line, never a redraw.
+  const auto r = run_cli({"quantize", "--onnx_path", model.string(), "--calibration_size", "3", "--progress"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("calibrating: 1/3 batches"));
+  EXPECT_THAT(r.err, HasSubstr("calibrating: 3/3 batches"));
+  EXPECT_THAT(r.err, HasSubstr("verifying: 1/4 batches"));
 }
 
 TEST(QuantizeCli, SameFlagForTheSameThingInEverySubcommand) {
