@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "data/source_internal.hpp"
+#include "yoloq/data/fingerprint.hpp"
 #include "yoloq/support/error.hpp"
 
 namespace yoloq {
@@ -81,6 +82,7 @@ class BatchedSource : public BatchSource {
       if (!samples_->fill(index, destinations)) continue;
       check_finite(index, destinations);
       origins_.push_back(samples_->origin(index));
+      origins_.back().fingerprint = fingerprint(destinations);
       ++filled;
       ++served_;
     }
@@ -139,6 +141,12 @@ class BatchedSource : public BatchSource {
                       inputs_[i].name + "' holds " + (std::isnan(v[k]) ? "NaN" : "Inf") +
                       " (element " + std::to_string(k) + "); calibration data must be finite");
     }
+  }
+
+  std::uint64_t fingerprint(const std::vector<float*>& destinations) const {
+    std::vector<std::span<const float>> values;
+    for (std::size_t i = 0; i < inputs_.size(); ++i) values.emplace_back(destinations[i], inputs_[i].sample_size());
+    return sample_fingerprint(values);
   }
 
   std::shared_ptr<SampleProvider> samples_;

@@ -1,5 +1,6 @@
 #include "yoloq/pipeline/quantize.hpp"
 
+#include "yoloq/data/fingerprint.hpp"
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/support/error.hpp"
@@ -32,6 +33,37 @@ void append(std::vector<std::string>& to, std::vector<std::string> from) {
   for (auto& w : from) to.push_back(std::move(w));
 }
 
+// Forwards the calibration source and keeps what identifies each sample it served: the
+// fingerprints quantize records in the model (fingerprint.hpp) and the image files, for the report.
+class CalibrationRecorder : public BatchSource {
+ public:
+  explicit CalibrationRecorder(BatchSource& source) : source_(source) {}
+  std::optional<NamedTensors> next() override {
+    auto batch = source_.next();
+    for (const auto& origin : source_.origins()) {
+      fingerprints.push_back(origin.fingerprint);
+      if (!origin.image.empty()) files.push_back(origin.image.string());
+    }
+    return batch;
+  }
+  std::size_t batch_count() const override { return source_.batch_count(); }
+  std::size_t sample_count() const override { return source_.sample_count(); }
+  std::string description() const override { return source_.description(); }
+  void rewind() override {
+    source_.rewind();
+    fingerprints.clear();
+    files.clear();
+  }
+  const std::vector<SampleOrigin>& origins() const override { return source_.origins(); }
+  std::vector<std::string> take_warnings() override { return source_.take_warnings(); }
+
+  std::vector<std::uint64_t> fingerprints;
+  std::vector<std::string> files;
+
+ private:
+  BatchSource& source_;
+};
+
 // Stage 2: the rules' plan, or an edited plan file checked against the model.
 PlanResult make_plan(const Model& model, const GraphIndex& index, const QuantizeOptions& options) {
   if (!options.plan_file) return plan_quantization(model, options.plan);
@@ -61,8 +93,11 @@ void calibrate_ranges(const Model& model, const GraphIndex& index, BatchSource& 
   }
   result.calibration_source = source.description();
   result.calibration_samples = source.sample_count();
-  result.ranges = calibrate(model, tensors, source, options.calibration);
-  append(result.warnings, source.take_warnings());
+  CalibrationRecorder recorder(source);
+  result.ranges = calibrate(model, tensors, recorder, options.calibration);
+  append(result.warnings, recorder.take_warnings());
+  result.calibration_fingerprints = std::move(recorder.fingerprints);
+  result.calibration_files = std::move(recorder.files);
   if (options.calibration_cache) save_ranges(result.ranges, *options.calibration_cache);
 }
 
@@ -132,6 +167,7 @@ QuantizeResult quantize(const QuantizeOptions& options) {
 
   t0 = std::chrono::steady_clock::now();
   Model quantized = write_qdq_model(model, result.plan, result.ranges, options.write);
+  if (!result.calibration_fingerprints.empty()) record_calibration_fingerprints(quantized, result.calibration_fingerprints);
   result.times.write_s = seconds_since(t0);
 
   t0 = std::chrono::steady_clock::now();

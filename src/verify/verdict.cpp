@@ -64,6 +64,9 @@ Verdict judge(const VerifyResult& r, const VerdictThresholds& t, bool real_data,
     caveats.push_back("not validated on real data (random inputs); verify on images: yoloq verify FLOAT QUANT --data IMAGES_DIR");
   if (real_data && !held_out)
     caveats.push_back("checked on the calibration samples themselves (none were left to hold out)");
+  if (real_data && held_out && r.calibration_samples_seen > 0)
+    caveats.push_back(std::to_string(r.calibration_samples_seen) + " of the " + std::to_string(r.samples) +
+                      " samples are ones the model was calibrated on; verify on data it has not seen");
   const auto& d = r.detections;
   if (real_data && d.evaluated && d.images < t.min_samples)
     caveats.push_back("too few held-out samples (" + std::to_string(d.images) + " < " +

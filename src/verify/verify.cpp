@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_set>
 
 #include "verify/numerics.hpp"
+#include "yoloq/data/fingerprint.hpp"
 #include "yoloq/eval/dataset.hpp"
 #include "yoloq/eval/detection_metrics.hpp"
 #include "yoloq/eval/eval.hpp"
@@ -175,6 +177,8 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
   DetectionSamples detections;
   NamedTensors first_batch;  // the speed part times one batch
   std::size_t batches = 0;
+  const auto calibrated = recorded_calibration_fingerprints(quant_model);
+  const std::unordered_set<std::uint64_t> calibration_samples(calibrated.begin(), calibrated.end());
   ProgressLine progress("verifying", held_out.batch_count(), !options.quiet, "batches", "samples");
   held_out.rewind();
   while (auto batch = held_out.next()) {
@@ -197,6 +201,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
     for (std::size_t o = 0; o < compared.size(); ++o) comparisons[o].add(float_out[o], quant_out[o]);
     const auto& origins = held_out.origins();
     result.samples += origins.size();
+    for (const auto& origin : origins) result.calibration_samples_seen += calibration_samples.count(origin.fingerprint);
     if (!skip_reason)
       for (std::size_t row = 0; row < origins.size(); ++row)
         add_detections(float_out[0], quant_out[0], static_cast<std::int64_t>(row), origins[row],

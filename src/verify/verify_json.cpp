@@ -32,6 +32,7 @@ nlohmann::json to_json(const VerifyResult& r) {
   j["quant_model"] = r.quant_model.string();
   j["data"] = r.data_description;
   j["samples"] = r.samples;
+  j["calibration_samples_seen"] = r.calibration_samples_seen;
 
   const auto& s = r.structure;
   auto& st = j["structure"];
@@ -99,6 +100,9 @@ std::string summary_text(const VerifyResult& r) {
   const auto& s = r.structure;
   out << "verify: " << r.quant_model.string() << " against " << r.float_model.string() << " on "
       << r.data_description << "\n";
+  if (r.calibration_samples_seen > 0)
+    out << "  data: " << r.calibration_samples_seen << " of the " << r.samples
+        << " samples are ones the model was calibrated on (their values match the fingerprints it records)\n";
   std::size_t weighted = 0, quantized = 0;
   for (const auto& [op, c] : s.weighted_ops) weighted += c.total, quantized += c.quantized;
   std::snprintf(

@@ -6,6 +6,7 @@
 
 #include "test_support.hpp"
 #include "yoloq/data/batch_source.hpp"
+#include "yoloq/data/fingerprint.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/synth/graph_builder.hpp"
 #include "yoloq/tensor/npy.hpp"
@@ -241,6 +242,71 @@ TEST(NpzSource, FeedsEveryInputByName) {
   EXPECT_EQ(sample_numbers((*second)[0].second), (std::vector<int>{1}));
   EXPECT_EQ((*second)[1].first, "b");
   EXPECT_EQ(sample_numbers((*second)[1].second), (std::vector<int>{101}));
+}
+
+TEST(NpzSource, HoldoutIsDisjointFromCalibrationForEveryInput) {
+  ScratchDir dir;
+  auto b = numbered_samples(20, {4});
+  for (auto& v : b.values<float>()) v += 100;
+  write_npz(dir / "calib.npz", {{"a", numbered_samples(20, {2})}, {"b", b}});
+  auto model = model_with_inputs({{"a", {1, 2}}, {"b", {1, 4}}});
+  auto data = make_calibration_data(model, source_options(dir / "calib.npz"), true);
+  ASSERT_TRUE(data.held_out);
+  // Row i of every input travels together: the same rows are held out of "a" and "b".
+  std::vector<int> calibration_a, calibration_b, held_a, held_b;
+  while (auto batch = data.calibration->next()) {
+    calibration_a.push_back(sample_numbers((*batch)[0].second)[0]);
+    calibration_b.push_back(sample_numbers((*batch)[1].second)[0] - 100);
+  }
+  while (auto batch = data.held_out->next()) {
+    held_a.push_back(sample_numbers((*batch)[0].second)[0]);
+    held_b.push_back(sample_numbers((*batch)[1].second)[0] - 100);
+  }
+  EXPECT_EQ(calibration_a, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(held_a, (std::vector<int>{16, 17, 18, 19}));
+  EXPECT_EQ(calibration_b, calibration_a);
+  EXPECT_EQ(held_b, held_a);
+}
+
+TEST(SampleFingerprint, IdentifiesTheValuesOfEveryInput) {
+  ScratchDir dir;
+  write_npy(dir / "calib.npy", numbered_samples(20, {3, 2, 2}));
+  auto model = model_with_inputs({{"images", {1, 3, 2, 2}}});
+  auto data = make_calibration_data(model, source_options(dir / "calib.npy"), true);
+  auto fingerprints = [](BatchSource& source) {
+    std::vector<std::uint64_t> out;
+    source.rewind();
+    while (source.next())
+      for (const auto& origin : source.origins()) out.push_back(origin.fingerprint);
+    return out;
+  };
+  const auto calibration = fingerprints(*data.calibration), held_out = fingerprints(*data.held_out);
+  ASSERT_EQ(calibration.size(), 16u);
+  ASSERT_EQ(held_out.size(), 4u);
+  const std::set<std::uint64_t> calibrated(calibration.begin(), calibration.end());
+  EXPECT_EQ(calibrated.size(), 16u);  // every sample differs
+  for (auto f : held_out) EXPECT_EQ(calibrated.count(f), 0u);
+  EXPECT_EQ(fingerprints(*data.calibration), calibration);  // the same values, the same fingerprints
+
+  std::vector<float> a{1, 2, 3}, b{4};
+  const auto ab = sample_fingerprint({a, b});
+  EXPECT_EQ(sample_fingerprint({a, b}), ab);
+  EXPECT_NE(sample_fingerprint({b, a}), ab);  // which input holds which values counts
+  a[2] = std::nextafter(3.0f, 4.0f);
+  EXPECT_NE(sample_fingerprint({a, b}), ab);  // one ulp of one value
+}
+
+TEST(SampleFingerprint, RecordedInModelMetadataAndReadBack) {
+  Model model = model_with_inputs({{"images", {1, 3, 2, 2}}});
+  EXPECT_TRUE(recorded_calibration_fingerprints(model).empty());
+  const std::vector<std::uint64_t> fingerprints{0, 0x0123456789abcdefull, ~0ull};
+  record_calibration_fingerprints(model, fingerprints);
+  record_calibration_fingerprints(model, fingerprints);  // replaces, does not add a second entry
+  ASSERT_EQ(model.proto.metadata_props_size(), 1);
+  EXPECT_EQ(model.proto.metadata_props(0).value(), "0000000000000000 0123456789abcdef ffffffffffffffff");
+  EXPECT_EQ(recorded_calibration_fingerprints(model), fingerprints);
+  model.proto.mutable_metadata_props(0)->set_value("0123 not-hex");
+  EXPECT_TRUE(recorded_calibration_fingerprints(model).empty());
 }
 
 TEST(NpzSource, MissingAndUnknownNamesAreErrors) {

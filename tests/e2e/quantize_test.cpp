@@ -9,6 +9,7 @@
 #include "e2e/cli_runner.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/synth/graph_builder.hpp"
+#include "yoloq/tensor/npy.hpp"
 
 namespace yoloq::testing {
 namespace {
@@ -143,6 +144,30 @@ TEST(QuantizeCli, ProgressFlagWritesWholeLinesIntoAPipe) {
   EXPECT_THAT(r.err, HasSubstr("calibrating: 1/3 batches"));
   EXPECT_THAT(r.err, HasSubstr("calibrating: 3/3 batches"));
   EXPECT_THAT(r.err, HasSubstr("verifying: 1/4 batches"));
+}
+
+TEST(QuantizeCli, VerifyTellsWhenItIsShownTheCalibrationSamples) {
+  ScratchDir dir;
+  auto model = small_model(dir);
+  auto samples = [&](const char* name, float offset) {
+    Tensor t(DType::Float32, {20, 3, 8, 8});
+    auto v = t.values<float>();
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = offset + static_cast<float>(i % 97) / 97.0f;
+    write_npy(dir / name, t);
+    return (dir / name).string();
+  };
+  const auto seen = samples("seen.npy", 0), unseen = samples("unseen.npy", 0.25f);
+  auto r = run_cli({"quantize", "--onnx_path", model.string(), "--data", seen, "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string quant = (dir / "small.quant.onnx").string();
+  // 16 of the 20 rows calibrated, 4 were held out: verify on the whole file sees the 16 again.
+  r = run_cli({"verify", model.string(), quant, "--data", seen, "--quiet", "--speed_runs", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  data: 16 of the 20 samples are ones the model was calibrated on"));
+  EXPECT_THAT(r.out, HasSubstr("16 of the 20 samples are ones the model was calibrated on; verify on data it has not seen"));
+  r = run_cli({"verify", model.string(), quant, "--data", unseen, "--quiet", "--speed_runs", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("calibrated on")));
 }
 
 TEST(QuantizeCli, SameFlagForTheSameThingInEverySubcommand) {

@@ -191,6 +191,11 @@ TEST(Verdict, RandomDataAndTooFewSamplesWarn) {
   const auto reused = judge(detect_result(13.9, 950, 0.97, 32), {}, true, false);
   EXPECT_EQ(verdict_line(reused), "WARN: checked on the calibration samples themselves (none were left to hold out)");
   EXPECT_EQ(to_json(few)["thresholds"]["min_samples"], 10);
+  auto seen = detect_result(13.9, 950, 0.97, 32);
+  seen.samples = 32;
+  seen.calibration_samples_seen = 5;
+  EXPECT_EQ(verdict_line(judge(seen, {}, true)),
+            "WARN: 5 of the 32 samples are ones the model was calibrated on; verify on data it has not seen");
 }
 
 }  // namespace

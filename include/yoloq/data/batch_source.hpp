@@ -15,10 +15,12 @@
 namespace yoloq {
 
 // Where one sample came from: the image file and how it was letterboxed (image folders), or
-// nothing (tensors from .npy/.npz, random data). Verification maps detections back with it.
+// nothing (tensors from .npy/.npz, random data). Verification maps detections back with it. The
+// fingerprint (fingerprint.hpp) identifies the sample's values, whatever their source.
 struct SampleOrigin {
   std::filesystem::path image;
   std::optional<LetterboxGeometry> geometry;
+  std::uint64_t fingerprint = 0;
 };
 
 class BatchSource {

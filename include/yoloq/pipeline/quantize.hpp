@@ -51,6 +51,10 @@ struct QuantizeResult {
   std::string calibration_source;  // description
   std::size_t calibration_samples = 0;  // 0 when the ranges came from a cache
   bool ranges_from_cache = false;
+  // What calibrated: each sample's fingerprint (also recorded in the written model, for verify to
+  // tell when it is shown calibration samples) and, for image folders, the image files.
+  std::vector<std::uint64_t> calibration_fingerprints;
+  std::vector<std::string> calibration_files;
   StageTimes times;
   std::optional<VerifyResult> verification;
   Verdict verdict;  // the verification's, or WARN "not verified" without it

@@ -96,6 +96,9 @@ struct VerifyResult {
   std::filesystem::path float_model, quant_model;
   std::string data_description;
   std::size_t samples = 0;
+  // Samples whose values are ones the quantized model was calibrated on (the fingerprints quantize
+  // records in it): held-out data that is not held out.
+  std::size_t calibration_samples_seen = 0;
   StructureReport structure;
   std::vector<OutputNumerics> numerics;
   DetectionReport detections;
