@@ -19,7 +19,7 @@ void add_eval(CLI::App& app) {
     bool per_class = false, quiet = false, multi_label = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("model", f->model, "ONNX detect model (output [1, 4+nc, anchors])")->required();
+  cmd->add_option("model", f->model, "ONNX detect model (output [1, 4+nc, anchors], or an end-to-end model's [1, N, 6])")->required();
   cmd->add_option("--images,--data", f->images, "Folder of images")->required();
   cmd->add_option("--labels", f->labels,
                   "Folder of YOLO labels (NAME.txt per image: class cx cy w h)")

@@ -1,6 +1,7 @@
 #include "yoloq/eval/detection.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <string>
 
@@ -46,8 +47,32 @@ std::vector<Detection> non_max_suppression(std::vector<Detection> candidates,
   return kept;
 }
 
+namespace {
+
+// Rows x1, y1, x2, y2, score, class id, already ranked and suppressed by the model.
+std::vector<Detection> end_to_end_detections(const Tensor& output, std::int64_t batch_index,
+                                             const NmsOptions& options) {
+  if (batch_index < 0 || batch_index >= output.shape[0])
+    throw Error("decode_detections: batch index " + std::to_string(batch_index) +
+                " outside the output's batch of " + std::to_string(output.shape[0]));
+  const auto values = output.values<float>();
+  const auto rows = static_cast<std::size_t>(output.shape[1]);
+  const float* row = values.data() + static_cast<std::size_t>(batch_index) * rows * kEndToEndColumns;
+  std::vector<Detection> detections;
+  for (std::size_t r = 0; r < rows; ++r, row += kEndToEndColumns)
+    if (row[4] > options.conf_threshold)
+      detections.push_back({{row[0], row[1], row[2], row[3]}, row[4], static_cast<int>(std::lround(row[5]))});
+  std::stable_sort(detections.begin(), detections.end(),
+                   [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  if (detections.size() > options.max_det) detections.resize(options.max_det);
+  return detections;
+}
+
+}  // namespace
+
 std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index,
                                          const NmsOptions& options) {
+  if (is_end_to_end_output(output.shape)) return end_to_end_detections(output, batch_index, options);
   const DetectLayout layout = detect_layout(output.shape, "detect output");
   if (batch_index < 0 || batch_index >= layout.batch)
     throw Error("decode_detections: batch index " + std::to_string(batch_index) +

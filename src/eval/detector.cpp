@@ -37,9 +37,11 @@ Detector::Detector(const std::filesystem::path& model, int imgsz, const RuntimeO
                 std::to_string(imgsz) + " does not fit it");
   height_ = fixed ? static_cast<int>(shape[2]) : imgsz;
   width_ = fixed ? static_cast<int>(shape[3]) : imgsz;
-  num_classes_ = detect_layout(probe_output_shape(session_, input_name_, height_, width_),
-                               model.string() + ": " + output_name_)
-                     .num_classes;
+  // An end-to-end output does not say how many classes there are (0: labels are not bounded).
+  const auto output_shape = probe_output_shape(session_, input_name_, height_, width_);
+  num_classes_ = is_end_to_end_output(output_shape)
+                     ? 0
+                     : detect_layout(output_shape, model.string() + ": " + output_name_).num_classes;
 }
 
 std::vector<Detection> Detector::detect_letterboxed(const Tensor& input) {

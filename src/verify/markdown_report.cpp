@@ -51,6 +51,11 @@ std::string markdown_report(const VerifyResult& r) {
         "scores INT8 (float) |\n";
   md << "| --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& n : r.numerics) {
+    if (n.end_to_end) {  // ranked rows do not correspond: compared as detections
+      md << "| " << n.name << " | " << shape_string(n.shape) << " | end-to-end rows | - | - | - | "
+         << n.distinct_class_scores_quant << " (" << n.distinct_class_scores_float << ") |\n";
+      continue;
+    }
     md << "| " << n.name << " | " << shape_string(n.shape) << " | " << fmt("%.6f", n.cosine)
        << " | " << fmt("%.1f", n.snr_db) << " | " << fmt("%.4g", n.max_abs_error) << " | ";
     if (n.detect_output)

@@ -43,6 +43,16 @@ void OutputComparison::add(const Tensor& reference, const Tensor& quantized) {
     return;  // compared as float only
   result_.shape = reference.shape;
   const auto r = reference.values<float>(), q = quantized.values<float>();
+  if (result_.end_to_end) {
+    std::vector<float> ref_scores, quant_scores;
+    for (std::size_t i = 4; i < r.size(); i += kEndToEndColumns) {
+      if (r[i] > kScoreFloor) ref_scores.push_back(r[i]);
+      if (q[i] > kScoreFloor) quant_scores.push_back(q[i]);
+    }
+    merge_distinct(distinct_ref_, std::move(ref_scores));
+    merge_distinct(distinct_quant_, std::move(quant_scores));
+    return;
+  }
   for (std::size_t i = 0; i < r.size(); ++i) whole_.add(r[i], q[i]);
   if (!result_.detect_output) return;
   // [B, 4 + nc, A]: the channels after the box are class scores.
@@ -64,6 +74,12 @@ void OutputComparison::add(const Tensor& reference, const Tensor& quantized) {
 
 OutputNumerics OutputComparison::finish() const {
   OutputNumerics out = result_;
+  if (out.end_to_end) {
+    out.distinct_class_scores_float = distinct_ref_.size();
+    out.distinct_class_scores_quant = distinct_quant_.size();
+    out.cosine = out.snr_db = out.max_abs_error = out.class_score_snr_db = std::nan("");
+    return out;
+  }
   const double norms = std::sqrt(whole_.ref_sq) * std::sqrt(whole_.quant_sq);
   out.cosine = norms > 0 ? whole_.dot / norms : (whole_.ref_sq == whole_.quant_sq ? 1.0 : 0.0);
   out.snr_db = snr_db(whole_.ref_sq, whole_.err_sq);

@@ -15,6 +15,10 @@ class OutputComparison {
     result_.name = std::move(name);
     result_.detect_output = detect_output;
   }
+  // An end-to-end output's rows are ranked by score, so the same detection can sit in another row
+  // of the other model's output: only its scores' spread is compared here, the rows themselves as
+  // detections.
+  void mark_end_to_end() { result_.end_to_end = true; }
   void add(const Tensor& reference, const Tensor& quantized);  // throws Error when shapes differ
   OutputNumerics finish() const;
 

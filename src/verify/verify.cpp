@@ -45,8 +45,9 @@ double median_ms(Session& session, const NamedTensors& inputs, int warmup, int r
 
 MapPair map_pair(const DetectionMetrics& m) { return {m.map50_95, m.map50}; }
 
-// A detect model: one output shaped [B, 4+nc, A], and Ultralytics metadata (when present) saying
-// task detect with nc names. Segment and pose outputs also have [B, C, A] shapes, hence the task.
+// A detect model: one output shaped [B, 4+nc, A] or an end-to-end [B, N, 6], and Ultralytics
+// metadata (when present) saying task detect with nc names. Segment and pose outputs also have
+// [B, C, A] shapes, hence the task.
 std::optional<std::string> detect_skip_reason(const Model& model, const Session& session,
                                               const std::vector<std::int64_t>& first_output_shape) {
   const auto metadata = read_yolo_metadata(model);
@@ -57,9 +58,9 @@ std::optional<std::string> detect_skip_reason(const Model& model, const Session&
     return "the model has " + std::to_string(session.output_names().size()) +
            " outputs; a detect model has one [batch, 4 + classes, anchors]";
   const std::int64_t classes = metadata ? static_cast<std::int64_t>(metadata->names.size()) : 0;
-  if (!is_detect_output(first_output_shape, classes))
+  if (!is_detect_output(first_output_shape, classes) && !is_end_to_end_output(first_output_shape))
     return "output '" + session.output_names()[0] + "' [" + shape_string(first_output_shape) +
-           "] is not a detect head's [batch, 4 + classes, anchors]";
+           "] is neither a detect head's [batch, 4 + classes, anchors] nor end-to-end detections [batch, N, 6]";
   return std::nullopt;
 }
 
@@ -194,8 +195,10 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
       const bool detect_model = !skip_reason;
       if (!skip_reason && (batch->size() != 1 || !sample_geometry(held_out.origins().front(), input)))
         skip_reason = "held-out samples are not images (detections need a single [N, 3, H, W] input)";
-      if (!skip_reason) num_classes = detect_layout(float_out[0].shape, compared[0]).num_classes;
+      const bool end_to_end = detect_model && is_end_to_end_output(float_out[0].shape);
+      if (!skip_reason) num_classes = end_to_end ? 0 : detect_layout(float_out[0].shape, compared[0]).num_classes;
       for (std::size_t o = 0; o < compared.size(); ++o) comparisons.emplace_back(compared[o], o == 0 && detect_model);
+      if (end_to_end) comparisons.front().mark_end_to_end();
       first_batch = *batch;
     }
     for (std::size_t o = 0; o < compared.size(); ++o) comparisons[o].add(float_out[o], quant_out[o]);

@@ -53,10 +53,11 @@ nlohmann::json to_json(const VerifyResult& r) {
   for (const auto& n : r.numerics) {
     nlohmann::json o{{"output", n.name},
                      {"shape", n.shape},
-                     {"cosine", n.cosine},
+                     {"cosine", finite_or_null(n.cosine)},
                      {"snr_db", finite_or_null(n.snr_db)},
-                     {"max_abs_error", n.max_abs_error},
-                     {"detect_output", n.detect_output}};
+                     {"max_abs_error", finite_or_null(n.max_abs_error)},
+                     {"detect_output", n.detect_output},
+                     {"end_to_end", n.end_to_end}};
     if (n.detect_output) {
       o["class_score_snr_db"] = finite_or_null(n.class_score_snr_db);
       o["distinct_class_scores"] = {{"float", n.distinct_class_scores_float},
@@ -116,6 +117,12 @@ std::string summary_text(const VerifyResult& r) {
   out << line;
   for (const auto& d : s.interface_differences) out << "    differs: " << d << "\n";
   for (const auto& n : r.numerics) {
+    if (n.end_to_end) {
+      out << "  numerics " << n.name << ": end-to-end detections, ranked rows (compared as detections below, not "
+          << "element by element); distinct scores " << n.distinct_class_scores_quant << " (float "
+          << n.distinct_class_scores_float << ")\n";
+      continue;
+    }
     std::snprintf(line, sizeof line, "  numerics %s: cosine %.6f, SNR %s, max abs error %.4g",
                   n.name.c_str(), n.cosine, db_text(n.snr_db).c_str(), n.max_abs_error);
     out << line;

@@ -10,6 +10,10 @@ bool is_detect_output(const std::vector<std::int64_t>& shape, std::int64_t expec
   return expected_classes <= 0 || shape[1] - kDetectBoxChannels == expected_classes;
 }
 
+bool is_end_to_end_output(const std::vector<std::int64_t>& shape) {
+  return shape.size() == 3 && shape[2] == kEndToEndColumns && shape[1] >= 1 && !is_detect_output(shape);
+}
+
 DetectLayout detect_layout(const std::vector<std::int64_t>& shape, const std::string& output_name) {
   if (!is_detect_output(shape))
     throw Error("output '" + output_name + "' has shape [" + shape_string(shape) +

@@ -97,6 +97,28 @@ TEST(Decode, ThresholdBestClassAndMultiLabel) {
   EXPECT_FLOAT_EQ(both[1].score, 0.3f);
 }
 
+TEST(Decode, EndToEndRowsAreTakenAsTheyAreAboveTheThreshold) {
+  // [1, 3, 6]: ranked rows x1, y1, x2, y2, score, class; two overlapping boxes of one class both
+  // stay (the model ran its own selection), the last row is below the threshold.
+  Tensor rows(DType::Float32, {1, 3, 6});
+  const std::vector<float> values{10, 20, 30, 40, 0.9f, 3, 11, 20, 31, 40, 0.7f, 3, 0, 0, 5, 5, 0.0005f, 1};
+  std::copy(values.begin(), values.end(), rows.values<float>().begin());
+  const auto detections = decode_detections(rows, 0, {});
+  ASSERT_EQ(detections.size(), 2u);
+  EXPECT_DOUBLE_EQ(detections[0].box.x1, 10.0);
+  EXPECT_DOUBLE_EQ(detections[0].box.y2, 40.0);
+  EXPECT_FLOAT_EQ(detections[0].score, 0.9f);
+  EXPECT_EQ(detections[0].class_id, 3);
+  EXPECT_DOUBLE_EQ(detections[1].box.x1, 11.0);
+  NmsOptions one;
+  one.max_det = 1;
+  EXPECT_EQ(decode_detections(rows, 0, one).size(), 1u);
+  EXPECT_THROW(decode_detections(rows, 1, {}), Error);
+  EXPECT_TRUE(is_end_to_end_output({1, 300, 6}));
+  EXPECT_FALSE(is_end_to_end_output({1, 6, 8400}));  // a 2-class detect head
+  EXPECT_FALSE(is_end_to_end_output({1, 300, 7}));
+}
+
 TEST(Decode, RejectsShapesThatAreNotADetectHead) {
   EXPECT_THROW(detect_layout({1, 1000}, "output0"), Error);
   EXPECT_THROW(detect_layout({1, 84, 20}, "output0"), Error);  // fewer anchors than channels

@@ -233,6 +233,66 @@ TEST(TrtPlacement, YoloHeadInt8QuantizesTheDflButNotTheGraphOutput) {
   EXPECT_TRUE(plan.float_nodes.empty());
 }
 
+// A miniature YOLO26 head (Mul, Sigmoid and TopK are not TensorRT-quantizable types, so only
+// the Concats and the Add are listed as kept float): no DFL (each level's box convolution gives the 4 distances), two
+// levels, 2 classes, box decoding, the Sigmoid over the joined class convolutions, the final
+// Concat and an end-to-end top-k selection.
+Model mini_dfl_free_head() {
+  GraphBuilder g;
+  g.input("x", {1, 3, 4, 4});
+  auto f = g.conv_silu("neck", "x", 8, 3);
+  g.initializer("shape_box", int64_vector({1, 4, 16}));
+  g.initializer("shape_cls", int64_vector({1, 2, 16}));
+  for (const std::string level : {"0", "1"}) {
+    auto b = g.conv_silu("box" + level, f, 8, 8);
+    g.conv("box_out" + level, b, "box_raw" + level, 4, 8);
+    g.node("Reshape", "box_flat" + level, {"box_raw" + level, "shape_box"}, {"box_flat" + level});
+    auto c = g.conv_silu("cls" + level, f, 8, 8);
+    g.conv("cls_out" + level, c, "cls_raw" + level, 2, 8);
+    g.node("Reshape", "cls_flat" + level, {"cls_raw" + level, "shape_cls"}, {"cls_flat" + level});
+  }
+  g.node("Concat", "box_cat", {"box_flat0", "box_flat1"}, {"dist"}, {{"axis", 2}});
+  g.node("Concat", "cls_cat", {"cls_flat0", "cls_flat1"}, {"logits"}, {{"axis", 2}});
+  g.initializer("anchors", float_tensor({1, 4, 32}, std::vector<float>(128, 2.0f)));
+  g.node("Add", "decode_add", {"dist", "anchors"}, {"boxes_grid"});
+  g.initializer("stride", float_tensor({1}, {8.0f}));
+  g.node("Mul", "decode_stride", {"boxes_grid", "stride"}, {"boxes"});
+  g.node("Sigmoid", "cls_sigmoid", {"logits"}, {"scores"});
+  g.node("Concat", "final_cat", {"boxes", "scores"}, {"decoded"}, {{"axis", 1}});
+  g.initializer("k", int64_vector({4}));
+  g.node("TopK", "select", {"decoded", "k"}, {"output0", "indices"}, {{"axis", 2}});
+  g.output("output0", {1, 6, 4});
+  return g.model();
+}
+
+TEST(TrtPlacement, DflFreeHeadKeepsDecodeFloatAndQuantizesTheOutputConvs) {
+  auto plan = plan_for(mini_dfl_free_head(), Target::Trt, YoloHeadMode::FloatDfl);
+  EXPECT_EQ(float_nodes(plan), (std::map<std::string, std::string>{{"box_cat", "yolo-head.decode"},
+                                                                   {"cls_cat", "yolo-head.decode"},
+                                                                   {"decode_add", "yolo-head.decode"},
+                                                                   {"final_cat", "yolo-head.decode"}}));
+  for (const char* conv : {"box_out0", "box_out1", "cls_out0", "cls_out1"})
+    EXPECT_TRUE(weights(plan).count(std::string(conv) + ":" + conv + ".weight")) << conv;
+  // --yolo_head float: the four output convolutions stay float too, and nothing else does.
+  plan = plan_for(mini_dfl_free_head(), Target::Trt, YoloHeadMode::Float);
+  const auto kept = float_nodes(plan);
+  EXPECT_EQ(kept.size(), 8u);
+  for (const char* conv : {"box_out0", "box_out1", "cls_out0", "cls_out1"})
+    EXPECT_EQ(kept.count(conv), 1u) << conv;
+  EXPECT_EQ(kept.count("neck/conv"), 0u);
+}
+
+TEST(TrtPlacement, SiluSigmoidsAreNotAHead) {
+  // Sigmoids that each read one convolution (SiLU) are no class branch: no head, nothing kept.
+  GraphBuilder g;
+  g.input("x", {1, 3, 4, 4});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  auto b = g.conv_silu("c2", a, 4, 4);
+  g.node("Concat", "cat", {a, b}, {"y"}, {{"axis", 1}});
+  g.output("y", {1, 8, 4, 4});
+  EXPECT_TRUE(plan_for(g.model(), Target::Trt, YoloHeadMode::Float).float_nodes.empty());
+}
+
 TEST(OrtCpuPlacement, QuantizesInputsAndOutputsOfIntegerOpsForAllReaders) {
   GraphBuilder g;
   g.input("x", {1, 3, 8, 8});

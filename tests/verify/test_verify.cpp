@@ -139,7 +139,7 @@ TEST_F(VerifyRealData, NonDetectOutputsSkipDetectionsWithANote) {
   save_model(cut, dir() / "cut.onnx");
   const auto result = verify_files(dir() / "cut.onnx", dir() / "cut.onnx", options_with_labels(), 2);
   EXPECT_FALSE(result.detections.evaluated);
-  EXPECT_THAT(result.detections.note, ::testing::HasSubstr("is not a detect head's"));
+  EXPECT_THAT(result.detections.note, ::testing::HasSubstr("is neither a detect head's"));
   ASSERT_EQ(result.numerics.size(), 1u);
   EXPECT_DOUBLE_EQ(result.numerics[0].cosine, 1.0);
   EXPECT_TRUE(to_json(result)["numerics"][0]["snr_db"].is_null());  // identical: infinite SNR

@@ -76,6 +76,23 @@ TEST(VerifyNumerics, DetectOutputsScoreTheClassChannelsAlone) {
   EXPECT_GT(n.snr_db, n.class_score_snr_db);     // the boxes hide the score error in the whole
 }
 
+TEST(VerifyNumerics, EndToEndRowsAreNotComparedElementByElement) {
+  // [1, 2, 6]: the same two detections in swapped rows; elementwise they differ completely.
+  OutputComparison c("output0", true);
+  c.mark_end_to_end();
+  c.add(float_tensor({1, 2, 6}, {0, 0, 9, 9, 0.9f, 1, 5, 5, 20, 20, 0.6f, 2}),
+        float_tensor({1, 2, 6}, {5, 5, 20, 20, 0.6f, 2, 0, 0, 9, 9, 0.9f, 1}));
+  const auto n = c.finish();
+  EXPECT_TRUE(n.end_to_end);
+  EXPECT_TRUE(std::isnan(n.snr_db));
+  EXPECT_TRUE(std::isnan(n.cosine));
+  EXPECT_EQ(n.distinct_class_scores_float, 2u);  // the score column only: 0.6, 0.9
+  EXPECT_EQ(n.distinct_class_scores_quant, 2u);
+  VerifyResult r;
+  r.numerics.push_back(n);
+  EXPECT_EQ(verdict_line(judge(r, {}, true)).find("SNR"), std::string::npos);  // no SNR to judge
+}
+
 TEST(VerifyNumerics, ShapeMismatchIsAnError) {
   OutputComparison c("y", false);
   EXPECT_EQ(testing::error_message([&] { c.add(float_tensor({1, 2}, {1, 2}), float_tensor({2, 1}, {1, 2})); }),
@@ -126,7 +143,7 @@ TEST(VerifyModels, RandomHeldOutSamplesOnASmallGraph) {
   EXPECT_GT(result.numerics[0].cosine, 0.999);
   EXPECT_LT(result.numerics[0].cosine, 1.0);
   EXPECT_FALSE(result.detections.evaluated);
-  EXPECT_THAT(result.detections.note, ::testing::HasSubstr("is not a detect head's"));
+  EXPECT_THAT(result.detections.note, ::testing::HasSubstr("is neither a detect head's"));
   EXPECT_EQ(result.speed.note, "not timed here");
   // Against itself, exact.
   held_out->rewind();

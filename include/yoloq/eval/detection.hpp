@@ -46,8 +46,9 @@ struct NmsOptions {
 std::vector<Detection> non_max_suppression(std::vector<Detection> candidates,
                                            const NmsOptions& options);
 
-// Decodes one image (`batch_index`) of a float32 detect output and runs NMS. Boxes stay in the
-// network input's pixel coordinates.
+// Decodes one image (`batch_index`) of a float32 detect output and runs NMS; an end-to-end
+// output's rows above the confidence threshold are taken as they are (the model ran its own
+// selection). Boxes stay in the network input's pixel coordinates.
 std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index,
                                          const NmsOptions& options);
 

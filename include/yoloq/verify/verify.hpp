@@ -63,6 +63,9 @@ struct OutputNumerics {
   // to a handful of values is a broken head even when the whole-output SNR looks fine.
   double class_score_snr_db = 0;
   std::size_t distinct_class_scores_float = 0, distinct_class_scores_quant = 0;
+  // An end-to-end detect output ([B, N, 6], ranked rows): cosine, SNR and error are NaN (rows do not
+  // correspond), the distinct counts are of its score column; the detections part compares it.
+  bool end_to_end = false;
 };
 
 struct MapPair {

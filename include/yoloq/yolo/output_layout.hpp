@@ -1,7 +1,7 @@
 #pragma once
-// The layout of a YOLO detect head's output, [B, 4+nc, A]: four box values (cx, cy, w, h in
-// input pixels), then nc class scores, for each of A anchors. Eval decodes it, verify reads its
-// class-score channels; both ask here.
+// The layouts of a YOLO detect model's output: the head's [B, 4+nc, A] (four box values, cx, cy,
+// w, h in input pixels, then nc class scores, for each of A anchors), or an end-to-end model's
+// ranked detections. Eval decodes them, verify reads their scores; both ask here.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,5 +19,11 @@ DetectLayout detect_layout(const std::vector<std::int64_t>& shape, const std::st
 // True when the shape looks like a detect head's output (rank 3, 4+nc channels with nc >= 1, more
 // anchors than channels). `expected_classes` > 0 also requires that many classes.
 bool is_detect_output(const std::vector<std::int64_t>& shape, std::int64_t expected_classes = 0);
+
+// The output of an end-to-end (NMS-free) detect model, [B, N, 6]: N detections ranked by score,
+// each x1, y1, x2, y2 in input pixels, score, class id. YOLO26 and YOLOv10 export it by default
+// (Ultralytics' end2end); its rows are already final, so it takes no NMS.
+inline constexpr std::int64_t kEndToEndColumns = 6;
+bool is_end_to_end_output(const std::vector<std::int64_t>& shape);
 
 }  // namespace yoloq
