@@ -55,6 +55,11 @@ void CalibrationOptions::validate() const {
 
 namespace {
 
+// Bins of the histogram summary kept for the report: enough to draw the shape of a distribution
+// against its threshold and to estimate the error of a scale, small enough to keep for every
+// tensor (512 bytes each).
+constexpr int kReportHistogramBins = 64;
+
 // One tensor's statistics. The max method needs only extremes; the others need the histogram,
 // which tracks the extremes in the same pass.
 struct TensorCollector {
@@ -176,9 +181,6 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
 
   Ranges ranges;
   ranges.method = method_name(options.method);
-  Model exposed = model;
-  std::set<std::string> existing_outputs;
-  for (const auto& out : model.graph().output()) existing_outputs.insert(out.name());
   std::vector<TensorCollector> collectors;
   std::vector<std::string> output_names;
   std::set<std::string> seen;
@@ -207,11 +209,6 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
     } else {
       c.slot = output_names.size();
       output_names.push_back(name);
-      if (!existing_outputs.count(name)) {
-        auto* out = exposed.graph().add_output();
-        out->set_name(name);
-        out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-      }
     }
     collectors.push_back(std::move(c));
   }
@@ -220,6 +217,8 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   RuntimeOptions runtime = options.runtime;
   runtime.allow_spinning =
       false;  // the collector threads need the cores ONNX Runtime would spin on
+  Model exposed = model;
+  expose_as_outputs(exposed, output_names);
   Session session(serialize_model(exposed), what + " (with calibration outputs)", runtime);
   const int threads = resolve_threads(options.threads);
   ProgressLine progress("calibrating", source.batch_count(), !options.quiet);
@@ -276,6 +275,7 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   if (batches == 0) throw Error(source.description() + ": no calibration batches");
 
   std::vector<TensorRange> results(collectors.size());
+  std::vector<std::optional<ValueHistogram>> histograms(collectors.size());
   std::vector<std::size_t> all(collectors.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   parallel_for_each(all, threads, [&](std::size_t i) {
@@ -285,9 +285,12 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
     if (!std::isfinite(e.min()) || !std::isfinite(e.max()))
       throw Error(what + ": tensor '" + c.name + "' has non-finite values on the calibration data");
     results[i] = {e.min(), e.max(), choose_amax(c, options)};
+    if (c.histogram) histograms[i] = c.histogram->summary(kReportHistogramBins);
   });
-  for (std::size_t i = 0; i < collectors.size(); ++i)
+  for (std::size_t i = 0; i < collectors.size(); ++i) {
     ranges.tensors[collectors[i].name] = results[i];
+    if (histograms[i]) ranges.histograms[collectors[i].name] = std::move(*histograms[i]);
+  }
   return ranges;
 }
 

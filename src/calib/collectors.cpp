@@ -74,6 +74,22 @@ void HistogramCollector::grow_to_cover(double abs_max) {
   }
 }
 
+ValueHistogram HistogramCollector::summary(int bins) const {
+  const auto coarse_bins = static_cast<std::size_t>(bins);
+  ValueHistogram h{0, std::vector<std::uint64_t>(coarse_bins, 0)};
+  const auto last_used = std::find_if(counts_.rbegin(), counts_.rend(), [](std::uint64_t c) { return c != 0; });
+  const auto used = static_cast<std::size_t>(counts_.rend() - last_used);  // bins up to the last non-empty one
+  if (used == 0) return h;
+  if (range_ == 0) {  // every value was exactly 0
+    h.counts[0] = counts_[0];
+    return h;
+  }
+  const std::size_t merged = (used + coarse_bins - 1) / coarse_bins;  // fine bins per coarse bin
+  for (std::size_t i = 0; i < used; ++i) h.counts[i / merged] += counts_[i];
+  h.upper = bin_width() * static_cast<double>(merged * coarse_bins);
+  return h;
+}
+
 namespace {
 
 // Bin indices, extremes and a not-finite flag for a block of values. Kept apart from the counting

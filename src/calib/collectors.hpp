@@ -5,6 +5,8 @@
 #include <span>
 #include <vector>
 
+#include "yoloq/calib/ranges.hpp"
+
 namespace yoloq {
 
 class MinMaxCollector {
@@ -39,6 +41,10 @@ class HistogramCollector {
   double bin_width() const { return range_ / static_cast<double>(counts_.size()); }
   std::uint64_t total() const { return minmax_.count(); }
   const MinMaxCollector& minmax() const { return minmax_; }
+  // The counts in `bins` (> 0) equal bins, each the sum of whole neighbouring bins of this one so
+  // that no count moves between bins; they end less than one of them above the largest value, not
+  // at range(), which doubling can leave at twice the largest value.
+  ValueHistogram summary(int bins) const;
 
  private:
   void grow_to_cover(double abs_max);

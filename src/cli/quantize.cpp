@@ -98,7 +98,9 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--threads", f->threads, kThreadsHelp);
   add_progress_flags(*cmd, f->quiet);
   cmd->add_flag("--no_verify", f->no_verify, "Skip verification of the written model (not recommended)");
-  cmd->add_option("--report", f->report, "Write the full report as Markdown here, and as JSON beside it (.json)");
+  cmd->add_option("--report", f->report,
+                  "Write the full report as Markdown here, and beside it as JSON (.json) and as a self-contained HTML "
+                  "page (.html) that also draws the histograms of the worst-quantized activations");
   add_plan_flags(*cmd, f->plan);
   add_verdict_flags(*cmd, f->verdict);
   add_unsupported_modelopt_flags(*cmd);
@@ -107,11 +109,12 @@ void add_quantize(CLI::App& app) {
     if (f->onnx_path.empty()) throw UsageError("quantize: --onnx_path is required");
     auto options = to_options(*f);
     options.command_line = command_line();
-    std::filesystem::path report(f->report), report_json(f->report);
+    std::filesystem::path report(f->report), report_json(f->report), report_html(f->report);
     if (!f->report.empty()) {
       report_json.replace_extension(".json");
-      if (report_json == report) report.replace_extension(".md");
-      check_writable_output(report);
+      report_html.replace_extension(".html");
+      if (report == report_json || report == report_html) report.replace_extension(".md");
+      for (const auto& path : {report, report_json, report_html}) check_writable_output(path);
     }
     print_warnings(provider_warnings(options.calibration.runtime.execution_providers));
     auto result = quantize(options);
@@ -120,7 +123,9 @@ void add_quantize(CLI::App& app) {
     if (!f->report.empty()) {
       write_file_atomically(report, markdown_report(result, options));
       write_file_atomically(report_json, to_json(result, options).dump(2) + "\n");
-      std::cout << "report: " << report.string() << ", " << report_json.string() << "\n";
+      write_file_atomically(report_html, html_report(result, options));
+      std::cout << "report: " << report.string() << ", " << report_json.string() << ", " << report_html.string()
+                << "\n";
     }
     finish_with_verdict(result.verdict, f->verdict);
   });

@@ -199,4 +199,15 @@ std::vector<std::int64_t> attribute_ints(const onnx::NodeProto& node, const std:
   return {a->ints().begin(), a->ints().end()};
 }
 
+void expose_as_outputs(Model& model, const std::vector<std::string>& tensors) {
+  std::set<std::string> outputs;
+  for (const auto& out : model.graph().output()) outputs.insert(out.name());
+  for (const auto& name : tensors) {
+    if (!outputs.insert(name).second) continue;
+    auto* out = model.graph().add_output();
+    out->set_name(name);
+    out->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  }
+}
+
 }  // namespace yoloq

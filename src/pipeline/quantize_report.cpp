@@ -1,10 +1,18 @@
 // The report of `yoloq quantize --report`: what was asked, what was decided and why, the ranges
-// and scales written, and the verification, as JSON and as Markdown.
+// and scales written, the activations that lose most to their scale, and the verification, as
+// JSON, Markdown and HTML (the Markdown's sections, plus the histograms of those activations).
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <iomanip>
 #include <sstream>
 
+#include "pipeline/quantization_error.hpp"
+#include "pipeline/range_histogram_svg.hpp"
 #include "yoloq/pipeline/quantize.hpp"
 #include "yoloq/pipeline/report.hpp"
+#include "yoloq/support/html.hpp"
 #include "yoloq/support/version.hpp"
 #include "yoloq/verify/report.hpp"
 
@@ -43,6 +51,15 @@ std::string summary_text(const QuantizeResult& r) {
 
 namespace {
 
+constexpr const char* kTitle = "yoloq quantization report";
+constexpr std::size_t kWorstTensors = 8;
+
+std::string fmt(const char* format, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
 nlohmann::json settings_json(const QuantizeResult& r, const QuantizeOptions& o) {
   return {{"yoloq_version", version()},
           {"command_line", o.command_line},
@@ -73,34 +90,24 @@ nlohmann::json summary_json(const QuantizeResult& r) {
           {"float_nodes", r.plan.float_nodes.size()}};
 }
 
-}  // namespace
-
-nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
-  nlohmann::json j;
-  j["settings"] = settings_json(r, o);
-  j["summary"] = summary_json(r);
-  j["plan"] = to_json(r.plan);
-  const auto qparams = activation_qparams(r.plan, r.ranges);
-  j["ranges"] = nlohmann::json::object();
-  for (const auto& [tensor, range] : r.ranges.tensors) {
-    nlohmann::json e{{"min", range.min}, {"max", range.max}, {"amax", range.amax}};
-    if (auto it = qparams.find(tensor); it != qparams.end()) {
-      e["scale"] = it->second.scale;
-      e["zero_point"] = it->second.zero_point;
-    }
-    j["ranges"][tensor] = e;
-  }
-  const auto& t = r.times;
-  j["times_s"] = {{"load", t.load_s}, {"plan", t.plan_s}, {"calibrate", t.calibrate_s},
-                  {"write", t.write_s}, {"save", t.save_s}, {"verify", t.verify_s}};
-  j["verification"] = r.verification ? to_json(*r.verification) : nlohmann::json(nullptr);
-  j["verdict"] = to_json(r.verdict);
-  return j;
+nlohmann::json worst_tensor_json(const TensorQuantizationError& t, const ValueHistogram& histogram) {
+  return {{"tensor", t.tensor},
+          {"relative_mse", t.estimate.relative_mse},
+          {"clipped_fraction", t.estimate.clipped_fraction},
+          {"scale", t.scale},
+          {"zero_point", t.zero_point},
+          {"clip_low", t.clip_low},
+          {"clip_high", t.clip_high},
+          {"threshold", t.threshold},
+          {"abs_max", t.abs_max},
+          {"histogram", {{"upper", histogram.upper}, {"counts", histogram.counts}}}};
 }
 
-std::string markdown_report(const QuantizeResult& r, const QuantizeOptions& o) {
+// Everything between the verdict and the worst-quantized activations: settings, plan counts, the
+// nodes kept in high precision, and every activation's range and scale.
+std::string markdown_settings_and_plan(const QuantizeResult& r, const QuantizeOptions& o) {
   std::ostringstream m;
-  m << "# yoloq quantization report\n\n**" << verdict_line(r.verdict) << "**\n\n## Settings\n\n| setting | value |\n| --- | --- |\n";
+  m << "## Settings\n\n| setting | value |\n| --- | --- |\n";
   const auto settings = settings_json(r, o);
   for (const auto& [k, v] : settings.items())
     m << "| " << k << " | " << (v.is_string() ? v.get<std::string>() : v.dump()) << " |\n";
@@ -119,8 +126,84 @@ std::string markdown_report(const QuantizeResult& r, const QuantizeOptions& o) {
     m << "| " << a.tensor << " | " << range.min << " | " << range.max << " | " << range.amax << " | " << q.scale << " | "
       << q.zero_point << " | " << a.rule << " |\n";
   }
+  return m.str();
+}
+
+std::string markdown_worst_tensors(const std::vector<TensorQuantizationError>& worst) {
+  std::ostringstream m;
+  m << "### Worst-quantized activations\n\n";
+  if (worst.empty()) {
+    m << "None to show: no quantized activation has a calibration histogram (the max method and calibration "
+         "caches keep none; graph inputs and probabilities need none).\n";
+    return m.str();
+  }
+  m << "The activations that lose most to their scale, estimated from their calibration histograms of |x|: "
+       "relative MSE = (clipping error (|x| - threshold)^2 beyond the dequantized range + rounding error "
+       "scale^2 / 12 within it) / mean of x^2. The HTML report draws their histograms against the thresholds.\n\n"
+       "| tensor | relative MSE | SQNR dB | values clipped | dequantized range | max abs | scale |\n"
+       "| --- | ---: | ---: | ---: | --- | ---: | ---: |\n";
+  for (const auto& t : worst) {
+    const double mse = t.estimate.relative_mse;
+    const std::string sqnr_db = mse > 0 ? fmt("%.1f", -10 * std::log10(mse)) : "inf";
+    m << "| " << t.tensor << " | " << fmt("%.3g", mse) << " | " << sqnr_db << " | "
+      << fmt("%.3g", 100 * t.estimate.clipped_fraction) << "% | [" << fmt("%.4g", t.clip_low) << ", "
+      << fmt("%.4g", t.clip_high) << "] | " << fmt("%.4g", t.abs_max) << " | " << fmt("%.4g", t.scale) << " |\n";
+  }
+  return m.str();
+}
+
+}  // namespace
+
+nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
+  nlohmann::json j;
+  j["settings"] = settings_json(r, o);
+  j["summary"] = summary_json(r);
+  j["plan"] = to_json(r.plan);
+  const auto qparams = activation_qparams(r.plan, r.ranges);
+  j["ranges"] = nlohmann::json::object();
+  for (const auto& [tensor, range] : r.ranges.tensors) {
+    nlohmann::json e{{"min", range.min}, {"max", range.max}, {"amax", range.amax}};
+    if (auto it = qparams.find(tensor); it != qparams.end()) {
+      e["scale"] = it->second.scale;
+      e["zero_point"] = it->second.zero_point;
+    }
+    j["ranges"][tensor] = e;
+  }
+  j["worst_quantized"] = nlohmann::json::array();
+  for (const auto& t : worst_quantized_tensors(r.plan, r.ranges, kWorstTensors))
+    j["worst_quantized"].push_back(worst_tensor_json(t, r.ranges.histograms.at(t.tensor)));
+  const auto& t = r.times;
+  j["times_s"] = {{"load", t.load_s}, {"plan", t.plan_s}, {"calibrate", t.calibrate_s},
+                  {"write", t.write_s}, {"save", t.save_s}, {"verify", t.verify_s}};
+  j["verification"] = r.verification ? to_json(*r.verification) : nlohmann::json(nullptr);
+  j["verdict"] = to_json(r.verdict);
+  return j;
+}
+
+std::string markdown_report(const QuantizeResult& r, const QuantizeOptions& o) {
+  std::ostringstream m;
+  m << "# " << kTitle << "\n\n**" << verdict_line(r.verdict) << "**\n\n" << markdown_settings_and_plan(r, o) << "\n"
+    << markdown_worst_tensors(worst_quantized_tensors(r.plan, r.ranges, kWorstTensors));
   if (r.verification) m << "\n" << markdown_report(*r.verification);
   return m.str();
+}
+
+std::string html_report(const QuantizeResult& r, const QuantizeOptions& o) {
+  std::string level = verdict_name(r.verdict.level);
+  std::transform(level.begin(), level.end(), level.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::ostringstream body;
+  body << "<h1>" << kTitle << "</h1>\n<p class=\"verdict " << level << "\"><strong>"
+       << html_escape(verdict_line(r.verdict)) << "</strong></p>\n"
+       << markdown_to_html(markdown_settings_and_plan(r, o));
+  const auto worst = worst_quantized_tensors(r.plan, r.ranges, kWorstTensors);
+  body << markdown_to_html(markdown_worst_tensors(worst));
+  if (!worst.empty()) {
+    body << "<div class=\"histograms\">\n";
+    for (const auto& t : worst) body << range_histogram_svg(t, r.ranges.histograms.at(t.tensor));
+    body << "</div>\n";
+  }
+  if (r.verification) body << markdown_to_html(markdown_report(*r.verification));
+  return html_page(kTitle, body.str());
 }
 
 }  // namespace yoloq

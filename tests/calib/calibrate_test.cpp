@@ -96,14 +96,38 @@ TEST(Calibrate, HistogramMethodsStayWithinTheMaximum) {
   }
 }
 
+TEST(Calibrate, HistogramMethodsKeepEachCollectedTensorsHistogramAndMaxKeepsNone) {
+  ScratchDir dir;
+  const auto model = small_model();
+  auto source = small_source(model, dir);
+  const auto ranges = calibrate(model, float_activation_tensors(model), *source, quiet_options(CalibrationMethod::Mse));
+  // Graph inputs keep their whole range and probabilities a fixed one: only r and doubled were
+  // histogrammed, each over its 3 x 4 values, up to its largest value (r: 2.25, doubled: 4.5).
+  ASSERT_EQ(ranges.histograms.size(), 2u);
+  for (const auto& [name, largest] : {std::pair{"r", 2.25}, std::pair{"doubled", 4.5}}) {
+    const auto& h = ranges.histograms.at(name);
+    EXPECT_EQ(h.counts.size(), 64u);
+    std::uint64_t total = 0;
+    for (auto c : h.counts) total += c;
+    EXPECT_EQ(total, 12u) << name;
+    EXPECT_GE(h.upper, largest) << name;
+    EXPECT_LT(h.upper, largest * 1.05) << name;
+  }
+  auto again = small_source(model, dir);
+  EXPECT_TRUE(calibrate(model, float_activation_tensors(model), *again, quiet_options(CalibrationMethod::Max))
+                  .histograms.empty());
+}
+
 TEST(Calibrate, ResultsDoNotDependOnThreadCount) {
   ScratchDir dir;
   const auto model = small_model();
   auto one = small_source(model, dir);
   auto three = small_source(model, dir);
   const auto tensors = float_activation_tensors(model);
-  EXPECT_EQ(calibrate(model, tensors, *one, quiet_options(CalibrationMethod::Entropy, 1)),
-            calibrate(model, tensors, *three, quiet_options(CalibrationMethod::Entropy, 3)));
+  const auto single = calibrate(model, tensors, *one, quiet_options(CalibrationMethod::Entropy, 1));
+  const auto multi = calibrate(model, tensors, *three, quiet_options(CalibrationMethod::Entropy, 3));
+  EXPECT_EQ(single, multi);
+  EXPECT_EQ(single.histograms, multi.histograms);  // not part of ==
 }
 
 TEST(Calibrate, BadRequestsAreErrors) {

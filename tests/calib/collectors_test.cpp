@@ -151,6 +151,24 @@ TEST(HistogramCollector, DenormalFirstValuesKeepAFiniteBinWidth) {
   EXPECT_EQ(h.minmax().max(), 3.0f);
 }
 
+TEST(HistogramCollector, SummaryMergesWholeBinsUpToTheLargestValue) {
+  HistogramCollector h(128);
+  std::vector<float> first{1.0f, 3.0f}, later{-5.0f};
+  h.update(first);  // range 3: 1.0 in bin 42, 3.0 in bin 127
+  h.update(later);  // range doubles to 6: bins 21 and 63, and 5.0 in bin 106
+  ASSERT_EQ(h.range(), 6.0);
+  // Bins 0..106 are used: 8 bins of 14 fine bins each, ending at 112 x 6 / 128, not at 6.
+  const auto summary = h.summary(8);
+  EXPECT_EQ(summary.upper, 5.25);
+  EXPECT_EQ(summary.counts, (std::vector<std::uint64_t>{0, 1, 0, 0, 1, 0, 0, 1}));
+
+  HistogramCollector zeros(128);
+  std::vector<float> all_zero(5, 0.0f);
+  zeros.update(all_zero);
+  EXPECT_EQ(zeros.summary(4), (ValueHistogram{0.0, {5, 0, 0, 0}}));
+  EXPECT_EQ(HistogramCollector(128).summary(4), (ValueHistogram{0.0, {0, 0, 0, 0}}));
+}
+
 TEST(HistogramCollector, RejectsBadBinCount) {
   EXPECT_THROW(HistogramCollector(100), Error);
   EXPECT_THROW(HistogramCollector(129), Error);

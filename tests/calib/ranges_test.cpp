@@ -53,6 +53,18 @@ TEST_F(RangesFiles, JsonRoundTripIsBitExact) {
   EXPECT_EQ(load_ranges(file("r.json")), ranges);  // detected as JSON by content
 }
 
+TEST_F(RangesFiles, HistogramsStayOutOfTheCaches) {
+  const auto plain = awkward_ranges();
+  auto with_histograms = plain;
+  with_histograms.histograms["a"] = {0.5, {3, 0, 1}};
+  for (const char* name : {"r.json", "r.cache"}) {
+    save_ranges(plain, file(std::string("plain-") + name));
+    save_ranges(with_histograms, file(name));
+    EXPECT_EQ(read_file(file(name)), read_file(file(std::string("plain-") + name))) << name;
+    EXPECT_TRUE(load_ranges(file(name)).histograms.empty()) << name;
+  }
+}
+
 TEST_F(RangesFiles, JsonAcceptsPlainNumbersWrittenByHand) {
   write("hand.json",
         R"({"format": "yoloq-ranges", "method": "max", "tensors": {"x": {"amax": 2.5}}})");

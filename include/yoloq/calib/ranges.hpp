@@ -2,6 +2,7 @@
 // Stage 3 output: the calibrated range of every activation tensor. Symmetric INT8 uses amax;
 // min and max are kept for reports and asymmetric use. Saved and loaded as a calibration cache.
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -19,10 +20,25 @@ struct TensorRange {
   bool operator==(const TensorRange&) const = default;
 };
 
+// A coarse picture of one tensor's calibration values, for reports: counts of |x| in equal bins
+// over [0, upper]. A fixed number of bins, so it costs the same however much data was seen.
+struct ValueHistogram {
+  double upper = 0;  // upper edge of the last bin; 0 when every value was 0 (all in bin 0)
+  std::vector<std::uint64_t> counts;
+  double bin_width() const { return counts.empty() ? 0 : upper / static_cast<double>(counts.size()); }
+  bool operator==(const ValueHistogram&) const = default;
+};
+
 struct Ranges {
   std::string method;  // "max", "entropy", "percentile", "mse", or "fixed"/"cache"
   std::map<std::string, TensorRange> tensors;
-  bool operator==(const Ranges&) const = default;
+  // A summary of the histogram each threshold was chosen from, for the tensors calibration
+  // histogrammed (the max method and graph inputs need none, fixed ranges have none). Not in the
+  // calibration caches: a scale needs only the range, so ranges read from a cache have none.
+  std::map<std::string, ValueHistogram> histograms;
+  // Equal when they give the same scales: the histograms only describe the data, so ranges read
+  // back from a cache equal the ones that were saved.
+  bool operator==(const Ranges& other) const { return method == other.method && tensors == other.tensors; }
 };
 
 // True when every range is [-amax, amax]: what a TensorRT cache gives (it stores one scale per

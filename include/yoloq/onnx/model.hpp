@@ -99,6 +99,10 @@ class GraphIndex {
 // Gives every unnamed node the name GraphIndex::node_name reports for it.
 void name_unnamed_nodes(Model& model);
 
+// Makes each of `tensors` that is not yet a graph output one (declared float32, shape left to the
+// runtime), so that a session can return intermediate tensors.
+void expose_as_outputs(Model& model, const std::vector<std::string>& tensors);
+
 // Attribute helpers, so callers do not walk AttributeProto lists.
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name);
 std::int64_t attribute_int(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback);
