@@ -56,7 +56,9 @@ inline void add_verdict_flags(CLI::App& cmd, VerdictFlags& f) {
       ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--min_class_score_snr", f.thresholds.min_class_score_snr_db, "Verdict: least class-score SNR, dB");
   cmd.add_option("--max_drop", f.thresholds.max_drop,
-                 "Verdict: most mAP50-95 points lost against --labels (COCO-style)")
+                 "Most mAP50-95 points lost: the verdict's bound against --labels (COCO-style); given to quantize, "
+                 "also the target of the accuracy fallback, which returns the most sensitive ops to float until "
+                 "the held-out drop (--drop_metric) is within it")
       ->check(CLI::Range(0.0, 100.0));
   cmd.add_flag("--strict", f.strict, "Exit 3 when the verdict is WARN or FAIL (for CI pipelines)");
 }

@@ -24,7 +24,7 @@ struct QuantizeFlags {
   int threads = 0;
   bool use_external_data = false, dq_only = true, weights_qdq = false, keep_intermediate = false, quiet = false;
   bool no_verify = false;
-  std::string report;
+  std::string report, labels, drop_metric;
   VerdictFlags verdict;
 };
 
@@ -59,6 +59,10 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.verify_options.threads = f.threads;
   o.verify_options.thresholds = f.verdict.thresholds;
   o.verify_options.quiet = o.calibration.quiet;
+  o.verify_options.labels = f.labels;
+  o.drop_metric = f.drop_metric.empty() ? (f.labels.empty() ? DropMetric::Agreement : DropMetric::Map)
+                                        : parse_drop_metric(f.drop_metric);
+  if (o.drop_metric == DropMetric::Map && f.labels.empty()) throw UsageError("--drop_metric map needs --labels");
   return o;
 }
 
@@ -101,6 +105,12 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--report", f->report,
                   "Write the full report as Markdown here, and beside it as JSON (.json) and as a self-contained HTML "
                   "page (.html) that also draws the histograms of the worst-quantized activations");
+  cmd->add_option("--labels", f->labels,
+                  "YOLO labels of the images (NAME.txt per image): verification and --max_drop score mAP against them");
+  cmd->add_option("--drop_metric", f->drop_metric,
+                  "What --max_drop measures: agreement (mAP50-95 against the float model's detections) or map "
+                  "(against --labels); default: map with --labels, else agreement")
+      ->check(CLI::IsMember({"agreement", "map"}));
   add_plan_flags(*cmd, f->plan);
   add_verdict_flags(*cmd, f->verdict);
   add_unsupported_modelopt_flags(*cmd);
@@ -108,6 +118,8 @@ void add_quantize(CLI::App& app) {
     refuse_unsupported_modelopt_flags(*cmd);
     if (f->onnx_path.empty()) throw UsageError("quantize: --onnx_path is required");
     auto options = to_options(*f);
+    // Given, --max_drop also asks for the accuracy fallback; its default only sets the verdict's bound.
+    if (cmd->count("--max_drop") > 0) options.max_drop = f->verdict.thresholds.max_drop;
     options.command_line = command_line();
     std::filesystem::path report(f->report), report_json(f->report), report_html(f->report);
     if (!f->report.empty()) {

@@ -101,6 +101,33 @@ void calibrate_ranges(const Model& model, const GraphIndex& index, BatchSource& 
   if (options.calibration_cache) save_ranges(result.ranges, *options.calibration_cache);
 }
 
+// The fallback's measure, read before calibrating so that data it cannot score (no detections, no
+// label files) fails at once.
+std::optional<HeldOutMetric> fallback_metric(const Model& model, CalibrationData& data, const QuantizeOptions& options) {
+  if (!options.max_drop) return std::nullopt;
+  if (!data.held_out)
+    throw Error("--max_drop measures on held-out samples: give at least 16 calibration samples (an eighth is held out)");
+  HeldOutMetricOptions metric_options;
+  metric_options.metric = options.drop_metric;
+  metric_options.labels = options.verify_options.labels;
+  metric_options.runtime.threads = options.verify_options.threads;
+  HeldOutMetric metric(model, *data.held_out, metric_options);
+  if (!metric.detect_model()) throw Error("--max_drop needs a detect model: the drop is in mAP points of its detections");
+  return metric;
+}
+
+// Between calibration and writing: the accuracy fallback edits the plan, and the plan it ends with
+// is saved so that --plan repeats the run without the search.
+void tune_plan(const Model& model, const HeldOutMetric& metric, const QuantizeOptions& options, QuantizeResult& result) {
+  FallbackOptions fallback;
+  fallback.max_drop = *options.max_drop;
+  fallback.sensitivity.write = options.write;
+  fallback.sensitivity.quiet = options.calibration.quiet;
+  result.fallback = fallback_to_max_drop(model, result.plan, result.ranges, metric, fallback);
+  result.plan = result.fallback->plan;
+  write_file_atomically(result.plan_path, to_json(result.plan).dump(2) + "\n");
+}
+
 // Stage 5 on the written model; a model that does not load or run, or whose check was
 // interrupted, is removed: it is not an output.
 void verify_output(const Model& model, const Model& quantized, BatchSource& held_out, bool reused,
@@ -134,6 +161,15 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   if (same_file(options.onnx_path, result.output_path))
     throw Error(result.output_path.string() + ": the output path is the input model; choose another --output_path");
   check_writable_output(result.output_path);
+  if (options.max_drop) {
+    if (!(*options.max_drop >= 0 && *options.max_drop <= 100))
+      throw Error("--max_drop must be in [0, 100] mAP points");
+    if (options.drop_metric == DropMetric::Map && options.verify_options.labels.empty())
+      throw Error("--drop_metric map needs --labels (a folder of YOLO labels for the calibration images)");
+    result.plan_path = result.output_path;
+    result.plan_path.replace_extension(".plan.json");
+    check_writable_output(result.plan_path);
+  }
 
   auto t0 = std::chrono::steady_clock::now();
   Model model = load_model(options.onnx_path);
@@ -155,7 +191,8 @@ QuantizeResult quantize(const QuantizeOptions& options) {
   // The data is split once, before calibrating, so the held-out samples are never calibrated on.
   // A cached run needs no calibration data, but verification still reads the held-out part.
   t0 = std::chrono::steady_clock::now();
-  CalibrationData data = make_calibration_data(model, options.source, options.verify);
+  CalibrationData data = make_calibration_data(model, options.source, options.verify || options.max_drop);
+  const auto metric = fallback_metric(model, data, options);
   calibrate_ranges(model, index, *data.calibration, options, result);
   if (!result.ranges_from_cache) append(result.warnings, std::move(data.warnings));  // about calibrating on it
   if (result.plan.target == Target::OrtCpu && result.ranges_from_cache && ranges_are_symmetric(result.ranges))
@@ -164,6 +201,12 @@ QuantizeResult quantize(const QuantizeOptions& options) {
                               "UINT8 range is widened to [-amax, amax], which halves the resolution of "
                               "non-negative activations; recalibrate or use a .json cache");
   result.times.calibrate_s = seconds_since(t0);
+
+  if (metric) {
+    t0 = std::chrono::steady_clock::now();
+    tune_plan(model, *metric, options, result);
+    result.times.tune_s = seconds_since(t0);
+  }
 
   t0 = std::chrono::steady_clock::now();
   Model quantized = write_qdq_model(model, result.plan, result.ranges, options.write);

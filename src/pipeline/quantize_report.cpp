@@ -40,10 +40,20 @@ std::string summary_text(const QuantizeResult& r) {
   }
   o.setf(std::ios::fixed);
   o.precision(2);
+  if (r.fallback) {
+    const auto& f = *r.fallback;
+    o << "  accuracy fallback (--max_drop " << f.max_drop << "): " << f.metric_name << " drop " << f.initial_drop()
+      << " -> " << f.final_drop() << " points on " << f.samples << " held-out samples; " << f.steps.size()
+      << " op(s) returned to float after " << f.trials << " trial(s) (" << f.stop_reason << ")\n";
+    for (const auto& step : f.steps)
+      o << "    float: " << step.node << " (" << step.op_type << "), drop now " << f.float_value - step.metric << "\n";
+    o << "  plan written to " << r.plan_path.string() << " (--plan repeats this run without the search)\n";
+  }
   const auto& t = r.times;
-  o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.write_s + t.save_s + t.verify_s << " s (calibration "
-    << t.calibrate_s << " s" << (r.ranges_from_cache ? ", from cache" : "") << ", write " << t.write_s + t.save_s
-    << " s, verify " << t.verify_s << " s)\n";
+  o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.tune_s + t.write_s + t.save_s + t.verify_s
+    << " s (calibration " << t.calibrate_s << " s" << (r.ranges_from_cache ? ", from cache" : "");
+  if (r.fallback) o << ", fallback " << t.tune_s << " s";
+  o << ", write " << t.write_s + t.save_s << " s, verify " << t.verify_s << " s)\n";
   if (r.verification) o << summary_text(*r.verification);
   return o.str();
 }
@@ -90,6 +100,38 @@ nlohmann::json summary_json(const QuantizeResult& r) {
           {"float_nodes", r.plan.float_nodes.size()}};
 }
 
+nlohmann::json fallback_json(const QuantizeResult& r) {
+  if (!r.fallback) return nullptr;
+  const auto& f = *r.fallback;
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& s : f.steps)
+    steps.push_back({{"node", s.node}, {"op_type", s.op_type}, {"metric", s.metric}, {"drop", f.float_value - s.metric}});
+  return {{"metric", f.metric_name},        {"max_drop", f.max_drop},       {"samples", f.samples},
+          {"float", f.float_value},         {"initial", f.initial_value},   {"final", f.final_value},
+          {"initial_drop", f.initial_drop()}, {"final_drop", f.final_drop()}, {"reached", f.reached},
+          {"trials", f.trials},             {"weighted_ops", f.weighted_ops}, {"stop_reason", f.stop_reason},
+          {"steps", steps},                 {"plan_path", r.plan_path.string()}};
+}
+
+std::string markdown_fallback(const QuantizeResult& r) {
+  if (!r.fallback) return "";
+  const auto& f = *r.fallback;
+  std::ostringstream m;
+  m << "### Accuracy fallback\n\n" << f.metric_name << " on " << f.samples << " held-out samples: drop "
+    << fmt("%.2f", f.initial_drop()) << " points with the rules' plan, " << fmt("%.2f", f.final_drop())
+    << " after returning " << f.steps.size() << " of " << f.weighted_ops << " weighted ops to float (--max_drop "
+    << fmt("%g", f.max_drop) << "; " << f.trials << " candidates tried; " << f.stop_reason
+    << "). The same samples verify the model below, so its held-out figures are not independent of this "
+       "choice. Plan: `" << r.plan_path.string() << "`.\n\n";
+  if (!f.steps.empty()) {
+    m << "| step | node returned to float | op | drop after |\n| ---: | --- | --- | ---: |\n";
+    for (std::size_t i = 0; i < f.steps.size(); ++i)
+      m << "| " << i + 1 << " | " << f.steps[i].node << " | " << f.steps[i].op_type << " | "
+        << fmt("%.2f", f.float_value - f.steps[i].metric) << " |\n";
+  }
+  return m.str();
+}
+
 nlohmann::json worst_tensor_json(const TensorQuantizationError& t, const ValueHistogram& histogram) {
   return {{"tensor", t.tensor},
           {"relative_mse", t.estimate.relative_mse},
@@ -116,6 +158,7 @@ std::string markdown_settings_and_plan(const QuantizeResult& r, const QuantizeOp
   for (const auto& [what, count] : summary.items()) m << "| " << what << " | " << count.dump() << " |\n";
   m << "\n### Kept in high precision\n\n| node | op | rule |\n| --- | --- | --- |\n";
   for (const auto& f : r.plan.float_nodes) m << "| " << f.node << " | " << f.op_type << " | " << f.rule << " |\n";
+  if (r.fallback) m << "\n" << markdown_fallback(r);
   m << "\n### Activation ranges and scales\n\n| tensor | min | max | amax (" << r.ranges.method
     << ") | scale | zero point | rule |\n| --- | ---: | ---: | ---: | ---: | ---: | --- |\n";
   const auto qparams = activation_qparams(r.plan, r.ranges);
@@ -173,8 +216,10 @@ nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
   for (const auto& t : worst_quantized_tensors(r.plan, r.ranges, kWorstTensors))
     j["worst_quantized"].push_back(worst_tensor_json(t, r.ranges.histograms.at(t.tensor)));
   const auto& t = r.times;
-  j["times_s"] = {{"load", t.load_s}, {"plan", t.plan_s}, {"calibrate", t.calibrate_s},
+  j["times_s"] = {{"load", t.load_s},   {"plan", t.plan_s}, {"calibrate", t.calibrate_s}, {"tune", t.tune_s},
                   {"write", t.write_s}, {"save", t.save_s}, {"verify", t.verify_s}};
+  j["fallback"] = fallback_json(r);
+  j["calibration_files"] = r.calibration_files;
   j["verification"] = r.verification ? to_json(*r.verification) : nlohmann::json(nullptr);
   j["verdict"] = to_json(r.verdict);
   return j;

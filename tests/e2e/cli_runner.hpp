@@ -1,7 +1,10 @@
 #pragma once
 // Runs the built `yoloq` binary the way a user does and captures what it prints.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -37,6 +40,14 @@ inline CliResult run_cli(const std::vector<std::string>& args, const std::string
   result.out = slurp(capture / "out");
   result.err = slurp(capture / "err");
   return result;
+}
+
+// Exactly one stderr line "yoloq: error: ..." and a non-zero exit.
+inline void expect_one_line_error(const CliResult& r, const std::string& fragment) {
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, ::testing::StartsWith("yoloq: error: "));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_THAT(r.err, ::testing::HasSubstr(fragment));
 }
 
 }  // namespace yoloq::testing

@@ -18,14 +18,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-// Exactly one stderr line "yoloq: error: ..." and a non-zero exit.
-void expect_one_line_error(const CliResult& r, const std::string& fragment) {
-  EXPECT_NE(r.exit_code, 0);
-  EXPECT_THAT(r.err, StartsWith("yoloq: error: "));
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-  EXPECT_THAT(r.err, HasSubstr(fragment));
-}
-
 std::filesystem::path small_model(const ScratchDir& dir) {
   GraphBuilder g(13);
   g.input("x", {1, 3, 8, 8});

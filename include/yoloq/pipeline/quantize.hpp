@@ -1,5 +1,6 @@
 #pragma once
-// The whole pipeline behind `yoloq quantize`: load -> plan -> calibrate -> write -> (verify).
+// The whole pipeline behind `yoloq quantize`: load -> plan -> calibrate -> (tune) -> write ->
+// (verify).
 // Each stage is its own module; the driver splits the data once into calibration and held-out
 // samples, hands each stage what it needs (the plan is still the only thing the writer gets from
 // the deciding side), times the stages and collects their warnings.
@@ -15,6 +16,7 @@
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/tune/fallback.hpp"
 #include "yoloq/verify/verify.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 
@@ -34,13 +36,19 @@ struct QuantizeOptions {
   SaveOptions save;
   // Stage 5: verify the written model on samples held out of the calibration data (see
   // holdout_count in batch_source.hpp). A model that fails to load in ONNX Runtime is removed.
+  // Accuracy-driven fallback (tune/fallback.hpp), between calibration and writing: with a value,
+  // weighted ops return to float until the held-out drop is at most this many points; the plan
+  // it ends with is written beside the model (<output>.plan.json) for --plan. Needs held-out
+  // samples; DropMetric::Map scores against verify_options.labels.
+  std::optional<double> max_drop;
+  DropMetric drop_metric = DropMetric::Agreement;
   std::string command_line;  // how the run was asked for, recorded in the report only
   bool verify = true;
   VerifyOptions verify_options;  // its thresholds judge the result; real_data is set from the source
 };
 
 struct StageTimes {
-  double load_s = 0, plan_s = 0, calibrate_s = 0, write_s = 0, save_s = 0, verify_s = 0;
+  double load_s = 0, plan_s = 0, calibrate_s = 0, tune_s = 0, write_s = 0, save_s = 0, verify_s = 0;
 };
 
 struct QuantizeResult {
@@ -56,6 +64,8 @@ struct QuantizeResult {
   std::vector<std::uint64_t> calibration_fingerprints;
   std::vector<std::string> calibration_files;
   StageTimes times;
+  std::optional<FallbackResult> fallback;  // with QuantizeOptions::max_drop
+  std::filesystem::path plan_path;         // where the fallback's plan was written
   std::optional<VerifyResult> verification;
   Verdict verdict;  // the verification's, or WARN "not verified" without it
   // Counts for the summary, from the written model (qdq_stats, as verify counts them).

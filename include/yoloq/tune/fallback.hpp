@@ -1,0 +1,48 @@
+#pragma once
+// Accuracy-driven fallback (`quantize --max_drop D`): while the end metric on the held-out samples
+// has dropped by more than D, return the most sensitive weighted op to float (its activation
+// input and its weight), re-measuring after each. Candidates come from the sensitivity analysis:
+// the measured top K by what returning them recovers, then the rest by local SQNR. An op whose
+// return does not improve the metric is not kept float. It stops when the drop is within D, when
+// one more op would leave fewer than `min_quantized_fraction` of the weighted ops quantized, or
+// after `max_trials` candidates. The result is a plan: the writer sees nothing else.
+#include <string>
+#include <vector>
+
+#include "yoloq/tune/sensitivity.hpp"
+
+namespace yoloq {
+
+struct FallbackOptions {
+  double max_drop = 0;  // points of the metric (held_out_metric.hpp)
+  double min_quantized_fraction = 0.9;
+  std::size_t max_trials = 24;
+  SensitivityOptions sensitivity;
+};
+
+struct FallbackStep {
+  std::string node, op_type;
+  double metric = 0;  // after returning it to float
+};
+
+struct FallbackResult {
+  QuantPlan plan;  // the input plan with the steps' ops float (rule "accuracy.fallback")
+  std::string metric_name;
+  double max_drop = 0;
+  std::size_t samples = 0;  // held-out samples measured on
+  double float_value = 0, initial_value = 0, final_value = 0;
+  std::vector<FallbackStep> steps;  // the ops returned to float, in order
+  std::size_t trials = 0;           // candidates measured
+  std::size_t weighted_ops = 0;     // weighted ops the input plan quantizes
+  bool reached = false;             // final drop within max_drop
+  std::string stop_reason;
+  double initial_drop() const { return float_value - initial_value; }
+  double final_drop() const { return float_value - final_value; }
+};
+
+// Throws Error for a model the metric cannot score as detections (the drop is in mAP points) or a
+// max_drop outside [0, 100].
+FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,
+                                    const HeldOutMetric& metric, const FallbackOptions& options);
+
+}  // namespace yoloq

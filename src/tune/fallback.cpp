@@ -1,0 +1,96 @@
+#include "yoloq/tune/fallback.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "yoloq/plan/plan_edits.hpp"
+#include "yoloq/support/error.hpp"
+#include "yoloq/support/interrupt.hpp"
+
+namespace yoloq {
+
+namespace {
+
+std::size_t weighted_op_count(const QuantPlan& plan) {
+  std::set<std::string> nodes;
+  for (const auto& w : plan.weights) nodes.insert(w.node);
+  return nodes.size();
+}
+
+// Measured ops that recovered something first, best first; then every other op by local SQNR.
+std::vector<const OpSensitivity*> candidates(const SensitivityResult& sensitivity) {
+  std::vector<const OpSensitivity*> measured, rest;
+  for (const auto& s : sensitivity.ops) {
+    if (s.metric_all_but && *s.metric_all_but > sensitivity.quantized_value)
+      measured.push_back(&s);
+    else if (!s.metric_all_but)
+      rest.push_back(&s);
+  }
+  std::stable_sort(measured.begin(), measured.end(),
+                   [](const OpSensitivity* a, const OpSensitivity* b) { return *a->metric_all_but > *b->metric_all_but; });
+  measured.insert(measured.end(), rest.begin(), rest.end());
+  return measured;
+}
+
+std::string points(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f", v);
+  return buffer;
+}
+
+}  // namespace
+
+FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,
+                                    const HeldOutMetric& metric, const FallbackOptions& options) {
+  if (!(options.max_drop >= 0 && options.max_drop <= 100))
+    throw Error("--max_drop must be in [0, 100] mAP points, not " + points(options.max_drop));
+  if (!metric.detect_model())
+    throw Error("--max_drop needs a detect model: the drop is in mAP points of its detections");
+  FallbackResult result;
+  result.plan = plan;
+  result.metric_name = metric.name();
+  result.max_drop = options.max_drop;
+  result.samples = metric.samples();
+  result.float_value = metric.float_value();
+  result.weighted_ops = weighted_op_count(plan);
+  result.initial_value = result.final_value = metric.measure(write_qdq_model(float_model, plan, ranges, options.sensitivity.write));
+  auto within = [&] { return result.final_drop() <= options.max_drop; };
+  if (within()) {
+    result.reached = true;
+    result.stop_reason = "the drop is within --max_drop without any fallback";
+    return result;
+  }
+
+  const GraphIndex index(float_model.graph());
+  const auto sensitivity = analyze_sensitivity(float_model, plan, ranges, metric, options.sensitivity);
+  const auto max_float = static_cast<std::size_t>(
+      static_cast<double>(result.weighted_ops) * (1 - options.min_quantized_fraction) + 1e-9);
+  result.stop_reason = "no candidate left";
+  for (const auto* candidate : candidates(sensitivity)) {
+    if (result.steps.size() >= max_float) {
+      result.stop_reason = "returning one more op would leave fewer than " +
+                           points(100 * options.min_quantized_fraction) + "% of the weighted ops quantized";
+      break;
+    }
+    if (result.trials >= options.max_trials) {
+      result.stop_reason = "tried " + std::to_string(options.max_trials) + " candidates";
+      break;
+    }
+    check_interrupted();
+    ++result.trials;
+    auto trial = with_nodes_float(result.plan, index, {candidate->node}, "accuracy.fallback");
+    const double value = metric.measure(write_qdq_model(float_model, trial, ranges, options.sensitivity.write));
+    if (value <= result.final_value) continue;  // no better: it stays quantized
+    result.plan = std::move(trial);
+    result.final_value = value;
+    result.steps.push_back({candidate->node, candidate->op_type, value});
+    if (within()) {
+      result.stop_reason = "the drop is within --max_drop";
+      break;
+    }
+  }
+  result.reached = within();
+  return result;
+}
+
+}  // namespace yoloq
