@@ -44,9 +44,13 @@ std::string summary_text(const QuantizeResult& r) {
     const auto& f = *r.fallback;
     o << "  accuracy fallback (--max_drop " << f.max_drop << "): " << f.metric_name << " drop " << f.initial_drop()
       << " -> " << f.final_drop() << " points on " << f.samples << " held-out samples; " << f.steps.size()
-      << " op(s) returned to float after " << f.trials << " trial(s) (" << f.stop_reason << ")\n";
-    for (const auto& step : f.steps)
-      o << "    float: " << step.node << " (" << step.op_type << "), drop now " << f.float_value - step.metric << "\n";
+      << " op(s) returned to float after " << f.trials << " trial(s), each kept if it raised the "
+      << f.steered_by << " (" << f.stop_reason << ")\n";
+    for (const auto& step : f.steps) {
+      o << "    float: " << step.node << " (" << step.op_type << "), drop now " << f.float_value - step.metric;
+      if (step.class_score_snr_db) o << ", class-score SNR " << *step.class_score_snr_db << " dB";
+      o << "\n";
+    }
     o << "  plan written to " << r.plan_path.string() << " (--plan repeats this run without the search)\n";
   }
   const auto& t = r.times;
@@ -105,11 +109,16 @@ nlohmann::json fallback_json(const QuantizeResult& r) {
   const auto& f = *r.fallback;
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : f.steps)
-    steps.push_back({{"node", s.node}, {"op_type", s.op_type}, {"metric", s.metric}, {"drop", f.float_value - s.metric}});
+    steps.push_back({{"node", s.node},
+                     {"op_type", s.op_type},
+                     {"metric", s.metric},
+                     {"drop", f.float_value - s.metric},
+                     {"class_score_snr_db", s.class_score_snr_db ? nlohmann::json(*s.class_score_snr_db) : nullptr}});
   return {{"metric", f.metric_name},        {"max_drop", f.max_drop},       {"samples", f.samples},
           {"float", f.float_value},         {"initial", f.initial_value},   {"final", f.final_value},
           {"initial_drop", f.initial_drop()}, {"final_drop", f.final_drop()}, {"reached", f.reached},
           {"trials", f.trials},             {"weighted_ops", f.weighted_ops}, {"stop_reason", f.stop_reason},
+          {"steered_by", f.steered_by},
           {"steps", steps},                 {"plan_path", r.plan_path.string()}};
 }
 
@@ -120,7 +129,8 @@ std::string markdown_fallback(const QuantizeResult& r) {
   m << "### Accuracy fallback\n\n" << f.metric_name << " on " << f.samples << " held-out samples: drop "
     << fmt("%.2f", f.initial_drop()) << " points with the rules' plan, " << fmt("%.2f", f.final_drop())
     << " after returning " << f.steps.size() << " of " << f.weighted_ops << " weighted ops to float (--max_drop "
-    << fmt("%g", f.max_drop) << "; " << f.trials << " candidates tried; " << f.stop_reason
+    << fmt("%g", f.max_drop) << "; " << f.trials << " candidates tried, each kept if it raised the " << f.steered_by
+    << "; " << f.stop_reason
     << "). The same samples verify the model below, so its held-out figures are not independent of this "
        "choice. Plan: `" << r.plan_path.string() << "`.\n\n";
   if (!f.steps.empty()) {

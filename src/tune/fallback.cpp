@@ -53,7 +53,10 @@ FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& p
   result.samples = metric.samples();
   result.float_value = metric.float_value();
   result.weighted_ops = weighted_op_count(plan);
-  result.initial_value = result.final_value = metric.measure(write_qdq_model(float_model, plan, ranges, options.sensitivity.write));
+  auto current = metric.measure_in_detail(write_qdq_model(float_model, plan, ranges, options.sensitivity.write));
+  result.initial_value = result.final_value = current.value;
+  const bool by_snr = metric.has_class_scores();
+  result.steered_by = by_snr ? "class-score SNR" : metric.name();
   auto within = [&] { return result.final_drop() <= options.max_drop; };
   if (within()) {
     result.reached = true;
@@ -62,7 +65,11 @@ FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& p
   }
 
   const GraphIndex index(float_model.graph());
-  const auto sensitivity = analyze_sensitivity(float_model, plan, ranges, metric, options.sensitivity);
+  // Steered by the SNR, the local SQNR orders the candidates; the end metric of a top K would
+  // only cost time.
+  SensitivityOptions sensitivity_options = options.sensitivity;
+  if (by_snr) sensitivity_options.top_k = 0;
+  const auto sensitivity = analyze_sensitivity(float_model, plan, ranges, metric, sensitivity_options);
   const auto max_float = static_cast<std::size_t>(
       static_cast<double>(result.weighted_ops) * (1 - options.min_quantized_fraction) + 1e-9);
   result.stop_reason = "no candidate left";
@@ -79,11 +86,13 @@ FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& p
     check_interrupted();
     ++result.trials;
     auto trial = with_nodes_float(result.plan, index, {candidate->node}, "accuracy.fallback");
-    const double value = metric.measure(write_qdq_model(float_model, trial, ranges, options.sensitivity.write));
-    if (value <= result.final_value) continue;  // no better: it stays quantized
+    const auto m = metric.measure_in_detail(write_qdq_model(float_model, trial, ranges, options.sensitivity.write));
+    const bool better = by_snr ? *m.class_score_snr_db > *current.class_score_snr_db : m.value > current.value;
+    if (!better) continue;  // it stays quantized
+    current = m;
     result.plan = std::move(trial);
-    result.final_value = value;
-    result.steps.push_back({candidate->node, candidate->op_type, value});
+    result.final_value = m.value;
+    result.steps.push_back({candidate->node, candidate->op_type, m.value, m.class_score_snr_db});
     if (within()) {
       result.stop_reason = "the drop is within --max_drop";
       break;

@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "yoloq/eval/detection.hpp"
 #include "yoloq/eval/eval.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/yolo/detect_head.hpp"
 #include "yoloq/yolo/metadata.hpp"
 #include "yoloq/yolo/output_layout.hpp"
 
@@ -29,6 +31,21 @@ double snr_db(double signal, double noise) {
   return signal == 0 ? -std::numeric_limits<double>::infinity() : 10 * std::log10(signal / noise);
 }
 
+// The Detect head's class probabilities: the one Sigmoid downstream of its output convolutions
+// (YOLOv8/11 and YOLO26 have exactly one there); "" without a head or with several.
+std::string head_class_scores(const Model& model) {
+  const GraphIndex index(model.graph());
+  const auto head = find_detect_head(index);
+  if (!head) return "";
+  std::string found;
+  for (const auto n : head->tail) {
+    if (index.node(n).op_type() != "Sigmoid") continue;
+    if (!found.empty()) return "";
+    found = index.node(n).output(0);
+  }
+  return found;
+}
+
 }  // namespace
 
 DropMetric parse_drop_metric(const std::string& name) {
@@ -43,13 +60,23 @@ HeldOutMetric::HeldOutMetric(const Model& float_model, BatchSource& held_out, co
     : options_(options), description_(held_out.description()) {
   if (options.metric == DropMetric::Map && options.labels.empty())
     throw Error("--drop_metric map needs --labels (a folder of YOLO labels for the images)");
-  Session session(serialize_model(float_model), "float model", options.runtime);
-  output_names_ = session.output_names();
+  class_scores_ = head_class_scores(float_model);
+  Model exposed = float_model;
+  if (!class_scores_.empty()) expose_as_outputs(exposed, {class_scores_});
+  Session session(serialize_model(exposed), "float model", options.runtime);
+  for (const auto& out : float_model.graph().output()) output_names_.push_back(out.name());
   held_out.rewind();
   while (auto batch = held_out.next()) {
     samples_ += held_out.origins().size();
     origins_.push_back(held_out.origins());
-    float_outputs_.push_back(session.run(*batch));
+    std::vector<std::string> names = output_names_;
+    if (!class_scores_.empty()) names.push_back(class_scores_);
+    auto outputs = session.run(*batch, names);
+    if (!class_scores_.empty()) {
+      float_class_scores_.push_back(std::move(outputs.back()));
+      outputs.pop_back();
+    }
+    float_outputs_.push_back(std::move(outputs));
     batches_.push_back(std::move(*batch));
   }
   if (batches_.empty()) throw Error(description_ + ": no held-out samples to measure on");
@@ -90,11 +117,31 @@ std::string HeldOutMetric::name() const {
 
 std::string HeldOutMetric::unit() const { return detect_ ? "points" : "dB"; }
 
-double HeldOutMetric::measure(const Model& candidate) const {
-  Session session(serialize_model(candidate), "candidate model", options_.runtime);
+HeldOutMetric::Measurement HeldOutMetric::measure_in_detail(const Model& candidate) const {
+  Model exposed = candidate;
+  if (!class_scores_.empty()) expose_as_outputs(exposed, {class_scores_});
+  Session session(serialize_model(exposed), "candidate model", options_.runtime);
+  std::vector<std::string> names = output_names_;
+  if (!class_scores_.empty()) names.push_back(class_scores_);
   std::vector<std::vector<Tensor>> outputs;
-  for (const auto& batch : batches_) outputs.push_back(session.run(batch, output_names_));
-  return score(outputs);
+  double signal = 0, noise = 0;
+  for (std::size_t b = 0; b < batches_.size(); ++b) {
+    auto out = session.run(batches_[b], names);
+    if (!class_scores_.empty()) {
+      const auto f = float_class_scores_[b].values<float>();
+      const auto q = std::as_const(out.back()).values<float>();
+      for (std::size_t i = 0; i < f.size(); ++i) {
+        signal += double(f[i]) * f[i];
+        noise += (double(f[i]) - q[i]) * (double(f[i]) - q[i]);
+      }
+      out.pop_back();
+    }
+    outputs.push_back(std::move(out));
+  }
+  Measurement m;
+  m.value = score(outputs);
+  if (!class_scores_.empty()) m.class_score_snr_db = snr_db(signal, noise);
+  return m;
 }
 
 double HeldOutMetric::score(const std::vector<std::vector<Tensor>>& outputs) const {

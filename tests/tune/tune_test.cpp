@@ -146,5 +146,69 @@ TEST(Fallback, ReturnsExactlyTheIllRangedLayerAndStops) {
             "--max_drop must be in [0, 100] mAP points, not -1.00");
 }
 
+// A two-level head whose class branch the analysis finds (a Sigmoid over the joined class
+// convolutions): level 0 reads a0, level 1 reads a1; boxes are |conv| + 1.
+Model detector_with_head() {
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  g.conv("c0", "x", "c0_out", 8, 3, 3);
+  g.node("Relu", "r0", {"c0_out"}, {"a0"});
+  g.conv("c1", "a0", "c1_out", 8, 8, 3);
+  g.node("Relu", "r1", {"c1_out"}, {"a1"});
+  g.initializer("box_shape", int64_vector({1, 4, 64}));
+  g.initializer("class_shape", int64_vector({1, 2, 64}));
+  for (const std::string level : {"0", "1"}) {
+    g.conv("b" + level, "a" + level, "b" + level + "_out", 4, 8, 1);
+    g.node("Reshape", "b" + level + "_flat", {"b" + level + "_out", "box_shape"}, {"b" + level + "_flat"});
+    g.conv("k" + level, "a" + level, "k" + level + "_out", 2, 8, 1);
+    g.node("Reshape", "k" + level + "_flat", {"k" + level + "_out", "class_shape"}, {"k" + level + "_flat"});
+  }
+  g.node("Concat", "box_cat", {"b0_flat", "b1_flat"}, {"box_raw"}, {{"axis", 2}});
+  g.node("Abs", "box_abs", {"box_raw"}, {"box_abs"});
+  g.initializer("one", float_tensor({1}, {1.0f}));
+  g.node("Add", "box_add", {"box_abs", "one"}, {"boxes"});
+  g.node("Concat", "class_cat", {"k0_flat", "k1_flat"}, {"logits"}, {{"axis", 2}});
+  g.node("Sigmoid", "class_sigmoid", {"logits"}, {"scores"});
+  g.node("Concat", "final_cat", {"boxes", "scores"}, {"output0"}, {{"axis", 1}});
+  g.output("output0", {1, 6, 128});
+  Model m = std::move(g.model());
+  m.path = "detector_with_head.onnx";
+  return m;
+}
+
+TEST(Fallback, WithAHeadTheClassScoreSnrChoosesAndABoxOnlyOpIsNotKept) {
+  ScratchDir dir;
+  Model model = detector_with_head();
+  const auto plan = plan_quantization(model, {}).plan;
+  SourceOptions source;
+  source.path = dir / "samples.npy";
+  write_detector_samples(source.path);
+  auto data = make_calibration_data(model, source, true);
+  CalibrationOptions calibration;
+  calibration.method = CalibrationMethod::Max;
+  calibration.quiet = true;
+  Ranges ranges = calibrate(model, plan.activation_tensors(), *data.calibration, calibration);
+  auto& bad = ranges.tensors.at("a0");  // read by b0 and k0 alone
+  bad.amax /= 50, bad.max /= 50;
+  const HeldOutMetric metric(model, *data.held_out, {});
+  ASSERT_TRUE(metric.has_class_scores());
+  const GraphIndex index(model.graph());
+  const double k0_float =
+      metric.measure(write_qdq_model(model, with_nodes_float(plan, index, {"b0", "k0"}, "t"), ranges));
+  FallbackOptions options;
+  options.sensitivity.quiet = true;
+  options.min_quantized_fraction = 0.5;
+  options.max_drop = std::max(0.0, metric.float_value() - k0_float) + 1e-9;
+  const auto result = fallback_to_max_drop(model, plan, ranges, metric, options);
+  EXPECT_EQ(result.steered_by, "class-score SNR");
+  // b0 and k0 share the ill-ranged input and so its local SQNR; b0 comes first (by name) but
+  // changes no class score, so only k0 is kept float.
+  ASSERT_FALSE(result.steps.empty());
+  EXPECT_EQ(result.steps[0].node, "k0");
+  ASSERT_TRUE(result.steps[0].class_score_snr_db);
+  for (const auto& step : result.steps) EXPECT_NE(step.node, "b0");
+  EXPECT_GE(result.trials, 2u);
+}
+
 }  // namespace
 }  // namespace yoloq

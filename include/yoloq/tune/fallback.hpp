@@ -1,11 +1,16 @@
 #pragma once
 // Accuracy-driven fallback (`quantize --max_drop D`): while the end metric on the held-out samples
 // has dropped by more than D, return the most sensitive weighted op to float (its activation
-// input and its weight), re-measuring after each. Candidates come from the sensitivity analysis:
-// the measured top K by what returning them recovers, then the rest by local SQNR. An op whose
-// return does not improve the metric is not kept float. It stops when the drop is within D, when
-// one more op would leave fewer than `min_quantized_fraction` of the weighted ops quantized, or
-// after `max_trials` candidates. The result is a plan: the writer sees nothing else.
+// input and its weight), re-measuring after each. An op is kept float only if it helps, judged by
+// the SNR of the Detect head's class probabilities when the head is found (a continuous signal
+// over every anchor and class), else by the end metric itself; candidates are tried in order of
+// local SQNR (sensitivity.hpp) or, without the head, in order of what the end metric measured
+// for the top K first. A few dozen held-out images measure mAP too coarsely to choose ops by it:
+// on coco128's 15, choosing by mAP kept ops whose gain did not carry over to the other images.
+// It stops when the drop is within D, when one more op would leave fewer than
+// `min_quantized_fraction` of the weighted ops quantized, or after `max_trials` candidates. The
+// result is a plan: the writer sees nothing else.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,11 +28,13 @@ struct FallbackOptions {
 struct FallbackStep {
   std::string node, op_type;
   double metric = 0;  // after returning it to float
+  std::optional<double> class_score_snr_db;
 };
 
 struct FallbackResult {
   QuantPlan plan;  // the input plan with the steps' ops float (rule "accuracy.fallback")
   std::string metric_name;
+  std::string steered_by;  // "class-score SNR" or the metric's name
   double max_drop = 0;
   std::size_t samples = 0;  // held-out samples measured on
   double float_value = 0, initial_value = 0, final_value = 0;

@@ -8,6 +8,7 @@
 // The held-out samples are read once and kept: every candidate runs on the same batches, and
 // there are at most a few dozen of them (holdout_count in data/batch_source.hpp).
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,16 @@ class HeldOutMetric {
   std::string name() const;         // "agreement mAP50-95", "mAP50-95 vs labels", "output SNR"
   std::string unit() const;         // "points" or "dB"
   double float_value() const { return float_value_; }  // 100, the float model's mAP, or +inf
-  double measure(const Model& candidate) const;
+  // The end metric, and when the model's Detect head is found (yolo/detect_head.hpp), the SNR of
+  // its class probabilities (the head's Sigmoid, every anchor and class) against the float
+  // model's: a continuous signal that a few dozen samples measure far more steadily than mAP.
+  struct Measurement {
+    double value = 0;
+    std::optional<double> class_score_snr_db;
+  };
+  Measurement measure_in_detail(const Model& candidate) const;
+  double measure(const Model& candidate) const { return measure_in_detail(candidate).value; }
+  bool has_class_scores() const { return !class_scores_.empty(); }
   // float_value() - measure(candidate): what quantization lost, in points (detect models only).
   double drop(const Model& candidate) const { return float_value_ - measure(candidate); }
 
@@ -53,6 +63,8 @@ class HeldOutMetric {
   std::vector<std::vector<Tensor>> float_outputs_;    // per batch, every output
   std::vector<std::vector<GroundTruth>> references_;  // per sample: float detections or labels
   std::vector<std::string> output_names_;
+  std::string class_scores_;                // the head's class-probability tensor, or ""
+  std::vector<Tensor> float_class_scores_;  // per batch
   HeldOutMetricOptions options_;
   bool detect_ = false;
   double float_value_ = 0;
