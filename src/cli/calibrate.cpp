@@ -24,14 +24,8 @@ struct CalibrateArgs {
 };
 
 void run(const CalibrateArgs& args) {
-  CalibrationOptions options;
-  options.method = parse_calibration_method(args.method);
-  options.percentile = args.percentile;
-  options.validate();
-  options.threads = args.threads;
-  options.runtime.threads = args.threads;
+  CalibrationOptions options = calibration_options(args.method, args.percentile, args.threads, args.quiet);
   options.runtime.execution_providers = parse_execution_providers(args.eps);
-  options.quiet = args.quiet;
   std::filesystem::path cache = args.cache;
   if (cache.empty()) {
     cache = std::filesystem::path(args.model).replace_extension(".calib.json");

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "yoloq/calib/calibrate.hpp"
 #include "yoloq/plan/quant_plan.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/progress.hpp"
@@ -74,6 +75,19 @@ inline void add_progress_flags(CLI::App& cmd, bool& quiet) {
   cmd.add_flag("--quiet", quiet, "No progress line");
   cmd.add_flag_callback("--progress", [] { set_progress_display(ProgressDisplay::Always); },
                         "Progress lines also when stderr is not a terminal (a line every 5 s, for CI logs)");
+}
+
+// What the calibrating commands share: method, percentile (validated), threads for ONNX Runtime
+// and the collectors, and the progress line.
+inline CalibrationOptions calibration_options(const std::string& method, double percentile, int threads, bool quiet) {
+  CalibrationOptions o;
+  o.method = parse_calibration_method(method);
+  o.percentile = percentile;
+  o.validate();
+  o.threads = threads;
+  o.runtime.threads = threads;
+  o.quiet = quiet;
+  return o;
 }
 
 // The calibration methods, for CLI11 to refuse a typo as a usage error.

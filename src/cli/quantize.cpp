@@ -44,13 +44,9 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.source.max_samples = f.calibration_size;
   o.source.seed = f.seed;
   o.source.quiet = f.quiet;
-  o.calibration.method = parse_calibration_method(f.calibration_method);
-  o.calibration.percentile = f.percentile;
-  o.calibration.validate();
+  o.calibration = calibration_options(f.calibration_method, f.percentile, f.threads,
+                                      f.quiet || f.log_level == "ERROR" || f.log_level == "error");
   o.calibration.runtime.execution_providers = parse_execution_providers(f.calibration_eps);
-  o.calibration.runtime.threads = f.threads;
-  o.calibration.threads = f.threads;
-  o.calibration.quiet = f.quiet || f.log_level == "ERROR" || f.log_level == "error";
   if (!f.calibration_cache.empty()) o.calibration_cache = f.calibration_cache;
   o.write.weights_qdq = f.weights_qdq;
   o.write.high_precision_fp16 = f.high_precision_dtype == "fp16";

@@ -26,13 +26,7 @@ struct SensitivityFlags {
 };
 
 void run(const SensitivityFlags& f) {
-  CalibrationOptions calibration;
-  calibration.method = parse_calibration_method(f.calibration_method);
-  calibration.percentile = f.percentile;
-  calibration.validate();
-  calibration.threads = f.threads;
-  calibration.runtime.threads = f.threads;
-  calibration.quiet = f.quiet;
+  const CalibrationOptions calibration = calibration_options(f.calibration_method, f.percentile, f.threads, f.quiet);
   HeldOutMetricOptions metric_options;
   metric_options.labels = f.labels;
   metric_options.runtime.threads = f.threads;

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "test_support.hpp"
+#include "yoloq/onnx/model.hpp"
+#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::testing {
 
@@ -48,6 +50,34 @@ inline void expect_one_line_error(const CliResult& r, const std::string& fragmen
   EXPECT_THAT(r.err, ::testing::StartsWith("yoloq: error: "));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_THAT(r.err, ::testing::HasSubstr(fragment));
+}
+
+// x [1, 3, 8, 8] -> Conv + SiLU -> Conv -> y [1, 2, 8, 8] (opset 13), saved as `name` in `dir`: the
+// smallest model the commands quantize end to end.
+inline std::filesystem::path save_small_conv_model(const ScratchDir& dir, const std::string& name = "small.onnx") {
+  GraphBuilder g(13);
+  g.input("x", {1, 3, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.conv("c2", a, "y", 2, 4);
+  g.output("y", {1, 2, 8, 8});
+  save_model(g.model(), dir / name);
+  return dir / name;
+}
+
+// The names in `dir`, sorted: what a failed command must leave as it was.
+inline std::vector<std::string> files_in(const ScratchDir& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The exit code of the checker on `html`: 0 when the page is well formed and self-contained.
+inline int check_html(const std::filesystem::path& html) {
+  const std::string checker = std::string(YOLOQ_SOURCE_DIR) + "/tests/e2e/check_report_html.py";
+  const std::string command = "python3 " + shell_quote(checker) + " " + shell_quote(html.string()) + " >&2";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace yoloq::testing

@@ -8,36 +8,15 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/cli_runner.hpp"
-#include "yoloq/onnx/model.hpp"
-#include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::testing {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::filesystem::path conv_model(const ScratchDir& dir) {
-  GraphBuilder g(13);
-  g.input("x", {1, 3, 8, 8});
-  auto a = g.conv_silu("c1", "x", 4, 3);
-  g.conv("c2", a, "y", 2, 4);
-  g.output("y", {1, 2, 8, 8});
-  auto path = dir / "conv.onnx";
-  save_model(g.model(), path);
-  return path;
-}
-
-// The exit code of the checker on `html`: 0 when the page is well formed and self-contained.
-int check_html(const std::filesystem::path& html) {
-  const std::string checker = std::string(YOLOQ_SOURCE_DIR) + "/tests/e2e/check_report_html.py";
-  const std::string command = "python3 " + shell_quote(checker) + " " + shell_quote(html.string()) + " >&2";
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST(QuantizeReportCli, WritesMarkdownJsonAndASelfContainedHtmlPage) {
   ScratchDir dir;
-  const auto model = conv_model(dir);
+  const auto model = save_small_conv_model(dir, "conv.onnx");
   auto r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet", "--report", (dir / "r.md").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("report: " + (dir / "r.md").string() + ", " + (dir / "r.json").string() + ", " +
@@ -68,7 +47,7 @@ TEST(QuantizeReportCli, WritesMarkdownJsonAndASelfContainedHtmlPage) {
 
 TEST(QuantizeReportCli, HtmlCheckRejectsBrokenAndOutwardPages) {
   ScratchDir dir;
-  const auto model = conv_model(dir);
+  const auto model = save_small_conv_model(dir, "conv.onnx");
   ASSERT_EQ(run_cli({"quantize", "--onnx_path", model.string(), "--quiet", "--no_verify", "--report",
                      (dir / "r.md").string()})
                 .exit_code,

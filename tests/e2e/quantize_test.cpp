@@ -18,23 +18,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-std::filesystem::path small_model(const ScratchDir& dir) {
-  GraphBuilder g(13);
-  g.input("x", {1, 3, 8, 8});
-  auto a = g.conv_silu("c1", "x", 4, 3);
-  g.conv("c2", a, "y", 2, 4);
-  g.output("y", {1, 2, 8, 8});
-  auto path = dir / "small.onnx";
-  save_model(g.model(), path);
-  return path;
-}
-
-std::vector<std::string> files_in(const ScratchDir& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 nlohmann::json inspect_json(const std::filesystem::path& model) {
   auto r = run_cli({"inspect", "--json", model.string()});
@@ -44,7 +27,7 @@ nlohmann::json inspect_json(const std::filesystem::path& model) {
 
 TEST(QuantizeCli, DqOnlyIsTheDefaultAndWeightsQdqItsOpposite) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   auto quantize = [&](const std::string& out, std::vector<std::string> extra) {
     std::vector<std::string> args{"quantize", "--onnx_path", model.string(), "--output_path", (dir / out).string(),
                                   "--no_verify", "--quiet"};
@@ -71,7 +54,7 @@ TEST(QuantizeCli, DqOnlyIsTheDefaultAndWeightsQdqItsOpposite) {
 
 TEST(QuantizeCli, TensorRtCacheForOrtCpuWarnsWhatItCosts) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   auto quantize = [&](const std::string& cache) {
     return run_cli({"quantize", "--onnx_path", model.string(), "--output_path", (dir / "q.onnx").string(), "--target",
                     "ort-cpu", "--calibration_cache_path", (dir / cache).string(), "--no_verify", "--quiet"});
@@ -89,7 +72,7 @@ TEST(QuantizeCli, TensorRtCacheForOrtCpuWarnsWhatItCosts) {
 
 TEST(QuantizeCli, UnsupportedModeloptFlagsGetOneLineSayingWhatYoloqDoesInstead) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   // ModelOpt's flag, how a user's notes pass it, and the start of yoloq's answer.
   const std::vector<std::vector<std::string>> table{
       {"--opset", "17", "--opset is not supported: yoloq keeps the model's opset"},
@@ -115,7 +98,7 @@ TEST(QuantizeCli, UnsupportedModeloptFlagsGetOneLineSayingWhatYoloqDoesInstead) 
 
 TEST(QuantizeCli, RedirectedOutputHasNoProgressRedraws) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   // No --quiet: the progress lines are on, but stderr is a pipe, so each stage writes one line.
   const auto r = run_cli({"quantize", "--onnx_path", model.string(), "--calibration_size", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -127,7 +110,7 @@ TEST(QuantizeCli, RedirectedOutputHasNoProgressRedraws) {
 
 TEST(QuantizeCli, ProgressFlagWritesWholeLinesIntoAPipe) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   // --progress: the first step's line at once, then one every few seconds, and the final line;
   // each a whole line, never a redraw.
   const auto r = run_cli({"quantize", "--onnx_path", model.string(), "--calibration_size", "3", "--progress"});
@@ -140,7 +123,7 @@ TEST(QuantizeCli, ProgressFlagWritesWholeLinesIntoAPipe) {
 
 TEST(QuantizeCli, VerifyTellsWhenItIsShownTheCalibrationSamples) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   auto samples = [&](const char* name, float offset) {
     Tensor t(DType::Float32, {20, 3, 8, 8});
     auto v = t.values<float>();
@@ -164,7 +147,7 @@ TEST(QuantizeCli, VerifyTellsWhenItIsShownTheCalibrationSamples) {
 
 TEST(QuantizeCli, SameFlagForTheSameThingInEverySubcommand) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   // --output_path names the output of plan as of quantize.
   auto r = run_cli({"plan", model.string(), "--output_path", (dir / "plan.json").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -191,7 +174,7 @@ TEST(QuantizeCli, HelpShowsEveryDefault) {
 
 TEST(QuantizeCli, EndsWithAVerdictAndStrictExitsThreeUnlessItPasses) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   // Random calibration and random held-out inputs: the model runs, but nothing says it is accurate.
   auto r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -222,7 +205,7 @@ TEST(QuantizeCli, EndsWithAVerdictAndStrictExitsThreeUnlessItPasses) {
 
 TEST(QuantizeCli, RandomCalibrationWarnsAndWritesAVerifiedModel) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   auto r = run_cli({"quantize", "--onnx_path", model.string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("random sample(s), uniform [0,1), seed 0"));
@@ -237,7 +220,7 @@ TEST(QuantizeCli, RandomCalibrationWarnsAndWritesAVerifiedModel) {
 
 TEST(QuantizeCli, SameCommandTwiceGivesByteIdenticalModels) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   for (auto out : {"a.onnx", "b.onnx"}) {
     auto r = run_cli({"quantize", "--onnx_path", model.string(), "--output_path", (dir / out).string(), "--quiet",
                       "--calibration_size", "3", "--no_verify"});
@@ -248,7 +231,7 @@ TEST(QuantizeCli, SameCommandTwiceGivesByteIdenticalModels) {
 
 TEST(QuantizeCli, BadInputsGiveOneLineErrorsAndNoOutput) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   const std::string m = model.string(), out = (dir / "out.onnx").string();
   const auto before = files_in(dir);
   expect_one_line_error(run_cli({"quantize", "--onnx_path", m, "--output_path", out, "--nodes_to_exclude", "(unclosed"}),
@@ -293,7 +276,7 @@ TEST(QuantizeCli, NothingQuantizableSaysWhichOpTypesTheModelHas) {
 
 TEST(QuantizeCli, ExclusionPatternMatchingNothingIsAWarning) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   auto r = run_cli({"quantize", "--onnx_path", model.string(), "--nodes_to_exclude", "no_such_node", "--quiet", "--no_verify"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("yoloq: warning: --nodes_to_exclude pattern 'no_such_node' matches no node"));
@@ -301,7 +284,7 @@ TEST(QuantizeCli, ExclusionPatternMatchingNothingIsAWarning) {
 
 TEST(QuantizeCli, AnEditedPlanReplacesTheRules) {
   ScratchDir dir;
-  auto model = small_model(dir);
+  auto model = save_small_conv_model(dir);
   auto plan = run_cli({"plan", model.string()});
   ASSERT_EQ(plan.exit_code, 0) << plan.err;
   auto j = nlohmann::json::parse(plan.out);
