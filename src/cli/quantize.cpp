@@ -24,7 +24,7 @@ struct QuantizeFlags {
   int threads = 0;
   bool use_external_data = false, dq_only = true, weights_qdq = false, keep_intermediate = false, quiet = false;
   bool no_verify = false;
-  std::string report, labels, drop_metric;
+  std::string report, labels, drop_metric, bias_correction = "off";
   VerdictFlags verdict;
 };
 
@@ -56,6 +56,7 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.verify_options.thresholds = f.verdict.thresholds;
   o.verify_options.quiet = o.calibration.quiet;
   o.verify_options.labels = f.labels;
+  o.bias_correction = f.bias_correction == "on";
   o.drop_metric = f.drop_metric.empty() ? (f.labels.empty() ? DropMetric::Agreement : DropMetric::Map)
                                         : parse_drop_metric(f.drop_metric);
   if (o.drop_metric == DropMetric::Map && f.labels.empty()) throw UsageError("--drop_metric map needs --labels");
@@ -101,6 +102,10 @@ void add_quantize(CLI::App& app) {
   cmd->add_option("--report", f->report,
                   "Write the full report as Markdown here, and beside it as JSON (.json) and as a self-contained HTML "
                   "page (.html) that also draws the histograms of the worst-quantized activations");
+  cmd->add_option("--bias_correction", f->bias_correction,
+                  "on: subtract from each quantized Conv/Gemm's bias the mean output shift its quantization causes, "
+                  "measured on the calibration samples")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option("--labels", f->labels,
                   "YOLO labels of the images (NAME.txt per image): verification and --max_drop score mAP against them");
   cmd->add_option("--drop_metric", f->drop_metric,

@@ -208,8 +208,18 @@ QuantizeResult quantize(const QuantizeOptions& options) {
     result.times.tune_s = seconds_since(t0);
   }
 
+  std::optional<Model> corrected;  // the float model with corrected biases, when asked for
+  if (options.bias_correction) {
+    t0 = std::chrono::steady_clock::now();
+    BiasCorrectionOptions bias;
+    bias.write = options.write;
+    result.bias_shifts = measure_bias_shifts(model, result.plan, result.ranges, *data.calibration, bias);
+    corrected = with_corrected_biases(model, result.bias_shifts);
+    result.times.tune_s += seconds_since(t0);
+  }
+
   t0 = std::chrono::steady_clock::now();
-  Model quantized = write_qdq_model(model, result.plan, result.ranges, options.write);
+  Model quantized = write_qdq_model(corrected ? *corrected : model, result.plan, result.ranges, options.write);
   if (!result.calibration_fingerprints.empty()) record_calibration_fingerprints(quantized, result.calibration_fingerprints);
   result.times.write_s = seconds_since(t0);
 

@@ -53,10 +53,17 @@ std::string summary_text(const QuantizeResult& r) {
     }
     o << "  plan written to " << r.plan_path.string() << " (--plan repeats this run without the search)\n";
   }
+  if (!r.bias_shifts.empty()) {
+    double largest = 0;
+    for (const auto& b : r.bias_shifts)
+      for (const double s : b.shift) largest = std::max(largest, std::abs(s));
+    o << "  bias correction: " << r.bias_shifts.size() << " biases corrected, largest channel shift " << largest
+      << "\n";
+  }
   const auto& t = r.times;
   o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.tune_s + t.write_s + t.save_s + t.verify_s
     << " s (calibration " << t.calibrate_s << " s" << (r.ranges_from_cache ? ", from cache" : "");
-  if (r.fallback) o << ", fallback " << t.tune_s << " s";
+  if (r.fallback || !r.bias_shifts.empty()) o << ", tuning " << t.tune_s << " s";
   o << ", write " << t.write_s + t.save_s << " s, verify " << t.verify_s << " s)\n";
   if (r.verification) o << summary_text(*r.verification);
   return o.str();
@@ -80,6 +87,7 @@ nlohmann::json settings_json(const QuantizeResult& r, const QuantizeOptions& o) 
           {"seed", o.source.seed},
           {"calibration_samples", r.calibration_samples},
           {"held_out_samples", r.verification ? r.verification->samples : 0},
+          {"bias_correction", o.bias_correction},
           {"onnx_path", o.onnx_path.string()},
           {"output_path", r.output_path.string()},
           {"target", target_name(r.plan.target)},
@@ -229,6 +237,8 @@ nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
   j["times_s"] = {{"load", t.load_s},   {"plan", t.plan_s}, {"calibrate", t.calibrate_s}, {"tune", t.tune_s},
                   {"write", t.write_s}, {"save", t.save_s}, {"verify", t.verify_s}};
   j["fallback"] = fallback_json(r);
+  j["bias_shifts"] = nlohmann::json::object();
+  for (const auto& b : r.bias_shifts) j["bias_shifts"][b.node] = b.shift;
   j["calibration_files"] = r.calibration_files;
   j["verification"] = r.verification ? to_json(*r.verification) : nlohmann::json(nullptr);
   j["verdict"] = to_json(r.verdict);

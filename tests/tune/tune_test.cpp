@@ -7,6 +7,7 @@
 #include "yoloq/calib/calibrate.hpp"
 #include "yoloq/plan/plan_edits.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/tune/bias_correction.hpp"
 #include "yoloq/tune/fallback.hpp"
 
 namespace yoloq {
@@ -144,6 +145,41 @@ TEST(Fallback, ReturnsExactlyTheIllRangedLayerAndStops) {
   options.max_drop = -1;
   EXPECT_EQ(error_message([&] { fallback_to_max_drop(s.model, s.plan, s.ranges, metric, options); }),
             "--max_drop must be in [0, 100] mAP points, not -1.00");
+}
+
+TEST(BiasCorrection, MeasuresAPlantedPerChannelShiftAndRemovesIt) {
+  ScratchDir dir;
+  const Model model = small_detector();
+  // The "quantized" model: c2's bias moved by 0.1 x (channel + 1); nothing else differs.
+  Model shifted = model;
+  std::vector<double> planted;
+  for (auto& init : *shifted.graph().mutable_initializer()) {
+    if (init.name() != "c2.bias") continue;
+    Tensor bias = to_tensor(init);
+    auto v = bias.values<float>();
+    for (std::size_t c = 0; c < v.size(); ++c) {
+      planted.push_back(0.1 * static_cast<double>(c + 1));
+      v[c] += static_cast<float>(planted.back());
+    }
+    init = to_proto(bias, "c2.bias");
+  }
+  ASSERT_EQ(planted.size(), 8u);
+  SourceOptions source;
+  source.path = dir / "samples.npy";
+  write_detector_samples(source.path);
+  auto data = make_calibration_data(model, source, false);
+  const auto shifts = measure_bias_shifts(model, shifted, {"c2", "c3"}, *data.calibration, 64);
+  ASSERT_EQ(shifts.size(), 2u);
+  EXPECT_EQ(shifts[0].bias, "c2.bias");
+  ASSERT_EQ(shifts[0].shift.size(), 8u);
+  for (std::size_t c = 0; c < 8; ++c) EXPECT_NEAR(shifts[0].shift[c], planted[c], 1e-4) << c;
+  // c3 reads c2's shifted output, but its shadow reads the same input: no shift of its own.
+  for (const double s : shifts[1].shift) EXPECT_NEAR(s, 0.0, 1e-4);
+
+  const Model corrected = with_corrected_biases(shifted, shifts);
+  const GraphIndex original(model.graph()), fixed(corrected.graph());
+  const auto before = to_tensor(*original.initializer("c2.bias")), after = to_tensor(*fixed.initializer("c2.bias"));
+  for (std::size_t c = 0; c < 8; ++c) EXPECT_NEAR(after.values<float>()[c], before.values<float>()[c], 1e-4) << c;
 }
 
 // A two-level head whose class branch the analysis finds (a Sigmoid over the joined class

@@ -16,6 +16,7 @@
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/tune/bias_correction.hpp"
 #include "yoloq/tune/fallback.hpp"
 #include "yoloq/verify/verify.hpp"
 #include "yoloq/write/qdq_writer.hpp"
@@ -42,6 +43,9 @@ struct QuantizeOptions {
   // samples; DropMetric::Map scores against verify_options.labels.
   std::optional<double> max_drop;
   DropMetric drop_metric = DropMetric::Agreement;
+  // Empirical bias correction (tune/bias_correction.hpp), after the plan is final: the model
+  // written is the float model with corrected biases, quantized by the same plan.
+  bool bias_correction = false;
   std::string command_line;  // how the run was asked for, recorded in the report only
   bool verify = true;
   VerifyOptions verify_options;  // its thresholds judge the result; real_data is set from the source
@@ -65,6 +69,7 @@ struct QuantizeResult {
   std::vector<std::string> calibration_files;
   StageTimes times;
   std::optional<FallbackResult> fallback;  // with QuantizeOptions::max_drop
+  std::vector<BiasShift> bias_shifts;      // with QuantizeOptions::bias_correction
   std::filesystem::path plan_path;         // where the fallback's plan was written
   std::optional<VerifyResult> verification;
   Verdict verdict;  // the verification's, or WARN "not verified" without it
