@@ -109,8 +109,15 @@ void GraphIndex::name_nodes() {
       while (used.count(name)) name += "_";
       used.insert(name);
     }
+    node_by_name_.emplace(name, i);
     node_names_.push_back(std::move(name));
   }
+}
+
+std::optional<std::size_t> GraphIndex::find_node(const std::string& name) const {
+  auto it = node_by_name_.find(name);
+  if (it == node_by_name_.end()) return std::nullopt;
+  return it->second;
 }
 
 void name_unnamed_nodes(Model& model) {

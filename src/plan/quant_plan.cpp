@@ -50,6 +50,12 @@ std::vector<std::string> QuantPlan::activation_tensors() const {
   return {names.begin(), names.end()};
 }
 
+std::vector<std::string> QuantPlan::weight_nodes() const {
+  std::set<std::string> names;
+  for (const auto& w : weights) names.insert(w.node);
+  return {names.begin(), names.end()};
+}
+
 nlohmann::json to_json(const QuantPlan& plan) {
   nlohmann::json j;
   j["target"] = target_name(plan.target);
@@ -149,8 +155,6 @@ QuantPlan load_plan(const std::filesystem::path& path) {
 }
 
 void validate_plan(const QuantPlan& plan, const GraphIndex& index) {
-  std::map<std::string, std::size_t> nodes;
-  for (std::size_t i = 0; i < index.node_count(); ++i) nodes[index.node_name(i)] = i;
   auto known_tensor = [&](const std::string& t) {
     return index.producer(t).has_value() || index.is_graph_input(t) || index.is_initializer(t);
   };
@@ -158,16 +162,15 @@ void validate_plan(const QuantPlan& plan, const GraphIndex& index) {
     if (!known_tensor(a.tensor)) throw Error("plan: tensor '" + a.tensor + "' is not in the model");
     if (index.is_initializer(a.tensor)) throw Error("plan: activation '" + a.tensor + "' is a constant initializer");
     for (const auto& c : a.consumers) {
-      auto it = nodes.find(c);
-      if (it == nodes.end()) throw Error("plan: node '" + c + "' (consumer of '" + a.tensor + "') is not in the model");
-      const auto& node = index.node(it->second);
+      const auto consumer = index.find_node(c);
+      if (!consumer) throw Error("plan: node '" + c + "' (consumer of '" + a.tensor + "') is not in the model");
+      const auto& node = index.node(*consumer);
       if (std::find(node.input().begin(), node.input().end(), a.tensor) == node.input().end())
         throw Error("plan: node '" + c + "' does not read tensor '" + a.tensor + "'");
     }
   }
   for (const auto& w : plan.weights) {
-    auto it = nodes.find(w.node);
-    if (it == nodes.end()) throw Error("plan: node '" + w.node + "' is not in the model");
+    if (!index.find_node(w.node)) throw Error("plan: node '" + w.node + "' is not in the model");
     const auto* init = index.initializer(w.tensor);
     if (!init) throw Error("plan: weight '" + w.tensor + "' is not an initializer of the model");
     if (w.axis < 0 || w.axis >= init->dims_size())
@@ -178,7 +181,7 @@ void validate_plan(const QuantPlan& plan, const GraphIndex& index) {
     for (const auto& t : g.tensors)
       if (!known_tensor(t)) throw Error("plan: scale group tensor '" + t + "' is not in the model");
   for (const auto& f : plan.float_nodes)
-    if (!nodes.count(f.node)) throw Error("plan: float node '" + f.node + "' is not in the model");
+    if (!index.find_node(f.node)) throw Error("plan: float node '" + f.node + "' is not in the model");
 }
 
 }  // namespace yoloq

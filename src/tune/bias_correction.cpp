@@ -14,12 +14,6 @@ namespace {
 const std::set<std::string> kBiasedOps{"Conv", "ConvTranspose", "Gemm"};
 constexpr const char* kShadowSuffix = "_yoloq_bias_shadow";
 
-std::map<std::string, std::size_t> nodes_by_name(const GraphIndex& index) {
-  std::map<std::string, std::size_t> by_name;
-  for (std::size_t i = 0; i < index.node_count(); ++i) by_name[index.node_name(i)] = i;
-  return by_name;
-}
-
 // Per channel (axis 1) sums of `quantized - reference` over every other axis, added to `sums`;
 // `per_channel` counts the values each channel's sum has.
 void add_channel_differences(const Tensor& quantized, const Tensor& reference, std::vector<double>& sums,
@@ -41,12 +35,13 @@ std::vector<BiasShift> measure_bias_shifts(const Model& float_model, const Model
                                            const std::vector<std::string>& nodes, BatchSource& samples,
                                            std::size_t max_samples) {
   const GraphIndex float_index(float_model.graph());
-  const auto float_nodes = nodes_by_name(float_index);
   Model shadowed = quantized;
   std::vector<std::string> fetch;  // per node: its output, then its shadow's
   std::vector<BiasShift> shifts;
   for (const auto& name : nodes) {
-    const auto& node = float_index.node(float_nodes.at(name));
+    const auto found = float_index.find_node(name);
+    if (!found) throw Error("bias correction: no node '" + name + "' in the float model");
+    const auto& node = float_index.node(*found);
     BiasShift s{name, node.input(2), {}};
     // The float op again, reading the quantized model's tensor before its Q/DQ pair, with float
     // copies of the weight and bias (the writer replaced the originals).
@@ -93,15 +88,13 @@ std::vector<BiasShift> measure_bias_shifts(const Model& float_model, const Model
 std::vector<BiasShift> measure_bias_shifts(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,
                                            BatchSource& samples, const BiasCorrectionOptions& options) {
   const GraphIndex index(float_model.graph());
-  const auto by_name = nodes_by_name(index);
   std::vector<std::string> nodes;
-  for (const auto& w : plan.weights) {
-    if (!nodes.empty() && nodes.back() == w.node) continue;
-    const auto& node = index.node(by_name.at(w.node));
+  for (const auto& name : plan.weight_nodes()) {
+    const auto& node = index.node(*index.find_node(name));  // validated with the plan
     if (!kBiasedOps.count(node.op_type()) || node.input_size() < 3 || node.input(2).empty()) continue;
     const auto* bias = index.initializer(node.input(2));
     if (!bias || bias->data_type() != onnx::TensorProto::FLOAT) continue;
-    nodes.push_back(w.node);
+    nodes.push_back(name);
   }
   return measure_bias_shifts(float_model, write_qdq_model(float_model, plan, ranges, options.write), nodes, samples,
                              options.max_samples);

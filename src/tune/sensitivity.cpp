@@ -21,13 +21,10 @@ struct WeightedOp {
 };
 
 std::vector<WeightedOp> weighted_ops(const QuantPlan& plan, const GraphIndex& index) {
-  std::map<std::string, std::size_t> by_name;
-  for (std::size_t i = 0; i < index.node_count(); ++i) by_name[index.node_name(i)] = i;
   std::vector<WeightedOp> ops;
-  for (const auto& w : plan.weights) {
-    if (!ops.empty() && ops.back().node == w.node) continue;  // weights are sorted by node
-    const auto& node = index.node(by_name.at(w.node));
-    ops.push_back({w.node, node.op_type(), node.input(0), node.output(0)});
+  for (const auto& name : plan.weight_nodes()) {
+    const auto& node = index.node(*index.find_node(name));  // validated with the plan
+    ops.push_back({name, node.op_type(), node.input(0), node.output(0)});
   }
   return ops;
 }

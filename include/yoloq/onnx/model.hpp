@@ -83,6 +83,8 @@ class GraphIndex {
   // "<op_type>_<index>" (with "_" appended until it collides with no other node's name).
   // name_unnamed_nodes writes exactly these names into a model.
   const std::string& node_name(std::size_t node) const { return node_names_[node]; }
+  // The node node_name() calls `name`; nullopt when there is none.
+  std::optional<std::size_t> find_node(const std::string& name) const;
 
  private:
   void name_nodes();
@@ -94,6 +96,7 @@ class GraphIndex {
   std::vector<std::string> input_names_, output_names_;
   std::vector<std::size_t> topo_;
   std::vector<std::string> node_names_;
+  std::unordered_map<std::string, std::size_t> node_by_name_;
 };
 
 // Gives every unnamed node the name GraphIndex::node_name reports for it.

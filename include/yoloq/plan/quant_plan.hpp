@@ -72,6 +72,7 @@ struct QuantPlan {
   std::vector<FloatNode> float_nodes;        // nodes of quantizable types kept in high precision
 
   std::vector<std::string> activation_tensors() const;  // what calibration must cover
+  std::vector<std::string> weight_nodes() const;        // nodes with a quantized weight, each once, sorted
 };
 
 nlohmann::json to_json(const QuantPlan& plan);
