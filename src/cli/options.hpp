@@ -9,6 +9,7 @@
 #include "yoloq/plan/quant_plan.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/progress.hpp"
+#include "yoloq/tune/held_out_metric.hpp"
 #include "yoloq/verify/verdict.hpp"
 
 namespace yoloq::cli {
@@ -88,6 +89,14 @@ inline CalibrationOptions calibration_options(const std::string& method, double 
   o.runtime.threads = threads;
   o.quiet = quiet;
   return o;
+}
+
+// --drop_metric, given or by default: map against --labels when there are labels, else agreement.
+inline DropMetric drop_metric_from_flags(const std::string& drop_metric, const std::string& labels) {
+  const DropMetric metric = drop_metric.empty() ? (labels.empty() ? DropMetric::Agreement : DropMetric::Map)
+                                                : parse_drop_metric(drop_metric);
+  if (metric == DropMetric::Map && labels.empty()) throw UsageError("--drop_metric map needs --labels");
+  return metric;
 }
 
 // The calibration methods, for CLI11 to refuse a typo as a usage error.

@@ -57,9 +57,7 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.verify_options.quiet = o.calibration.quiet;
   o.verify_options.labels = f.labels;
   o.bias_correction = f.bias_correction == "on";
-  o.drop_metric = f.drop_metric.empty() ? (f.labels.empty() ? DropMetric::Agreement : DropMetric::Map)
-                                        : parse_drop_metric(f.drop_metric);
-  if (o.drop_metric == DropMetric::Map && f.labels.empty()) throw UsageError("--drop_metric map needs --labels");
+  o.drop_metric = drop_metric_from_flags(f.drop_metric, f.labels);
   return o;
 }
 

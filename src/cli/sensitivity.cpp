@@ -30,10 +30,7 @@ void run(const SensitivityFlags& f) {
   HeldOutMetricOptions metric_options;
   metric_options.labels = f.labels;
   metric_options.runtime.threads = f.threads;
-  metric_options.metric = f.drop_metric.empty() ? (f.labels.empty() ? DropMetric::Agreement : DropMetric::Map)
-                                                : parse_drop_metric(f.drop_metric);
-  if (metric_options.metric == DropMetric::Map && f.labels.empty())
-    throw UsageError("--drop_metric map needs --labels");
+  metric_options.metric = drop_metric_from_flags(f.drop_metric, f.labels);
   // --report R.md writes R.md and R.html (the page draws the chart).
   std::filesystem::path report(f.report), report_html(f.report);
   report_html.replace_extension(".html");

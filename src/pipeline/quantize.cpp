@@ -162,10 +162,7 @@ QuantizeResult quantize(const QuantizeOptions& options) {
     throw Error(result.output_path.string() + ": the output path is the input model; choose another --output_path");
   check_writable_output(result.output_path);
   if (options.max_drop) {
-    if (!(*options.max_drop >= 0 && *options.max_drop <= 100))
-      throw Error("--max_drop must be in [0, 100] mAP points");
-    if (options.drop_metric == DropMetric::Map && options.verify_options.labels.empty())
-      throw Error("--drop_metric map needs --labels (a folder of YOLO labels for the calibration images)");
+    check_max_drop(*options.max_drop);
     result.plan_path = result.output_path;
     result.plan_path.replace_extension(".plan.json");
     check_writable_output(result.plan_path);

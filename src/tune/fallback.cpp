@@ -11,12 +11,6 @@ namespace yoloq {
 
 namespace {
 
-std::size_t weighted_op_count(const QuantPlan& plan) {
-  std::set<std::string> nodes;
-  for (const auto& w : plan.weights) nodes.insert(w.node);
-  return nodes.size();
-}
-
 // Measured ops that recovered something first, best first; then every other op by local SQNR.
 std::vector<const OpSensitivity*> candidates(const SensitivityResult& sensitivity) {
   std::vector<const OpSensitivity*> measured, rest;
@@ -40,10 +34,14 @@ std::string points(double v) {
 
 }  // namespace
 
+void check_max_drop(double max_drop) {
+  if (!(max_drop >= 0 && max_drop <= 100))
+    throw Error("--max_drop must be in [0, 100] mAP points, not " + points(max_drop));
+}
+
 FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,
                                     const HeldOutMetric& metric, const FallbackOptions& options) {
-  if (!(options.max_drop >= 0 && options.max_drop <= 100))
-    throw Error("--max_drop must be in [0, 100] mAP points, not " + points(options.max_drop));
+  check_max_drop(options.max_drop);
   if (!metric.detect_model())
     throw Error("--max_drop needs a detect model: the drop is in mAP points of its detections");
   FallbackResult result;
@@ -52,7 +50,7 @@ FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& p
   result.max_drop = options.max_drop;
   result.samples = metric.samples();
   result.float_value = metric.float_value();
-  result.weighted_ops = weighted_op_count(plan);
+  result.weighted_ops = plan.weight_nodes().size();
   auto current = metric.measure_in_detail(write_qdq_model(float_model, plan, ranges, options.sensitivity.write));
   result.initial_value = result.final_value = current.value;
   const bool by_snr = metric.has_class_scores();

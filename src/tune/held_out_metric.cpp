@@ -1,35 +1,17 @@
 #include "yoloq/tune/held_out_metric.hpp"
 
-#include <cmath>
-#include <limits>
 #include <utility>
 
 #include "yoloq/eval/detection.hpp"
 #include "yoloq/eval/eval.hpp"
 #include "yoloq/support/error.hpp"
+#include "yoloq/tensor/signal_noise.hpp"
 #include "yoloq/yolo/detect_head.hpp"
-#include "yoloq/yolo/metadata.hpp"
 #include "yoloq/yolo/output_layout.hpp"
 
 namespace yoloq {
 
 namespace {
-
-// Float detections at or above this score are the agreement metric's ground truth, as in verify.
-constexpr float kReferenceScore = 0.25f;
-
-bool is_detect_model(const Model& model, const std::vector<Tensor>& outputs) {
-  if (outputs.size() != 1) return false;
-  const auto metadata = read_yolo_metadata(model);
-  if (metadata && !metadata->task.empty() && metadata->task != "detect") return false;
-  const auto classes = metadata ? static_cast<std::int64_t>(metadata->names.size()) : 0;
-  return is_detect_output(outputs[0].shape, classes) || is_end_to_end_output(outputs[0].shape);
-}
-
-double snr_db(double signal, double noise) {
-  if (noise == 0) return std::numeric_limits<double>::infinity();
-  return signal == 0 ? -std::numeric_limits<double>::infinity() : 10 * std::log10(signal / noise);
-}
 
 // The Detect head's class probabilities: the one Sigmoid downstream of its output convolutions
 // (YOLOv8/11 and YOLO26 have exactly one there); "" without a head or with several.
@@ -61,26 +43,19 @@ HeldOutMetric::HeldOutMetric(const Model& float_model, BatchSource& held_out, co
   if (options.metric == DropMetric::Map && options.labels.empty())
     throw Error("--drop_metric map needs --labels (a folder of YOLO labels for the images)");
   class_scores_ = head_class_scores(float_model);
-  Model exposed = float_model;
-  if (!class_scores_.empty()) expose_as_outputs(exposed, {class_scores_});
-  Session session(serialize_model(exposed), "float model", options.runtime);
   for (const auto& out : float_model.graph().output()) output_names_.push_back(out.name());
+  Session session = open_session(float_model, "float model");
   held_out.rewind();
   while (auto batch = held_out.next()) {
     samples_ += held_out.origins().size();
     origins_.push_back(held_out.origins());
-    std::vector<std::string> names = output_names_;
-    if (!class_scores_.empty()) names.push_back(class_scores_);
-    auto outputs = session.run(*batch, names);
-    if (!class_scores_.empty()) {
-      float_class_scores_.push_back(std::move(outputs.back()));
-      outputs.pop_back();
-    }
+    auto [outputs, class_scores] = run(session, *batch);
     float_outputs_.push_back(std::move(outputs));
+    if (class_scores) float_class_scores_.push_back(std::move(*class_scores));
     batches_.push_back(std::move(*batch));
   }
   if (batches_.empty()) throw Error(description_ + ": no held-out samples to measure on");
-  detect_ = is_detect_model(float_model, float_outputs_.front());
+  detect_ = !not_a_detect_model(float_model, output_names_, float_outputs_.front().front().shape);
   if (!detect_ && options.metric == DropMetric::Map)
     throw Error("--drop_metric map needs a detect model (one [batch, 4 + classes, anchors] or [batch, N, 6] output)");
 
@@ -91,8 +66,7 @@ HeldOutMetric::HeldOutMetric(const Model& float_model, BatchSource& held_out, co
     for (std::size_t row = 0; row < origins_[b].size(); ++row) {
       std::vector<GroundTruth> reference;
       if (options.metric == DropMetric::Agreement) {
-        for (const auto& d : decode_detections(float_outputs_[b][0], static_cast<std::int64_t>(row), {}))
-          if (d.score >= kReferenceScore) reference.push_back({d.box, d.class_id});
+        reference = agreement_reference(decode_detections(float_outputs_[b][0], static_cast<std::int64_t>(row), {}));
       } else {
         const auto& origin = origins_[b][row];
         if (origin.image.empty() || !origin.geometry)
@@ -117,46 +91,45 @@ std::string HeldOutMetric::name() const {
 
 std::string HeldOutMetric::unit() const { return detect_ ? "points" : "dB"; }
 
-HeldOutMetric::Measurement HeldOutMetric::measure_in_detail(const Model& candidate) const {
-  Model exposed = candidate;
+Session HeldOutMetric::open_session(const Model& model, const std::string& what) const {
+  Model exposed = model;
   if (!class_scores_.empty()) expose_as_outputs(exposed, {class_scores_});
-  Session session(serialize_model(exposed), "candidate model", options_.runtime);
+  return Session(serialize_model(exposed), what, options_.runtime);
+}
+
+HeldOutMetric::Outputs HeldOutMetric::run(Session& session, const NamedTensors& batch) const {
   std::vector<std::string> names = output_names_;
   if (!class_scores_.empty()) names.push_back(class_scores_);
+  Outputs out{session.run(batch, names), std::nullopt};
+  if (!class_scores_.empty()) {
+    out.class_scores = std::move(out.outputs.back());
+    out.outputs.pop_back();
+  }
+  return out;
+}
+
+HeldOutMetric::Measurement HeldOutMetric::measure_in_detail(const Model& candidate) const {
+  Session session = open_session(candidate, "candidate model");
   std::vector<std::vector<Tensor>> outputs;
-  double signal = 0, noise = 0;
+  SignalNoise class_scores;
   for (std::size_t b = 0; b < batches_.size(); ++b) {
-    auto out = session.run(batches_[b], names);
-    if (!class_scores_.empty()) {
-      const auto f = float_class_scores_[b].values<float>();
-      const auto q = std::as_const(out.back()).values<float>();
-      for (std::size_t i = 0; i < f.size(); ++i) {
-        signal += double(f[i]) * f[i];
-        noise += (double(f[i]) - q[i]) * (double(f[i]) - q[i]);
-      }
-      out.pop_back();
-    }
-    outputs.push_back(std::move(out));
+    auto out = run(session, batches_[b]);
+    if (out.class_scores) class_scores.add(float_class_scores_[b].values<float>(), std::as_const(*out.class_scores).values<float>());
+    outputs.push_back(std::move(out.outputs));
   }
   Measurement m;
   m.value = score(outputs);
-  if (!class_scores_.empty()) m.class_score_snr_db = snr_db(signal, noise);
+  if (!class_scores_.empty()) m.class_score_snr_db = class_scores.snr_db();
   return m;
 }
 
 double HeldOutMetric::score(const std::vector<std::vector<Tensor>>& outputs) const {
   if (!detect_) {
-    double signal = 0, noise = 0;
+    SignalNoise all;
     for (std::size_t b = 0; b < outputs.size(); ++b)
-      for (std::size_t o = 0; o < outputs[b].size(); ++o) {
-        if (outputs[b][o].dtype != DType::Float32) continue;
-        const auto f = float_outputs_[b][o].values<float>(), q = outputs[b][o].values<float>();
-        for (std::size_t i = 0; i < f.size(); ++i) {
-          signal += double(f[i]) * f[i];
-          noise += (double(f[i]) - q[i]) * (double(f[i]) - q[i]);
-        }
-      }
-    return snr_db(signal, noise);
+      for (std::size_t o = 0; o < outputs[b].size(); ++o)
+        if (outputs[b][o].dtype == DType::Float32) all.add(float_outputs_[b][o].values<float>(), outputs[b][o].values<float>());
+    return all.snr_db();
   }
   std::vector<ImageDetections> images;
   for (std::size_t b = 0; b < outputs.size(); ++b)

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "yoloq/support/error.hpp"
 #include "yoloq/yolo/output_layout.hpp"
@@ -20,12 +19,6 @@ void merge_distinct(std::vector<float>& distinct, std::vector<float> added) {
 }
 
 }  // namespace
-
-double snr_db(double signal_sq, double noise_sq) {
-  if (noise_sq == 0) return std::numeric_limits<double>::infinity();
-  if (signal_sq == 0) return -std::numeric_limits<double>::infinity();
-  return 10.0 * std::log10(signal_sq / noise_sq);
-}
 
 void OutputComparison::Sums::add(double r, double q) {
   ref_sq += r * r;

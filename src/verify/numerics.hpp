@@ -4,6 +4,7 @@
 // number of distinct float values).
 #include <vector>
 
+#include "yoloq/tensor/signal_noise.hpp"
 #include "yoloq/tensor/tensor.hpp"
 #include "yoloq/verify/verify.hpp"
 
@@ -32,6 +33,5 @@ class OutputComparison {
   std::vector<float> distinct_ref_, distinct_quant_;
 };
 
-double snr_db(double signal_sq, double noise_sq);
 
 }  // namespace yoloq::verify_detail

@@ -15,17 +15,12 @@
 #include "yoloq/support/interrupt.hpp"
 #include "yoloq/support/progress.hpp"
 #include "yoloq/yolo/letterbox.hpp"
-#include "yoloq/yolo/metadata.hpp"
 
 namespace fs = std::filesystem;
 
 namespace yoloq {
 
 namespace {
-
-// Float detections at or above this score stand in for ground truth in the agreement mAP: the
-// confidence Ultralytics' predict uses, so that low-score noise is not treated as objects.
-constexpr float kAgreementGroundTruthScore = 0.25f;
 
 double median_ms(Session& session, const NamedTensors& inputs, int warmup, int runs) {
   for (int i = 0; i < warmup; ++i) session.run(inputs);
@@ -44,25 +39,6 @@ double median_ms(Session& session, const NamedTensors& inputs, int warmup, int r
 }
 
 MapPair map_pair(const DetectionMetrics& m) { return {m.map50_95, m.map50}; }
-
-// A detect model: one output shaped [B, 4+nc, A] or an end-to-end [B, N, 6], and Ultralytics
-// metadata (when present) saying task detect with nc names. Segment and pose outputs also have
-// [B, C, A] shapes, hence the task.
-std::optional<std::string> detect_skip_reason(const Model& model, const Session& session,
-                                              const std::vector<std::int64_t>& first_output_shape) {
-  const auto metadata = read_yolo_metadata(model);
-  if (metadata && !metadata->task.empty() && metadata->task != "detect")
-    return "the model's task is '" + metadata->task +
-           "', detection metrics apply to detect models only";
-  if (session.output_names().size() != 1)
-    return "the model has " + std::to_string(session.output_names().size()) +
-           " outputs; a detect model has one [batch, 4 + classes, anchors]";
-  const std::int64_t classes = metadata ? static_cast<std::int64_t>(metadata->names.size()) : 0;
-  if (!is_detect_output(first_output_shape, classes) && !is_end_to_end_output(first_output_shape))
-    return "output '" + session.output_names()[0] + "' [" + shape_string(first_output_shape) +
-           "] is neither a detect head's [batch, 4 + classes, anchors] nor end-to-end detections [batch, N, 6]";
-  return std::nullopt;
-}
 
 // A session over a loaded model: from its bytes, or from its file when it is too large to
 // serialize and was loaded from one.
@@ -97,10 +73,7 @@ void add_detections(const Tensor& float_out, const Tensor& quant_out, std::int64
   map_to_original(float_dets, geometry);
   map_to_original(quant_dets, geometry);
   const auto id = static_cast<long long>(++out.images);
-  ImageDetections agreement{id, {}, quant_dets};
-  for (const auto& d : float_dets)
-    if (d.score >= kAgreementGroundTruthScore) agreement.ground_truth.push_back({d.box, d.class_id});
-  out.quant_vs_float.push_back(std::move(agreement));
+  out.quant_vs_float.push_back({id, agreement_reference(float_dets), quant_dets});
   if (options.labels.empty()) return;
   bool found = false;
   auto gts = load_ground_truth(origin.image, options.labels, geometry.original_width, geometry.original_height,
@@ -190,7 +163,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
     if (comparisons.empty()) {
       if (!options.labels.empty() && held_out.origins().front().image.empty())
         throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
-      skip_reason = detect_skip_reason(float_model, float_session, float_out[0].shape);
+      skip_reason = not_a_detect_model(float_model, float_session.output_names(), float_out[0].shape);
       // The class-score numerics need only the detect layout; detections also need a geometry.
       const bool detect_model = !skip_reason;
       if (!skip_reason && (batch->size() != 1 || !sample_geometry(held_out.origins().front(), input)))

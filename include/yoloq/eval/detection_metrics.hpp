@@ -33,6 +33,17 @@ struct ImageDetections {
   std::vector<Detection> detections;
 };
 
+// The ground truth of the agreement metric (verify, and the accuracy tuning of tune/): a float
+// model's detections at or above the confidence Ultralytics' predict uses, so that low-score noise
+// is not treated as objects.
+inline constexpr float kAgreementReferenceScore = 0.25f;
+inline std::vector<GroundTruth> agreement_reference(const std::vector<Detection>& float_detections) {
+  std::vector<GroundTruth> reference;
+  for (const auto& d : float_detections)
+    if (d.score >= kAgreementReferenceScore) reference.push_back({d.box, d.class_id});
+  return reference;
+}
+
 struct ClassMetrics {
   int class_id = 0;
   std::size_t images = 0;     // images with at least one label of this class

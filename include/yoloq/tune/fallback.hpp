@@ -47,6 +47,9 @@ struct FallbackResult {
   double final_drop() const { return float_value - final_value; }
 };
 
+// Throws Error for a max_drop outside [0, 100] mAP points.
+void check_max_drop(double max_drop);
+
 // Throws Error for a model the metric cannot score as detections (the drop is in mAP points) or a
 // max_drop outside [0, 100].
 FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& plan, const Ranges& ranges,

@@ -57,6 +57,13 @@ class HeldOutMetric {
   const std::string& description() const { return description_; }
 
  private:
+  // Sessions and runs that also fetch the head's class scores, when there are any.
+  struct Outputs {
+    std::vector<Tensor> outputs;
+    std::optional<Tensor> class_scores;
+  };
+  Session open_session(const Model& model, const std::string& what) const;
+  Outputs run(Session& session, const NamedTensors& batch) const;
   double score(const std::vector<std::vector<Tensor>>& outputs) const;
   std::vector<NamedTensors> batches_;
   std::vector<std::vector<SampleOrigin>> origins_;

@@ -3,8 +3,11 @@
 // w, h in input pixels, then nc class scores, for each of A anchors), or an end-to-end model's
 // ranked detections. Eval decodes them, verify reads their scores; both ask here.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "yoloq/onnx/model.hpp"
 
 namespace yoloq {
 
@@ -25,5 +28,12 @@ bool is_detect_output(const std::vector<std::int64_t>& shape, std::int64_t expec
 // (Ultralytics' end2end); its rows are already final, so it takes no NMS.
 inline constexpr std::int64_t kEndToEndColumns = 6;
 bool is_end_to_end_output(const std::vector<std::int64_t>& shape);
+
+// Why `model` is not a detect model whose detections can be scored, or nullopt when it is: one
+// output (`outputs` names the model's), shaped like a head's [B, 4+nc, A] or end-to-end [B, N, 6],
+// and Ultralytics metadata, when present, saying task detect with nc names (segment and pose
+// outputs also have [B, C, A] shapes, hence the task).
+std::optional<std::string> not_a_detect_model(const Model& model, const std::vector<std::string>& outputs,
+                                              const std::vector<std::int64_t>& first_output_shape);
 
 }  // namespace yoloq
