@@ -18,6 +18,10 @@ std::shared_ptr<SampleProvider> make_sample_provider(const std::vector<ResolvedI
                                                      const SourceOptions& options, std::size_t random_count) {
   const fs::path& path = options.path;
   std::error_code ec;
+  if (!options.arrays.empty()) {
+    if (!path.empty()) throw UsageError("calibration data: give a path or arrays, not both");
+    return make_array_samples(options.arrays, inputs);
+  }
   if (path.empty()) return make_random_samples(random_count, options.seed, inputs);
   if (fs::is_directory(path, ec)) return make_image_samples(path, inputs, options.quiet);
   if (!fs::exists(path, ec)) throw Error(path.string() + ": no such file or folder");
@@ -52,7 +56,7 @@ std::unique_ptr<BatchSource> batched(const std::shared_ptr<SampleProvider>& samp
 
 CalibrationData make_calibration_data(const Model& model, const SourceOptions& options, bool hold_out) {
   const auto inputs = resolve_inputs(model, options.shapes);
-  const bool random = options.path.empty();
+  const bool random = options.random();
   CalibrationData data;
   std::size_t holdout = 0;
   std::shared_ptr<SampleProvider> samples;

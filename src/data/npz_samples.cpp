@@ -16,43 +16,13 @@ class NpzSamples : public SampleProvider {
   NpzSamples(const std::filesystem::path& path, const std::vector<ResolvedInput>& inputs)
       : what_(path.string()), inputs_(inputs) {
     auto arrays = read_npz(path);
-    std::string expected_names;
-    for (const auto& in : inputs) {
-      if (!expected_names.empty()) expected_names += ", ";
-      expected_names += "'";
-      expected_names += in.name;
-      expected_names += "'";
+    std::vector<ArrayDescription> descriptions;
+    std::vector<Tensor*> tensors;
+    for (auto& [name, tensor] : arrays) {
+      descriptions.push_back({name, dtype_name(tensor.dtype), tensor.shape});
+      tensors.push_back(&tensor);
     }
-    for (const auto& [name, tensor] : arrays) {
-      bool known = false;
-      for (const auto& in : inputs) known = known || in.name == name;
-      if (!known)
-        throw Error(what_ + ": array '" + name +
-                    "' is not an input of the model (inputs: " + expected_names + ")");
-    }
-    for (const auto& in : inputs) {
-      auto it = arrays.find(in.name);
-      if (it == arrays.end())
-        throw Error(what_ + ": no array for the model input '" + in.name +
-                    "' (expected arrays: " + expected_names + ")");
-      const Tensor& t = it->second;
-      if (t.dtype != DType::Float32)
-        throw Error(what_ + ": array '" + in.name + "' is " + dtype_name(t.dtype) +
-                    ", expected float32");
-      bool match = t.shape.size() == in.shape.size();
-      for (std::size_t d = 1; match && d < in.shape.size(); ++d) match = t.shape[d] == in.shape[d];
-      if (!match) {
-        throw Error(what_ + ": array '" + in.name + "' has shape " + shape_string(t.shape) +
-                    ", which does not match the model input (expected " + in.data_shape() + ")");
-      }
-      const auto n = static_cast<std::size_t>(t.shape[0]);
-      if (&in != &inputs.front() && n != count_)
-        throw Error(what_ + ": arrays hold different numbers of samples ('" + inputs.front().name +
-                    "': " + std::to_string(count_) + ", '" + in.name + "': " + std::to_string(n) +
-                    ")");
-      count_ = n;
-      arrays_.push_back(std::move(it->second));
-    }
+    for (std::size_t i : match_input_arrays(what_, descriptions, inputs, count_)) arrays_.push_back(std::move(*tensors[i]));
   }
 
   std::size_t size() const override { return count_; }

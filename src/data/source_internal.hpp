@@ -43,10 +43,24 @@ class SampleProvider {
   virtual std::string kind() const { return "samples"; }  // or "images", "random samples"
 };
 
+// The checks .npz archives and in-memory arrays share: one float32 array [N, ...] per model input,
+// found by name, all with the same N (stored in `sample_count`). Returns, per input, the index of
+// its array; throws Error (prefixed with `what`) on an unknown or missing name, another dtype, a
+// shape that does not fit, or differing counts.
+struct ArrayDescription {
+  std::string name;
+  std::string dtype;  // numpy-style name
+  std::vector<std::int64_t> shape;
+};
+std::vector<std::size_t> match_input_arrays(const std::string& what, const std::vector<ArrayDescription>& arrays,
+                                            const std::vector<ResolvedInput>& inputs, std::size_t& sample_count);
+
 std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& path,
                                                  const std::vector<ResolvedInput>& inputs);
 std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path,
                                                  const std::vector<ResolvedInput>& inputs);
+std::shared_ptr<SampleProvider> make_array_samples(const std::vector<ArrayView>& arrays,
+                                                   const std::vector<ResolvedInput>& inputs);
 std::shared_ptr<SampleProvider> make_image_samples(const std::filesystem::path& folder,
                                                    const std::vector<ResolvedInput>& inputs,
                                                    bool quiet);

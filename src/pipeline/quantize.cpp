@@ -133,7 +133,7 @@ void tune_plan(const Model& model, const HeldOutMetric& metric, const QuantizeOp
 void verify_output(const Model& model, const Model& quantized, BatchSource& held_out, bool reused,
                    const QuantizeOptions& options, QuantizeResult& result) {
   VerifyOptions verify_options = options.verify_options;
-  verify_options.real_data = !options.source.path.empty();
+  verify_options.real_data = !options.source.random();
   verify_options.held_out = !reused;
   // Timing a TensorRT-placement model in ONNX Runtime was 40% of the command's time, for a figure
   // that says nothing of TensorRT.

@@ -330,6 +330,80 @@ TEST(NpzSource, MissingAndUnknownNamesAreErrors) {
       << error;
 }
 
+// A view of `t` as the Python module passes a numpy array.
+ArrayView view_of(const Tensor& t, std::string name = "", std::string dtype = "float32") {
+  return {std::move(name), std::move(dtype), t.shape, t.bytes.data()};
+}
+
+TEST(ArraySource, ReadsInPlaceAndHoldsOutAsAnNpzWould) {
+  auto a = numbered_samples(20, {2});
+  auto b = numbered_samples(20, {4});
+  for (auto& v : b.values<float>()) v += 100;
+  auto model = model_with_inputs({{"a", {1, 2}}, {"b", {1, 4}}});
+  SourceOptions options;
+  options.arrays = {view_of(b, "b"), view_of(a, "a")};  // any order: found by name
+  auto data = make_calibration_data(model, options, true);
+  ASSERT_TRUE(data.held_out);
+  EXPECT_TRUE(data.warnings.empty());  // real data: no random-data warning
+  EXPECT_EQ(data.calibration->description(), "16 samples from calibration_data");
+  std::vector<int> calibration_a, calibration_b, held_a;
+  while (auto batch = data.calibration->next()) {
+    calibration_a.push_back(sample_numbers((*batch)[0].second)[0]);
+    calibration_b.push_back(sample_numbers((*batch)[1].second)[0] - 100);
+  }
+  held_a = all_sample_numbers(*data.held_out);
+  EXPECT_EQ(calibration_a, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(calibration_b, calibration_a);
+  EXPECT_EQ(held_a, (std::vector<int>{16, 17, 18, 19}));
+}
+
+TEST(ArraySource, OneUnnamedArrayFeedsTheOnlyInputAndGivesTheNpyFingerprints) {
+  ScratchDir dir;
+  const auto samples = numbered_samples(20, {3, 2, 2});
+  write_npy(dir / "calib.npy", samples);
+  auto model = model_with_inputs({{"images", {1, 3, 2, 2}}});
+  SourceOptions from_array;
+  from_array.arrays = {view_of(samples)};
+  auto in_memory = make_calibration_data(model, from_array, true);
+  auto from_file = make_calibration_data(model, source_options(dir / "calib.npy"), true);
+  // The same values as the .npy, so quantize writes the same fingerprints (and model bytes).
+  for (auto* pair : {&in_memory.calibration, &in_memory.held_out}) {
+    auto& file_source = pair == &in_memory.calibration ? from_file.calibration : from_file.held_out;
+    while (auto batch = (*pair)->next()) {
+      auto file_batch = file_source->next();
+      ASSERT_TRUE(file_batch);
+      EXPECT_EQ(sample_numbers(batch->front().second), sample_numbers(file_batch->front().second));
+      EXPECT_EQ((*pair)->origins().front().fingerprint, file_source->origins().front().fingerprint);
+    }
+    EXPECT_FALSE(file_source->next());
+  }
+}
+
+TEST(ArraySource, BadArraysAreErrorsNamingTheKeyword) {
+  auto samples = numbered_samples(3, {2});
+  auto two_inputs = model_with_inputs({{"a", {1, 2}}, {"b", {1, 2}}});
+  auto one_input = model_with_inputs({{"a", {1, 2}}});
+  SourceOptions o;
+  o.arrays = {view_of(samples)};
+  EXPECT_EQ(drain_error(two_inputs, o),
+            "calibration_data: one array feeds a single-input model, this one has 2 inputs; give a dict of arrays "
+            "keyed by input name");
+  o.arrays = {view_of(samples, "", "float64")};
+  EXPECT_EQ(drain_error(one_input, o), "calibration_data: array 'a' is float64, expected float32");
+  auto wide = numbered_samples(3, {5});
+  o.arrays = {view_of(wide)};
+  EXPECT_EQ(drain_error(one_input, o),
+            "calibration_data: array 'a' has shape 3x5, which does not match the model input (expected Nx2)");
+  o.arrays = {view_of(samples, "a"), view_of(samples, "c")};
+  EXPECT_EQ(drain_error(two_inputs, o), "calibration_data: array 'c' is not an input of the model (inputs: 'a', 'b')");
+  o.arrays = {view_of(samples, "a")};
+  EXPECT_EQ(drain_error(two_inputs, o),
+            "calibration_data: no array for the model input 'b' (expected arrays: 'a', 'b')");
+  o.arrays = {view_of(samples)};
+  o.path = "calib.npy";
+  EXPECT_EQ(drain_error(one_input, o), "calibration data: give a path or arrays, not both");
+}
+
 TEST(RandomSource, SeededUniformAndReproducible) {
   auto model = model_with_inputs({{"images", {1, 3, 16, 16}}});
   auto options = source_options("", 3, "", 42, true);

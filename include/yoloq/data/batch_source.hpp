@@ -38,14 +38,28 @@ class BatchSource {
   virtual std::vector<std::string> take_warnings() = 0;
 };
 
+// A caller's array used as calibration data in place, without a copy: how the Python module passes
+// numpy arrays. The caller keeps the memory alive and unchanged until the source is destroyed.
+struct ArrayView {
+  std::string name;   // the model input it feeds; "" = the model's only input
+  std::string dtype;  // numpy's name ("float32", "float64", "uint8", ...); only float32 is accepted
+  std::vector<std::int64_t> shape;  // [N, ...], C order
+  const void* data = nullptr;
+};
+
 struct SourceOptions {
-  // "" = random data. A .npy file, a .npz file, or a folder of images.
+  // "" = random data (unless `arrays` holds data). A .npy file, a .npz file, or a folder of images.
   std::filesystem::path path;
+  // In-memory data instead of a path (one array per model input, or one for a single-input model):
+  // split and read as a .npz file would be.
+  std::vector<ArrayView> arrays;
   // --calibration_shapes "images:1x3x640x640,other:..."; overrides the model's input shapes.
   std::string shapes;
   std::size_t max_samples = 0;  // --calibration_size; 0 = all (random data: 1 sample, like ModelOpt)
   std::uint64_t seed = 0;       // image selection shuffle and random data
   bool quiet = false;           // suppresses warnings about skipped images
+
+  bool random() const { return path.empty() && arrays.empty(); }  // no data given: random samples
 };
 
 // Input shapes of `model` resolved with `options.shapes` (batch and dynamic dims filled in).
