@@ -70,6 +70,13 @@ void save_ranges_json(const Ranges& ranges, const std::filesystem::path& path) {
   write_file_atomically(path, doc.dump(1) + "\n");
 }
 
+nlohmann::json to_json(const Ranges& ranges) {
+  nlohmann::json tensors = nlohmann::json::object();
+  for (const auto& [name, r] : ranges.tensors)
+    tensors[name] = {{"min", r.min}, {"max", r.max}, {"amax", r.amax}, {"scale", symmetric_scale(r.amax)}};
+  return {{"method", ranges.method}, {"tensors", std::move(tensors)}};
+}
+
 Ranges load_ranges_json(const std::filesystem::path& path) {
   const std::string what = path.string();
   nlohmann::json doc;

@@ -23,7 +23,7 @@ struct CalibrateArgs {
   bool quiet = false;
 };
 
-void run(const CalibrateArgs& args) {
+void run(const CalibrateArgs& args, Invocation& invocation) {
   CalibrationOptions options = calibration_options(args.method, args.percentile, args.threads, args.quiet);
   options.runtime.execution_providers = parse_execution_providers(args.eps);
   std::filesystem::path cache = args.cache;
@@ -39,6 +39,7 @@ void run(const CalibrateArgs& args) {
   source_options.max_samples = args.calibration_size;
   source_options.seed = args.seed;
   source_options.quiet = args.quiet;
+  source_options.arrays = invocation.arrays;
   auto data = make_calibration_data(model, source_options, false);
   print_warnings(data.warnings);
   print_warnings(provider_warnings(options.runtime.execution_providers));
@@ -46,6 +47,7 @@ void run(const CalibrateArgs& args) {
   const Ranges ranges = calibrate(model, float_activation_tensors(model), *source, options);
   print_warnings(source->take_warnings());
   save_ranges(ranges, cache);
+  invocation.result = to_json(ranges);
   std::cout << "calibrated " << ranges.tensors.size() << " tensors of " << args.model << " ("
             << ranges.method << ") on " << source->description() << "\nwrote " << cache.string()
             << "\n";
@@ -54,7 +56,7 @@ void run(const CalibrateArgs& args) {
 }  // namespace
 
 namespace {
-void add_calibrate(CLI::App& app) {
+void add_calibrate(CLI::App& app, Invocation& invocation) {
   auto* cmd = app.add_subcommand("calibrate", "Calibrate every float activation of a model and write the ranges");
   auto args = std::make_shared<CalibrateArgs>();
   cmd->add_option("model", args->model, "Float ONNX model")->required();
@@ -80,7 +82,7 @@ void add_calibrate(CLI::App& app) {
                   "Execution providers in priority order: cpu cuda:0 trt")
       ->expected(1, 8);
   add_progress_flags(*cmd, args->quiet);
-  cmd->callback([args] { run(*args); });
+  cmd->callback([args, &invocation] { run(*args, invocation); });
 }
 
 }  // namespace

@@ -6,31 +6,28 @@
 namespace yoloq::cli {
 
 namespace {
-std::multimap<int, std::function<void(CLI::App&)>>& registry() {
-  static std::multimap<int, std::function<void(CLI::App&)>> commands;
+std::multimap<int, std::function<void(CLI::App&, Invocation&)>>& registry() {
+  static std::multimap<int, std::function<void(CLI::App&, Invocation&)>> commands;
   return commands;
 }
 }  // namespace
 
 CommandRegistration::CommandRegistration(int order, std::function<void(CLI::App&)> add) {
+  registry().emplace(order, [add = std::move(add)](CLI::App& app, Invocation&) { add(app); });
+}
+
+CommandRegistration::CommandRegistration(int order, std::function<void(CLI::App&, Invocation&)> add) {
   registry().emplace(order, std::move(add));
 }
 
-void register_commands(CLI::App& app) {
-  for (auto& [order, add] : registry()) add(app);
+void register_commands(CLI::App& app, Invocation& invocation) {
+  for (auto& [order, add] : registry()) add(app, invocation);
 }
 
-namespace {
-std::string& stored_command_line() {
-  static std::string line;
-  return line;
-}
-}  // namespace
-
-void set_command_line(int argc, char** argv) {
+std::string quoted_command_line(const std::vector<std::string>& args) {
   std::string line;
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = i == 0 ? "yoloq" : argv[i];
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = i == 0 ? "yoloq" : args[i];
     if (arg.empty() || arg.find_first_of(" \t\"'\\$") != std::string::npos) {
       std::string quoted = "'";
       for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -38,10 +35,8 @@ void set_command_line(int argc, char** argv) {
     }
     line += (i ? " " : "") + arg;
   }
-  stored_command_line() = line;
+  return line;
 }
-
-const std::string& command_line() { return stored_command_line(); }
 
 void print_warnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) std::cerr << "yoloq: warning: " << w << "\n";

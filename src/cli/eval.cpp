@@ -10,7 +10,7 @@
 namespace yoloq::cli {
 
 namespace {
-void add_eval(CLI::App& app) {
+void add_eval(CLI::App& app, Invocation& invocation) {
   auto* cmd = app.add_subcommand(
       "eval", "COCO-style detection metrics of a YOLO detect model on a YOLO-format dataset");
   struct Flags {
@@ -37,7 +37,7 @@ void add_eval(CLI::App& app) {
                 "only each anchor's best");
   cmd->add_option("--threads", f->threads, kThreadsHelp);
   add_progress_flags(*cmd, f->quiet);
-  cmd->callback([f] {
+  cmd->callback([f, &invocation] {
     if (!f->save_json.empty()) check_writable_output(f->save_json);
     if (!f->json.empty()) check_writable_output(f->json);
     EvalOptions options;
@@ -51,12 +51,10 @@ void add_eval(CLI::App& app) {
     const auto result = evaluate(f->model, options);
     if (!f->save_json.empty())
       write_file_atomically(f->save_json, coco_results_json(result.images).dump() + "\n");
-    if (!f->json.empty()) {
-      auto j = to_json(result.metrics, result.class_names);
-      j["images_without_label_file"] = result.images_without_label_file;
-      j["seconds"] = result.seconds;
-      write_file_atomically(f->json, j.dump(2) + "\n");
-    }
+    invocation.result = to_json(result.metrics, result.class_names);
+    invocation.result["images_without_label_file"] = result.images_without_label_file;
+    invocation.result["seconds"] = result.seconds;
+    if (!f->json.empty()) write_file_atomically(f->json, invocation.result.dump(2) + "\n");
     std::cout << "metric: " << f->metric << " (" << result.metrics.images << " images, "
               << result.metrics.instances << " labels";
     if (result.images_without_label_file > 0)

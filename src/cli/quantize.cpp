@@ -64,7 +64,7 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
 }  // namespace
 
 namespace {
-void add_quantize(CLI::App& app) {
+void add_quantize(CLI::App& app, Invocation& invocation) {
   auto* cmd = app.add_subcommand("quantize", "Quantize a float ONNX model to INT8 Q/DQ (ModelOpt-compatible flags)");
   auto f = std::make_shared<QuantizeFlags>();
   cmd->add_option("--onnx_path", f->onnx_path, "Float ONNX model (required)");
@@ -113,13 +113,14 @@ void add_quantize(CLI::App& app) {
   add_plan_flags(*cmd, f->plan);
   add_verdict_flags(*cmd, f->verdict);
   add_unsupported_modelopt_flags(*cmd);
-  cmd->callback([f, cmd] {
+  cmd->callback([f, cmd, &invocation] {
     refuse_unsupported_modelopt_flags(*cmd);
     if (f->onnx_path.empty()) throw UsageError("quantize: --onnx_path is required");
     auto options = to_options(*f);
     // Given, --max_drop also asks for the accuracy fallback; its default only sets the verdict's bound.
     if (cmd->count("--max_drop") > 0) options.max_drop = f->verdict.thresholds.max_drop;
-    options.command_line = command_line();
+    options.command_line = invocation.command_line;
+    options.source.arrays = invocation.arrays;
     std::filesystem::path report(f->report), report_json(f->report), report_html(f->report);
     if (!f->report.empty()) {
       report_json.replace_extension(".json");
@@ -131,6 +132,7 @@ void add_quantize(CLI::App& app) {
     auto result = quantize(options);
     print_warnings(result.warnings);
     std::cout << summary_text(result);
+    invocation.result = to_json(result, options);
     if (!f->report.empty()) {
       write_file_atomically(report, markdown_report(result, options));
       write_file_atomically(report_json, to_json(result, options).dump(2) + "\n");

@@ -16,7 +16,7 @@ namespace {
 // Random inputs say little beyond "it runs"; a few keep `verify` without data quick.
 constexpr std::size_t kRandomVerifySamples = 8;
 
-void add_verify(CLI::App& app) {
+void add_verify(CLI::App& app, Invocation& invocation) {
   auto* cmd = app.add_subcommand("verify",
                                  "Check a quantized model against its float original: structure, "
                                  "numerics, detections, speed");
@@ -42,7 +42,7 @@ void add_verify(CLI::App& app) {
                   "Timed runs per model (0 skips the speed part; TensorRT-target models are not timed)");
   add_progress_flags(*cmd, f->quiet);
   add_verdict_flags(*cmd, f->verdict);
-  cmd->callback([f] {
+  cmd->callback([f, &invocation] {
     for (const auto& out : {f->json, f->report})
       if (!out.empty()) check_writable_output(out);
     VerifyOptions options;
@@ -51,19 +51,21 @@ void add_verify(CLI::App& app) {
     options.speed_runs = f->speed_runs;
     options.quiet = f->quiet;
     options.thresholds = f->verdict.thresholds;
-    options.real_data = !f->data.empty();
     const Model float_model = load_model(f->float_model), quant_model = load_model(f->quant_model);
     skip_speed_for_int8_activations(options, quant_model);
     // Held-out samples as calibration reads them: images letterboxed to the model's input,
     // tensors split into the model's batches, or (no --data) a few seeded random samples.
     SourceOptions source;
     source.path = f->data;
-    source.max_samples = f->data.empty() ? std::min<std::size_t>(f->samples, kRandomVerifySamples) : f->samples;
+    source.arrays = invocation.arrays;
+    options.real_data = !source.random();
+    source.max_samples = !options.real_data ? std::min<std::size_t>(f->samples, kRandomVerifySamples) : f->samples;
     source.quiet = f->quiet;
     auto held_out = make_calibration_source(float_model, source);
     const auto result = verify_models(float_model, quant_model, *held_out, options);
     print_warnings(held_out->take_warnings());
-    if (!f->json.empty()) write_file_atomically(f->json, to_json(result).dump(2) + "\n");
+    invocation.result = to_json(result);
+    if (!f->json.empty()) write_file_atomically(f->json, invocation.result.dump(2) + "\n");
     if (!f->report.empty()) write_file_atomically(f->report, markdown_report(result));
     std::cout << summary_text(result);
     finish_with_verdict(result.verdict, f->verdict);

@@ -58,6 +58,19 @@ void install_interrupt_handlers() {
 
 int interrupt_signal() { return g_signal.load(); }
 
+InterruptScope::InterruptScope() {
+  g_signal.store(0);
+  sigaction(SIGINT, nullptr, &previous_int_);
+  sigaction(SIGTERM, nullptr, &previous_term_);
+  install_interrupt_handlers();
+}
+
+InterruptScope::~InterruptScope() {
+  sigaction(SIGINT, &previous_int_, nullptr);
+  sigaction(SIGTERM, &previous_term_, nullptr);
+  g_signal.store(0);
+}
+
 void check_interrupted() {
   if (int sig = g_signal.load()) throw Interrupted(sig);
 }

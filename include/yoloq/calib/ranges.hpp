@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ struct Ranges {
 bool ranges_are_symmetric(const Ranges& ranges);
 
 void save_ranges_json(const Ranges& ranges, const std::filesystem::path& path);
+// The ranges as plain numbers, {"method", "tensors": {name: {min, max, amax, scale}}}: what the
+// Python module's calibrate() returns (the cache file keeps the exact hex floats).
+nlohmann::json to_json(const Ranges& ranges);
 Ranges load_ranges_json(const std::filesystem::path& path);
 // TensorRT calibration cache text: a header line, then "name: <hex of big-endian float32 scale>".
 void save_ranges_trt_cache(const Ranges& ranges, const std::filesystem::path& path);

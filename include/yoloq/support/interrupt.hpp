@@ -3,6 +3,8 @@
 // calibration batches, before an output file is renamed into place), so yoloq stops with a
 // message and removes what it was writing. A second signal removes the registered temporary
 // files from the handler itself and exits at once.
+#include <signal.h>
+
 #include <filesystem>
 
 #include "yoloq/support/error.hpp"
@@ -22,6 +24,20 @@ class Interrupted : public Error {
 void install_interrupt_handlers();  // idempotent; the CLI calls it first thing
 int interrupt_signal();             // 0 when no signal arrived
 void check_interrupted();           // throws Interrupted when a signal arrived
+
+// For a process with handlers of its own (the Python interpreter): yoloq's handlers, with no signal
+// pending, for the lifetime of the scope; the previous handlers come back at its end, and a signal
+// that arrived meanwhile is left for the caller to report (interrupt_signal() inside the scope).
+class InterruptScope {
+ public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+
+ private:
+  struct sigaction previous_int_ {}, previous_term_ {};
+};
 
 // A temporary file the second signal's handler unlinks; unregister when it is renamed or removed.
 class TempFileGuard {
