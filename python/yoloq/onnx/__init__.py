@@ -1,0 +1,1 @@
+"""Mirrors ``modelopt.onnx``: ``yoloq.onnx.quantization`` is where ModelOpt users look."""
