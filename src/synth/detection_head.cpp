@@ -2,20 +2,13 @@
 // then a 1x1 Conv2d to 4 * reg_max distribution logits) and a class branch (two depthwise 3x3 +
 // pointwise pairs, then a 1x1 Conv2d to the class logits); then the DFL turns each side's
 // distribution into a distance, and the anchors and strides (constants for the image size)
-// turn distances into xywh boxes in input pixels.
+// turn distances into xywh boxes in input pixels. Both layouts of DetectLayout are here.
 #include <algorithm>
 
 #include "synth/task_heads.hpp"
 #include "yoloq/support/error.hpp"
 
 namespace yoloq::yolo {
-
-namespace {
-
-struct AnchorConstants {
-  Tensor points;   // [1, 2, anchors]: cell centres x, y in grid units, finest level first
-  Tensor strides;  // [1, anchors]
-};
 
 AnchorConstants anchor_constants(const std::vector<Feature>& levels, std::int64_t imgsz) {
   std::int64_t total = 0;
@@ -36,55 +29,125 @@ AnchorConstants anchor_constants(const std::vector<Feature>& levels, std::int64_
   return c;
 }
 
-}  // namespace
+std::int64_t DetectionHead::anchor_count(const std::vector<Feature>& levels) {
+  std::int64_t anchors = 0;
+  for (const auto& l : levels) anchors += l.height * l.width;
+  return anchors;
+}
 
-std::vector<Feature> DetectionHead::level_predictions(OnnxGraphBuilder& b,
-                                                      const std::vector<Feature>& levels) const {
-  if (levels.empty()) throw Error("detection head needs at least one feature level");
+Feature DetectionHead::three_conv_branch(OnnxGraphBuilder& b, const std::string& scope,
+                                         const Feature& x, std::int64_t hidden_channels,
+                                         std::int64_t out_channels, ParameterRole out_role) {
+  auto branch = b.enter(scope);
+  Feature y = x;
+  for (int k = 0; k < 2; ++k) {
+    auto s = b.enter(scope + "." + std::to_string(k), std::to_string(k));
+    y = conv(b, y, hidden_channels, 3);
+  }
+  auto s = b.enter(scope + ".2", "2");
+  return conv2d(b, y, out_channels, {.silu = false, .role = out_role});
+}
+
+Feature DetectionHead::box_branch(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
+                                  std::size_t i) const {
   // Branch widths depend on the finest level, as in Ultralytics' Detect.__init__.
   const std::int64_t box_channels =
       std::max({std::int64_t{16}, levels[0].channels / 4, reg_max_ * 4});
-  const std::int64_t class_channels =
-      std::max(levels[0].channels, std::min(num_classes_, std::int64_t{100}));
-  std::vector<Feature> predictions;
-  for (std::size_t i = 0; i < levels.size(); ++i) {
-    const std::string box = "cv2." + std::to_string(i), cls = "cv3." + std::to_string(i);
-    Feature box_logits, class_logits;
-    {
-      auto branch = b.enter(box);
-      Feature y = levels[i];
-      for (int k = 0; k < 2; ++k) {
-        auto s = b.enter(box + "." + std::to_string(k), std::to_string(k));
-        y = conv(b, y, box_channels, 3);
-      }
-      auto s = b.enter(box + ".2", "2");
-      box_logits =
-          conv2d(b, y, 4 * reg_max_, {.silu = false, .role = ParameterRole::BoxOutputWeight});
-    }
-    {
-      auto branch = b.enter(cls);
-      Feature y = levels[i];
-      for (int k = 0; k < 2; ++k) {
-        const std::string pair = cls + "." + std::to_string(k);
-        auto s = b.enter(pair, std::to_string(k));
-        {
-          auto depthwise = b.enter(pair + ".0", "0");
-          y = conv(b, y, y.channels, {.kernel = 3, .groups = y.channels});
-        }
-        auto pointwise = b.enter(pair + ".1", "1");
-        y = conv(b, y, class_channels);
-      }
-      auto s = b.enter(cls + ".2", "2");
-      class_logits =
-          conv2d(b, y, num_classes_, {.silu = false, .role = ParameterRole::ClassOutputWeight});
-    }
-    predictions.push_back(concat_channels(b, {box_logits, class_logits}));
-  }
-  return predictions;
+  return three_conv_branch(b, "cv2." + std::to_string(i), levels[i], box_channels, 4 * reg_max_,
+                           ParameterRole::BoxOutputWeight);
 }
 
-std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature>& predictions,
-                                  std::int64_t imgsz) const {
+Feature DetectionHead::class_branch(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
+                                    std::size_t i) const {
+  const std::int64_t class_channels =
+      std::max(levels[0].channels, std::min(num_classes_, std::int64_t{100}));
+  const std::string cls = "cv3." + std::to_string(i);
+  auto branch = b.enter(cls);
+  Feature y = levels[i];
+  for (int k = 0; k < 2; ++k) {
+    const std::string pair = cls + "." + std::to_string(k);
+    auto s = b.enter(pair, std::to_string(k));
+    {
+      auto depthwise = b.enter(pair + ".0", "0");
+      y = conv(b, y, y.channels, {.kernel = 3, .groups = y.channels});
+    }
+    auto pointwise = b.enter(pair + ".1", "1");
+    y = conv(b, y, class_channels);
+  }
+  auto s = b.enter(cls + ".2", "2");
+  return conv2d(b, y, num_classes_, {.silu = false, .role = ParameterRole::ClassOutputWeight});
+}
+
+DetectionHead::FlatLogits DetectionHead::box_and_class_logits(
+    OnnxGraphBuilder& b, const std::vector<Feature>& levels) const {
+  if (levels.empty()) throw Error("detection head needs at least one feature level");
+  FlatLogits logits;
+  logits.boxes = flattened_levels(b, levels, 4 * reg_max_, -1,
+                                  [&](std::size_t i) { return box_branch(b, levels, i); });
+  logits.scores = flattened_levels(b, levels, num_classes_, -1,
+                                   [&](std::size_t i) { return class_branch(b, levels, i); });
+  return logits;
+}
+
+std::string DetectionHead::dfl(OnnxGraphBuilder& b, const std::string& box_logits,
+                               std::int64_t anchors) const {
+  auto dfl = b.enter("dfl");
+  auto bins_shape = b.literal_constant("Constant", int64_vector({1, 4, reg_max_, anchors}));
+  auto bins = b.add_node1("Reshape", {box_logits, bins_shape}, {{"allowzero", std::int64_t{0}}});
+  auto bins_first =
+      b.add_node1("Transpose", {bins}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
+  auto probabilities = b.add_node1("Softmax", {bins_first}, {{"axis", std::int64_t{1}}});
+  std::string expected;
+  {
+    auto s = b.enter("conv");
+    auto projection = b.add_parameter("weight", {1, reg_max_, 1, 1}, ParameterRole::DflWeight);
+    expected = b.add_node1("Conv", {probabilities, projection},
+                           {{"dilations", std::vector<std::int64_t>{1, 1}},
+                            {"group", std::int64_t{1}},
+                            {"kernel_shape", std::vector<std::int64_t>{1, 1}},
+                            {"pads", std::vector<std::int64_t>{0, 0, 0, 0}},
+                            {"strides", std::vector<std::int64_t>{1, 1}}});
+  }
+  auto sides_shape = b.literal_constant("Constant", int64_vector({1, 4, anchors}));
+  return b.add_node1("Reshape", {expected, sides_shape}, {{"allowzero", std::int64_t{0}}});
+}
+
+std::string DetectionHead::box_pixels(OnnxGraphBuilder& b, const std::string& distances,
+                                      const std::vector<Feature>& levels,
+                                      std::int64_t imgsz) const {
+  // dist2bbox(xywh): left-top and right-bottom distances around each anchor point.
+  auto axis = b.literal_constant("Constant", int64_vector({1}));
+  auto start = b.literal_constant("Constant", int64_vector({0}));
+  auto middle = b.literal_constant("Mul", int64_vector({2}));
+  auto end = b.literal_constant("Mul", int64_vector({4}));
+  auto left_top = b.add_node1("Slice", {distances, start, middle, axis});
+  auto right_bottom = b.add_node1("Slice", {distances, middle, end, axis});
+  auto anchor = anchor_constants(levels, imgsz);
+  b.skip_folded("Constant", 4);
+  auto top_left = b.add_node1("Sub", {b.computed_constant("Constant", anchor.points), left_top});
+  b.skip_folded("Add", 1);
+  auto bottom_right =
+      b.add_node1("Add", {b.computed_constant("Constant", anchor.points), right_bottom});
+  auto corner_sum = b.add_node1("Add", {top_left, bottom_right});
+  auto size = b.add_node1("Sub", {bottom_right, top_left});
+  Tensor two(DType::Float32, {});
+  two.values<float>()[0] = 2.0f;
+  b.skip_folded("Div", 1);
+  auto centre = b.add_node1("Div", {corner_sum, b.literal_constant("Constant", two)});
+  auto box_grid = b.add_node1("Concat", {centre, size}, {{"axis", std::int64_t{1}}});
+  return b.add_node1("Mul", {box_grid, b.computed_constant("Constant", anchor.strides)});
+}
+
+std::string DetectionHead::concat_per_level_output(OnnxGraphBuilder& b,
+                                                   const std::vector<Feature>& levels,
+                                                   std::int64_t imgsz) const {
+  if (levels.empty()) throw Error("detection head needs at least one feature level");
+  std::vector<Feature> predictions;
+  for (std::size_t i = 0; i < levels.size(); ++i) {
+    auto box_logits = box_branch(b, levels, i);
+    auto class_logits = class_branch(b, levels, i);
+    predictions.push_back(concat_channels(b, {box_logits, class_logits}));
+  }
   const std::int64_t outputs_per_anchor = 4 * reg_max_ + num_classes_;
   auto flat_shape = b.literal_constant("Constant", int64_vector({1, outputs_per_anchor, -1}));
   std::vector<std::string> flat;
@@ -99,66 +162,25 @@ std::string DetectionHead::decode(OnnxGraphBuilder& b, const std::vector<Feature
   b.skip_value_ids(39);
   auto split_sizes = b.split_sizes({4 * reg_max_, num_classes_});
   auto box_and_class = b.add_node("Split", {all, split_sizes}, 2, {{"axis", std::int64_t{1}}});
-
-  std::int64_t anchors = 0;
-  for (const auto& p : predictions) anchors += p.height * p.width;
-  std::string distances;
-  {
-    auto dfl = b.enter("dfl");
-    auto bins_shape = b.literal_constant("Constant", int64_vector({1, 4, reg_max_, anchors}));
-    auto bins =
-        b.add_node1("Reshape", {box_and_class[0], bins_shape}, {{"allowzero", std::int64_t{0}}});
-    auto bins_first =
-        b.add_node1("Transpose", {bins}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
-    auto probabilities = b.add_node1("Softmax", {bins_first}, {{"axis", std::int64_t{1}}});
-    std::string expected;
-    {
-      auto s = b.enter("conv");
-      auto projection = b.add_parameter("weight", {1, reg_max_, 1, 1}, ParameterRole::DflWeight);
-      expected = b.add_node1("Conv", {probabilities, projection},
-                             {{"dilations", std::vector<std::int64_t>{1, 1}},
-                              {"group", std::int64_t{1}},
-                              {"kernel_shape", std::vector<std::int64_t>{1, 1}},
-                              {"pads", std::vector<std::int64_t>{0, 0, 0, 0}},
-                              {"strides", std::vector<std::int64_t>{1, 1}}});
-    }
-    auto sides_shape = b.literal_constant("Constant", int64_vector({1, 4, anchors}));
-    distances = b.add_node1("Reshape", {expected, sides_shape}, {{"allowzero", std::int64_t{0}}});
-  }
-
-  // dist2bbox(xywh): left-top and right-bottom distances around each anchor point.
-  auto axis = b.literal_constant("Constant", int64_vector({1}));
-  auto start = b.literal_constant("Constant", int64_vector({0}));
-  auto middle = b.literal_constant("Mul", int64_vector({2}));
-  auto end = b.literal_constant("Mul", int64_vector({4}));
-  auto left_top = b.add_node1("Slice", {distances, start, middle, axis});
-  auto right_bottom = b.add_node1("Slice", {distances, middle, end, axis});
-  auto anchor = anchor_constants(predictions, imgsz);
-  b.skip_folded("Constant", 4);
-  auto top_left = b.add_node1("Sub", {b.computed_constant("Constant", anchor.points), left_top});
-  b.skip_folded("Add", 1);
-  auto bottom_right =
-      b.add_node1("Add", {b.computed_constant("Constant", anchor.points), right_bottom});
-  auto corner_sum = b.add_node1("Add", {top_left, bottom_right});
-  auto size = b.add_node1("Sub", {bottom_right, top_left});
-  Tensor two(DType::Float32, {});
-  two.values<float>()[0] = 2.0f;
-  b.skip_folded("Div", 1);
-  auto centre = b.add_node1("Div", {corner_sum, b.literal_constant("Constant", two)});
-  auto box_grid = b.add_node1("Concat", {centre, size}, {{"axis", std::int64_t{1}}});
-  auto box_pixels = b.add_node1("Mul", {box_grid, b.computed_constant("Constant", anchor.strides)});
+  auto boxes = box_pixels(b, dfl(b, box_and_class[0], anchor_count(levels)), levels, imgsz);
   auto probabilities = b.add_node1("Sigmoid", {box_and_class[1]});
-  return b.add_node1("Concat", {box_pixels, probabilities}, {{"axis", std::int64_t{1}}});
+  return b.add_node1("Concat", {boxes, probabilities}, {{"axis", std::int64_t{1}}});
 }
 
 std::vector<HeadOutput> DetectionHead::build(OnnxGraphBuilder& b,
                                              const std::vector<Feature>& levels,
                                              std::int64_t imgsz) const {
-  auto predictions = level_predictions(b, levels);
-  auto output = decode(b, predictions, imgsz);
-  std::int64_t anchors = 0;
-  for (const auto& l : levels) anchors += l.height * l.width;
-  return {HeadOutput{output, "output0", {1, 4 + num_classes_, anchors}}};
+  std::string output;
+  if (layout_ == DetectLayout::ConcatPerLevel) {
+    output = concat_per_level_output(b, levels, imgsz);
+  } else {
+    auto logits = box_and_class_logits(b, levels);
+    auto boxes =
+        box_pixels(b, dfl(b, looked_up(b, logits.boxes), anchor_count(levels)), levels, imgsz);
+    auto probabilities = b.add_node1("Sigmoid", {logits.scores});
+    output = b.add_node1("Concat", {boxes, probabilities}, {{"axis", std::int64_t{1}}});
+  }
+  return {HeadOutput{output, "output0", {1, 4 + num_classes_, anchor_count(levels)}}};
 }
 
 }  // namespace yoloq::yolo

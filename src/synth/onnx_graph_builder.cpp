@@ -232,12 +232,23 @@ std::vector<std::string> OnnxGraphBuilder::add_node(const std::string& op,
 std::string OnnxGraphBuilder::add_constant(const std::string& name, const Tensor& value,
                                            bool shared) {
   ++next_value_id_;
-  if (shared)
-    for (const auto& [existing, existing_name] : literals_)
-      if (existing == value) return existing_name;
+  if (shared) {
+    for (auto& group : literals_)
+      if (group.value == value) {
+        group.names.push_back(name);
+        return name;
+      }
+    literals_.push_back(LiteralGroup{value, {name}});
+  }
   graph_.initializer(name, value);
-  if (shared) literals_.emplace_back(value, name);
   return name;
+}
+
+std::string OnnxGraphBuilder::add_vanished_step(const std::string& x) {
+  const std::string out = "vanished:" + std::to_string(vanished_.size());
+  graph_.node("Identity", out, {x}, {out});
+  vanished_[out] = x;
+  return out;
 }
 
 std::string OnnxGraphBuilder::literal_constant(const std::string& label, const Tensor& value) {
@@ -252,40 +263,61 @@ std::string OnnxGraphBuilder::split_sizes(const std::vector<std::int64_t>& sizes
   // The final number is known once all parameters are declared; a placeholder until finish().
   std::int64_t id = next_value_id_;
   std::string placeholder = "onnx::Split_+" + std::to_string(id);
-  std::string name = add_constant(placeholder, int64_vector(sizes), true);
-  if (name == placeholder) split_constants_.emplace_back(placeholder, id);
-  return name;
+  split_constants_.emplace_back(placeholder, id);
+  return add_constant(placeholder, int64_vector(sizes), true);
 }
 
 std::string OnnxGraphBuilder::add_parameter(const std::string& suffix,
                                             std::vector<std::int64_t> shape, ParameterRole role,
                                             ParameterRole weight_role, double weight_std) {
   std::string name = parameter_prefix() + suffix;
-  if (role != ParameterRole::Bias) name += kWeightSuffix;
+  if (role != ParameterRole::Bias) name += dialect_.weight_suffix;
   parameters_.push_back(ParameterSpec{name, std::move(shape), role, weight_role, weight_std});
   return name;
 }
 
-OnnxGraphBuilder::Result OnnxGraphBuilder::finish(std::int64_t ir_version, std::int64_t opset) {
+OnnxGraphBuilder::Result OnnxGraphBuilder::finish() {
+  const onnx::GraphProto& built = graph_.graph();
+  const std::vector<int> order = breadth_first_order(built);
+
+  // A shared literal keeps the name of the one the ordered graph uses first.
+  std::map<std::string, std::string> renames;
+  std::unordered_map<std::string, std::size_t> literal_group;
+  for (std::size_t g = 0; g < literals_.size(); ++g)
+    for (const auto& name : literals_[g].names) literal_group[name] = g;
+  std::vector<const std::string*> first_used(literals_.size(), nullptr);
+  for (int i : order)
+    for (const auto& in : built.node(i).input())
+      if (auto it = literal_group.find(in); it != literal_group.end() && !first_used[it->second])
+        first_used[it->second] = &in;
+  for (std::size_t g = 0; g < literals_.size(); ++g)
+    for (const auto& name : literals_[g].names)
+      if (first_used[g] && name != *first_used[g]) renames[name] = *first_used[g];
+
   // torch.onnx numbers values after the graph inputs: the image and every parameter tensor.
   const auto first_value_id = 1 + static_cast<std::int64_t>(parameters_.size());
-  std::map<std::string, std::string> renames;
+  std::map<std::string, std::string> split_names;
   for (const auto& [placeholder, id] : split_constants_)
-    renames[placeholder] = "onnx::Split_" + std::to_string(first_value_id + id);
+    split_names[placeholder] = "onnx::Split_" + std::to_string(first_value_id + id);
+  auto final_name = [&](std::string name) {
+    if (auto it = vanished_.find(name); it != vanished_.end()) name = it->second;
+    if (auto it = renames.find(name); it != renames.end()) name = it->second;
+    if (auto it = split_names.find(name); it != split_names.end()) name = it->second;
+    return name;
+  };
 
-  const onnx::GraphProto& built = graph_.graph();
-  GraphBuilder ordered(opset, ir_version);
+  GraphBuilder ordered(dialect_.opset, dialect_.ir_version);
   auto& graph = ordered.graph();
   *graph.mutable_input() = built.input();
   *graph.mutable_output() = built.output();
   for (auto init : built.initializer()) {
-    if (auto it = renames.find(init.name()); it != renames.end()) init.set_name(it->second);
+    init.set_name(final_name(init.name()));
     *graph.add_initializer() = std::move(init);
   }
-  for (int i : breadth_first_order(built)) {
+  for (int i : order) {
+    if (vanished_.count(built.node(i).name())) continue;
     auto node = built.node(i);
-    for (auto& in : *node.mutable_input())
-      if (auto it = renames.find(in); it != renames.end()) in = it->second;
+    for (auto& in : *node.mutable_input()) in = final_name(in);
     *graph.add_node() = std::move(node);
   }
   return Result{std::move(ordered.model()), parameters_};

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "synth/export_dialect.hpp"
 #include "yoloq/synth/graph_builder.hpp"
 
 namespace yoloq::yolo {
@@ -38,6 +39,9 @@ struct ParameterSpec {
 
 class OnnxGraphBuilder {
  public:
+  explicit OnnxGraphBuilder(const ExportDialect& dialect) : dialect_(dialect) {}
+  const ExportDialect& dialect() const { return dialect_; }
+
   // Leaves the scope entered by enter() when destroyed.
   class Scope {
    public:
@@ -69,9 +73,15 @@ class OnnxGraphBuilder {
     return add_node(op, inputs, 1, attributes)[0];
   }
 
+  // A node that stood in the exporter's graph when it ordered the nodes but is gone from the
+  // export: it passes `x` on, delays what consumes it by one step of the order, and finish()
+  // removes it, wiring its consumers to `x`.
+  std::string add_vanished_step(const std::string& x);
+
   // A constant written literally in the module's code (a shape, scale factor); named like the
-  // exporter's folded Constant "<scope>/<label>[_k]_output_0", and shared with an earlier
-  // constant of the same value, whose name wins, as the exporter's deduplication does.
+  // exporter's folded Constant "<scope>/<label>[_k]_output_0", and shared with every other
+  // literal of the same value. As the exporter's deduplication does, the shared constant keeps
+  // the name of the one that the ordered graph uses first (see finish()).
   std::string literal_constant(const std::string& label, const Tensor& value);
   // A constant the exporter computed by folding (anchors, strides): never shared.
   std::string computed_constant(const std::string& label, const Tensor& value);
@@ -82,23 +92,20 @@ class OnnxGraphBuilder {
   void skip_folded(const std::string& label, int count);
   void skip_value_ids(int count) { next_value_id_ += count; }
 
-  // A parameter of the current module: "<module path>.<suffix>" (suffix "conv.weight").
+  // A parameter of the current module: "<module path>.<suffix>" (suffix "conv.weight"); weights
+  // get the dialect's weight suffix.
   std::string add_parameter(const std::string& suffix, std::vector<std::int64_t> shape,
                             ParameterRole role,
                             ParameterRole weight_role = ParameterRole::HiddenConvWeight,
                             double weight_std = 0.0);
 
-  // The name weight initializers carry; the shared reference export's weights passed through a
-  // Q/DQ export, whose DequantizeLinear outputs gave them this suffix.
-  static constexpr const char* kWeightSuffix = "_DequantizeLinear_Output";
-
   struct Result {
     Model model;                            // every initializer but the parameters
     std::vector<ParameterSpec> parameters;  // in the order the modules declared them
   };
-  // Orders the nodes, names the Split constants, and returns the graph with parameters declared
-  // but not yet filled in.
-  Result finish(std::int64_t ir_version, std::int64_t opset);
+  // Orders the nodes, names the shared and the Split constants, and returns the graph (the
+  // dialect's IR version and opset) with parameters declared but not yet filled in.
+  Result finish();
 
  private:
   void leave();
@@ -111,10 +118,18 @@ class OnnxGraphBuilder {
     std::string scope, parameter_path;
     std::map<std::string, int> label_counts;
   };
+  // Literals of one value: the first declared holds the initializer until finish() names it.
+  struct LiteralGroup {
+    Tensor value;
+    std::vector<std::string> names;
+  };
+
+  ExportDialect dialect_;
   std::vector<Frame> frames_{Frame{}};
   std::int64_t next_value_id_ = 0;  // relative to the first id after the parameters, see finish()
   GraphBuilder graph_;                // in module call order; finish() orders it
-  std::vector<std::pair<Tensor, std::string>> literals_;               // value -> name, for sharing
+  std::vector<LiteralGroup> literals_;
+  std::map<std::string, std::string> vanished_;  // a vanished step's output -> its input
   std::vector<std::pair<std::string, std::int64_t>> split_constants_;  // placeholder -> value id
   std::vector<ParameterSpec> parameters_;
 };

@@ -1,15 +1,19 @@
 // Copies an export's parameters into a synthesized graph. The names are the contract: a
 // parameter of another shape, a missing one, or one the architecture does not have means the file
-// is another size or another model, and the first such name is the error.
+// is another size or another model, and the first such name is the error. A weight may carry the
+// Q/DQ export's suffix on one side and not on the other: it is the same parameter.
 #include <set>
 #include <unordered_map>
 
+#include "synth/export_dialect.hpp"
 #include "synth/parameter_sources.hpp"
 #include "yoloq/support/error.hpp"
 
 namespace yoloq::yolo {
 
 namespace {
+
+const std::string kQdqWeightSuffix = kUltralytics83QdqDialect.weight_suffix;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
@@ -20,7 +24,13 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 bool looks_like_parameter(const std::string& name) {
   return name.rfind("model.", 0) == 0 &&
          (ends_with(name, ".bias") || ends_with(name, ".weight") ||
-          ends_with(name, std::string(".weight") + OnnxGraphBuilder::kWeightSuffix));
+          ends_with(name, ".weight" + kQdqWeightSuffix));
+}
+
+// The name of the same weight in the other naming: with the Q/DQ suffix removed or added.
+std::string other_weight_name(const std::string& name) {
+  if (ends_with(name, kQdqWeightSuffix)) return name.substr(0, name.size() - kQdqWeightSuffix.size());
+  return ends_with(name, ".weight") ? name + kQdqWeightSuffix : "";
 }
 
 }  // namespace
@@ -37,6 +47,10 @@ std::vector<onnx::TensorProto> copied_parameters(const std::vector<ParameterSpec
   for (const auto& spec : specs) {
     wanted.insert(spec.name);
     auto it = available.find(spec.name);
+    if (const auto other = other_weight_name(spec.name); it == available.end() && !other.empty()) {
+      wanted.insert(other);
+      it = available.find(other);
+    }
     if (it == available.end())
       throw Error(prefix + "no initializer '" + spec.name + "' (" + shape_string(spec.shape) + ")");
     const auto& proto = *it->second;

@@ -48,11 +48,18 @@ Feature attention(OnnxGraphBuilder& b, const Feature& x, std::int64_t num_heads,
       "Constant", int64_vector({1, num_heads, 2 * key_dim + head_dim, positions}));
   auto q_k_v = split(b, reshape(b, qkv.tensor, heads_shape), {key_dim, key_dim, head_dim}, 2);
   const std::vector<std::int64_t> swap_last{0, 1, 3, 2};
-  auto q_t = b.add_node1("Transpose", {q_k_v[0]}, {{"perm", swap_last}});
-  auto scores = b.add_node1("MatMul", {q_t, q_k_v[1]});
-  auto scale = b.literal_constant(
-      "Constant", float_scalar(static_cast<float>(1.0 / std::sqrt(static_cast<double>(key_dim)))));
-  auto scaled = b.add_node1("Mul", {scores, scale});
+  const auto scale_value =
+      float_scalar(static_cast<float>(1.0 / std::sqrt(static_cast<double>(key_dim))));
+  std::string scaled;  // the attention logits, q^T k / sqrt(key_dim)
+  if (b.dialect().scale_queries_first) {
+    auto q_scaled = b.add_node1("Mul", {q_k_v[0], b.literal_constant("Constant", scale_value)});
+    auto q_t = b.add_node1("Transpose", {q_scaled}, {{"perm", swap_last}});
+    scaled = b.add_node1("MatMul", {q_t, q_k_v[1]});
+  } else {
+    auto q_t = b.add_node1("Transpose", {q_k_v[0]}, {{"perm", swap_last}});
+    auto scores = b.add_node1("MatMul", {q_t, q_k_v[1]});
+    scaled = b.add_node1("Mul", {scores, b.literal_constant("Constant", scale_value)});
+  }
   auto weights = b.add_node1("Softmax", {scaled}, {{"axis", std::int64_t{-1}}});
   auto weights_t = b.add_node1("Transpose", {weights}, {{"perm", swap_last}});
   auto attended = b.add_node1("MatMul", {q_k_v[2], weights_t});

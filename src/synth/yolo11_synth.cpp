@@ -1,6 +1,7 @@
 // yoloq synth: the YOLO11 graph of a size, its parameters (synthetic or copied), Ultralytics-style
 // metadata, and the checks that reject what cannot be built.
 #include <algorithm>
+#include <memory>
 
 #include "synth/parameter_sources.hpp"
 #include "synth/yolo11_architecture.hpp"
@@ -41,34 +42,106 @@ void set_metadata(Model& model, const std::string& key, const std::string& value
   p->set_value(value);
 }
 
-std::string display_name(const std::string& arch) {  // "yolo11n" -> "YOLO11n"
+std::string display_name(const std::string& arch) {  // "yolo11n-pose" -> "YOLO11n-pose"
   return "YOLO" + arch.substr(4);
+}
+
+// The yaml suffix of each task, in the order yolo11_architectures() lists them.
+const std::vector<std::pair<YoloTask, std::string>>& task_suffixes() {
+  static const std::vector<std::pair<YoloTask, std::string>> table{{YoloTask::Detect, ""},
+                                                                   {YoloTask::Segment, "-seg"},
+                                                                   {YoloTask::Pose, "-pose"},
+                                                                   {YoloTask::Obb, "-obb"},
+                                                                   {YoloTask::Classify, "-cls"}};
+  return table;
+}
+
+// The nc of the task's yaml: ImageNet's 1000 for classify, COCO's 80 for the others.
+std::int64_t yaml_class_count(YoloTask task) { return task == YoloTask::Classify ? 1000 : 80; }
+
+std::int64_t class_count(const SynthOptions& options, const YoloArchitecture& arch,
+                         const std::optional<YoloMetadata>& weights_metadata) {
+  if (options.num_classes) return *options.num_classes;
+  if (weights_metadata && !weights_metadata->names.empty())
+    return static_cast<std::int64_t>(weights_metadata->names.size());
+  return yaml_class_count(arch.task);
+}
+
+// The graph of the architecture and the export it reproduces.
+struct Blueprint {
+  std::unique_ptr<yolo::TaskHead> head;
+  yolo::ExportDialect dialect;
+};
+
+Blueprint blueprint(const YoloArchitecture& arch, std::int64_t num_classes) {
+  using namespace yolo;
+  switch (arch.task) {
+    case YoloTask::Detect:
+      return {std::make_unique<DetectionHead>(num_classes), kUltralytics83QdqDialect};
+    case YoloTask::Segment:
+      // Segment's yaml argument npr = 256 prototype channels is scaled like a layer's width.
+      return {std::make_unique<SegmentHead>(num_classes, scaled_channels(arch.scale, 256)),
+              kUltralytics84Dialect};
+    case YoloTask::Pose:
+      return {std::make_unique<PoseHead>(num_classes), kUltralytics84Dialect};
+    case YoloTask::Obb:
+      return {std::make_unique<ObbHead>(num_classes), kUltralytics84Dialect};
+    case YoloTask::Classify:
+      return {std::make_unique<ClassifyHead>(num_classes), kUltralytics84Dialect};
+  }
+  throw Error("unknown task");
+}
+
+void check_class_count(std::int64_t num_classes) {
+  if (num_classes < 1 || num_classes > kMaxClasses)
+    throw Error("--nc " + std::to_string(num_classes) + ": must be from 1 to " +
+                std::to_string(kMaxClasses));
 }
 
 }  // namespace
 
+std::string task_name(YoloTask task) {
+  switch (task) {
+    case YoloTask::Detect:
+      return "detect";
+    case YoloTask::Segment:
+      return "segment";
+    case YoloTask::Pose:
+      return "pose";
+    case YoloTask::Obb:
+      return "obb";
+    case YoloTask::Classify:
+      return "classify";
+  }
+  return "?";
+}
+
 std::vector<std::string> yolo11_architectures() {
   std::vector<std::string> names;
-  for (const auto& s : scales()) names.push_back(s.arch);
+  for (const auto& [task, suffix] : task_suffixes())
+    for (const auto& s : scales()) names.push_back(s.arch + suffix);
   return names;
 }
 
-Yolo11Scale yolo11_scale(const std::string& arch) {
-  for (const auto& s : scales())
-    if (s.arch == arch) return s;
-  std::string known;
-  for (const auto& s : scales()) known += (known.empty() ? "" : ", ") + s.arch;
-  throw Error("--arch '" + arch + "': unknown architecture, expected one of " + known);
+YoloArchitecture yolo11_architecture(const std::string& arch) {
+  for (const auto& [task, suffix] : task_suffixes())
+    for (const auto& s : scales())
+      if (s.arch + suffix == arch) return {arch, s, task};
+  std::string sizes;
+  for (std::size_t i = 0; i < scales().size(); ++i)
+    sizes += (i == 0 ? "" : i + 1 == scales().size() ? " or " : ", ") + scales()[i].arch;
+  throw Error("--arch '" + arch + "': unknown architecture, expected " + sizes +
+              ", alone or with -seg, -pose, -obb or -cls");
 }
 
+Yolo11Scale yolo11_scale(const std::string& arch) { return yolo11_architecture(arch).scale; }
+
 void check_synth_options(const SynthOptions& o) {
-  yolo11_scale(o.arch);
+  yolo11_architecture(o.arch);
   if (o.imgsz < 64 || o.imgsz % 32 != 0 || o.imgsz > kMaxImgsz)
     throw Error("--imgsz " + std::to_string(o.imgsz) + ": must be a multiple of 32 from 64 to " +
                 std::to_string(kMaxImgsz) + " (the coarsest level has stride 32)");
-  if (o.num_classes < 1 || o.num_classes > kMaxClasses)
-    throw Error("--nc " + std::to_string(o.num_classes) + ": must be from 1 to " +
-                std::to_string(kMaxClasses));
+  if (o.num_classes) check_class_count(*o.num_classes);
 }
 
 std::vector<std::string> default_class_names(std::int64_t num_classes) {
@@ -107,8 +180,11 @@ std::vector<std::string> default_class_names(std::int64_t num_classes) {
 
 std::int64_t yolo_parameter_count(const SynthOptions& options) {
   check_synth_options(options);
-  yolo::DetectionHead head(options.num_classes);
-  auto graph = yolo::build_yolo11_graph(yolo11_scale(options.arch), options.imgsz, head);
+  const auto arch = yolo11_architecture(options.arch);
+  std::optional<YoloMetadata> weights_metadata;
+  if (!options.weights.empty()) weights_metadata = read_yolo_metadata(load_model(options.weights));
+  const auto plan = blueprint(arch, class_count(options, arch, weights_metadata));
+  auto graph = yolo::build_yolo11_graph(arch.scale, options.imgsz, *plan.head, plan.dialect);
   std::int64_t count = 0;
   for (const auto& p : graph.parameters) {
     std::int64_t n = 1;
@@ -120,27 +196,33 @@ std::int64_t yolo_parameter_count(const SynthOptions& options) {
 
 Model synthesize_yolo(const SynthOptions& options) {
   check_synth_options(options);
-  const auto scale = yolo11_scale(options.arch);
-  yolo::DetectionHead head(options.num_classes);
-  auto graph = yolo::build_yolo11_graph(scale, options.imgsz, head);
+  const auto arch = yolo11_architecture(options.arch);
+  std::optional<Model> from;
+  std::optional<YoloMetadata> weights_metadata;
+  if (!options.weights.empty()) {
+    from = load_model(options.weights);
+    weights_metadata = read_yolo_metadata(*from);
+  }
+  const std::int64_t num_classes = class_count(options, arch, weights_metadata);
+  check_class_count(num_classes);
+  const auto plan = blueprint(arch, num_classes);
+  auto graph = yolo::build_yolo11_graph(arch.scale, options.imgsz, *plan.head, plan.dialect);
 
-  std::vector<std::string> names = default_class_names(options.num_classes);
+  std::vector<std::string> names = default_class_names(num_classes);
   std::string description;
   std::vector<onnx::TensorProto> parameters;
-  if (options.weights.empty()) {
+  if (!from) {
     parameters = yolo::synthetic_parameters(graph.parameters, options.seed);
-    description = display_name(scale.arch) +
+    description = display_name(arch.name) +
                   " architecture with synthetic weights (yoloq synth, seed " +
                   std::to_string(options.seed) + ")";
   } else {
-    auto from = load_model(options.weights);
     parameters = yolo::copied_parameters(
-        graph.parameters, from, options.weights.string(),
-        scale.arch + " with " + std::to_string(options.num_classes) + " classes");
-    if (auto meta = read_yolo_metadata(from);
-        meta && static_cast<std::int64_t>(meta->names.size()) == options.num_classes)
-      names = meta->names;
-    description = display_name(scale.arch) + " with the weights of " +
+        graph.parameters, *from, options.weights.string(),
+        arch.name + " with " + std::to_string(num_classes) + " classes");
+    if (weights_metadata && static_cast<std::int64_t>(weights_metadata->names.size()) == num_classes)
+      names = weights_metadata->names;
+    description = display_name(arch.name) + " with the weights of " +
                   options.weights.filename().string() + " (yoloq synth)";
   }
   // Initializers as the exports list them: exporter constants, then parameters by name.
@@ -156,13 +238,27 @@ Model synthesize_yolo(const SynthOptions& options) {
   for (std::size_t i = 0; i < names.size(); ++i)
     names_dict += (i ? ", " : "") + std::to_string(i) + ": " + python_quoted(names[i]);
   const std::string size = std::to_string(options.imgsz);
+  // The keys of the export reproduced, in its order, but for the provenance of an Ultralytics
+  // export (date, version, license, docs, export args), which a yoloq graph does not have.
+  const bool ultralytics84 = arch.task != YoloTask::Detect;
   set_metadata(model, "description", description);
   set_metadata(model, "author", "yoloq");
-  set_metadata(model, "stride", "32");
-  set_metadata(model, "task", head.task());
+  set_metadata(model, "stride", arch.task == YoloTask::Classify ? "1" : "32");
+  set_metadata(model, "task", plan.head->task());
+  if (ultralytics84) set_metadata(model, "head", plan.head->module_name());
   set_metadata(model, "batch", "1");
   set_metadata(model, "imgsz", "[" + size + ", " + size + "]");
   set_metadata(model, "names", "{" + names_dict + "}");
+  if (ultralytics84) {
+    set_metadata(model, "channels", "3");
+    set_metadata(model, "end2end", "False");
+  }
+  if (const auto* pose = dynamic_cast<const yolo::PoseHead*>(plan.head.get())) {
+    const auto [keypoints, dims] = pose->keypoint_shape();
+    std::string shape = "[";  // appended, not chained with +, which g++ 12 warns about
+    shape.append(std::to_string(keypoints)).append(", ").append(std::to_string(dims)).append("]");
+    set_metadata(model, "kpt_shape", shape);
+  }
   return model;
 }
 

@@ -42,12 +42,27 @@ TEST(SynthCli, WritesTheModel) {
   EXPECT_EQ(meta->names.size(), 5u);
 }
 
+// Another task: the class count defaults to the yaml's, the metadata names the task.
+TEST(SynthCli, WritesAClassifyModel) {
+  ScratchDir dir;
+  auto out = dir / "cls.onnx";
+  auto r = run_cli({"synth", "--arch", "yolo11n-cls", "--imgsz", "224", "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "wrote " + out.string() +
+                       ": yolo11n-cls, input 1x3x224x224, 1000 classes, 144 nodes, synthetic "
+                       "weights (seed 0)\n");
+  auto meta = yoloq::read_yolo_metadata(yoloq::load_model(out));
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->task, "classify");
+  EXPECT_EQ(meta->names.size(), 1000u);
+}
+
 TEST(SynthCli, BadInputIsOneErrorLine) {
   ScratchDir dir, out_dir("synth-out");
   auto out = (out_dir / "m.onnx").string();
   expect_error({"synth", "--arch", "yolo12n", "-o", out}, out_dir.path(),
-               "--arch 'yolo12n': unknown architecture, expected one of yolo11n, yolo11s, yolo11m, "
-               "yolo11l, yolo11x");
+               "--arch 'yolo12n': unknown architecture, expected yolo11n, yolo11s, yolo11m, "
+               "yolo11l or yolo11x, alone or with -seg, -pose, -obb or -cls");
   expect_error(
       {"synth", "--imgsz", "100", "-o", out}, out_dir.path(),
       "--imgsz 100: must be a multiple of 32 from 64 to 8192 (the coarsest level has stride 32)");

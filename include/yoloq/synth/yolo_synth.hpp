@@ -1,10 +1,13 @@
 #pragma once
 // YOLO11 models built without downloads: the graph an Ultralytics ONNX export of a given size
-// has (BatchNorm folded, SiLU as Sigmoid * Mul, the Detect head with DFL and the anchor/stride
-// constants of the image size, opset 19), with deterministic synthetic weights from a seed or
-// the weights of an existing export copied by name.
+// and task has (BatchNorm folded, SiLU as Sigmoid * Mul, the task head with its decoding and the
+// anchor/stride constants of the image size), with deterministic synthetic weights from a seed
+// or the weights of an existing export copied by name. Detect graphs are those of the Ultralytics
+// 8.3 export in shared/data (opset 19); segment, pose, obb and classify graphs those of
+// Ultralytics 8.4.190 (opset 18).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,13 +23,28 @@ struct Yolo11Scale {
   bool c3k_everywhere = false;  // m, l, x: every C3k2 uses C3k blocks, whatever the yaml says
 };
 
-std::vector<std::string> yolo11_architectures();    // yolo11n, s, m, l, x
-Yolo11Scale yolo11_scale(const std::string& arch);  // throws Error for an unknown name
+// The tasks, as Ultralytics' metadata "task" names them.
+enum class YoloTask { Detect, Segment, Pose, Obb, Classify };
+std::string task_name(YoloTask task);  // "detect", "segment", "pose", "obb", "classify"
+
+struct YoloArchitecture {
+  std::string name;  // "yolo11n-pose", as Ultralytics names the yaml file
+  Yolo11Scale scale;
+  YoloTask task = YoloTask::Detect;
+};
+
+// yolo11n, s, m, l, x, then the same with -seg, -pose, -obb and -cls.
+std::vector<std::string> yolo11_architectures();
+// Both throw Error for an unknown name; the scale of "yolo11n-pose" is yolo11n's.
+YoloArchitecture yolo11_architecture(const std::string& arch);
+Yolo11Scale yolo11_scale(const std::string& arch);
 
 struct SynthOptions {
   std::string arch = "yolo11n";
   std::int64_t imgsz = 640;  // square input, a multiple of 32, at least 64
-  std::int64_t num_classes = 80;
+  // Unset: the class count of the `weights` export's metadata, else the yaml's (1000 for -cls,
+  // 80 for the others).
+  std::optional<std::int64_t> num_classes;
   std::uint64_t seed = 0;
   std::filesystem::path weights;  // when set, copy every parameter from this export instead
 };
@@ -38,8 +56,8 @@ void check_synth_options(const SynthOptions& options);
 // `weights`, naming the first initializer that is missing or has another shape.
 Model synthesize_yolo(const SynthOptions& options);
 
-// Learned parameters (convolution weights and biases, DFL projection) of the architecture,
-// counted from its graph without generating weights.
+// Learned parameters (convolution and linear weights and biases, DFL projection) of the
+// architecture, counted from its graph without generating weights.
 std::int64_t yolo_parameter_count(const SynthOptions& options);
 
 // Ultralytics' default class names: COCO's 80 when num_classes is 80, else "class0", ...
