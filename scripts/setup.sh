@@ -19,7 +19,7 @@ packages=(build-essential cmake ninja-build pkg-config git curl ca-certificates
   libonnx-dev libprotobuf-dev protobuf-compiler
   libopencv-imgcodecs-dev libopencv-imgproc-dev libzip-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-venv
+  python3 python3-venv python3-dev  # python3-dev: the Python package (python/) builds against it
   clang libclang-rt-14-dev)  # libFuzzer for fuzz/run.sh, which .ci/run runs
 
 missing=()
