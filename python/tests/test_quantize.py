@@ -80,6 +80,16 @@ def test_python_m_yoloq_takes_the_cli_flags_and_exit_codes(tmp_path, model):
     assert run.stderr.strip() == "yoloq: error: The following argument was not expected: --no_such_flag"
 
 
+def test_verbose_false_prints_nothing_not_even_progress(tmp_path, model, calib_npy):
+    script = (f"import yoloq; yoloq.quantize({str(model)!r}, calibration_data={str(calib_npy)!r}, "
+              f"output_path={str(tmp_path / 'q.onnx')!r}, verbose=False)")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert run.returncode == 0, run.stderr
+    assert (run.stdout, run.stderr) == ("", "")
+    assert (tmp_path / "q.onnx").is_file()
+
+
 def test_the_gil_is_released_while_quantizing(tmp_path, model, calib_array):
     ticks = 0
     done = threading.Event()
