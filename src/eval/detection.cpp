@@ -71,15 +71,15 @@ std::vector<Detection> end_to_end_detections(const Tensor& output, std::int64_t 
 }  // namespace
 
 std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index,
-                                         const NmsOptions& options) {
-  if (is_end_to_end_output(output.shape)) return end_to_end_detections(output, batch_index, options);
-  const DetectLayout layout = detect_layout(output.shape, "detect output");
+                                         const NmsOptions& options, std::int64_t num_classes) {
+  if (num_classes <= 0 && is_end_to_end_output(output.shape)) return end_to_end_detections(output, batch_index, options);
+  const DetectLayout layout = detect_layout(output.shape, "detect output", num_classes);
   if (batch_index < 0 || batch_index >= layout.batch)
     throw Error("decode_detections: batch index " + std::to_string(batch_index) +
                 " outside the output's batch of " + std::to_string(layout.batch));
   const auto values = output.values<float>();
   const std::size_t anchors = static_cast<std::size_t>(layout.anchors);
-  const std::size_t channels = static_cast<std::size_t>(layout.num_classes + 4);
+  const std::size_t channels = static_cast<std::size_t>(layout.channels);
   const float* base = values.data() + static_cast<std::size_t>(batch_index) * channels * anchors;
   auto at = [&](std::size_t channel, std::size_t anchor) {
     return base[channel * anchors + anchor];

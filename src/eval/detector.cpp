@@ -1,17 +1,20 @@
 #include "yoloq/eval/detector.hpp"
 
+#include "yoloq/onnx/model.hpp"
 #include "yoloq/support/error.hpp"
 
 namespace yoloq {
 
 namespace {
 
-// One probe run on a blank image gives the output's real shape even when the model declares it
+// One probe run on a blank image gives the outputs' real shapes even when the model declares them
 // with symbolic dimensions.
-std::vector<std::int64_t> probe_output_shape(Session& session, const std::string& input, int height,
-                                             int width) {
+std::vector<std::vector<std::int64_t>> probe_output_shapes(Session& session, const std::string& input, int height,
+                                                           int width) {
   Tensor blank(DType::Float32, {1, 3, height, width});
-  return session.run({{input, std::move(blank)}}, {session.output_names().front()}).front().shape;
+  std::vector<std::vector<std::int64_t>> shapes;
+  for (const auto& output : session.run({{input, std::move(blank)}}, session.output_names())) shapes.push_back(output.shape);
+  return shapes;
 }
 
 }  // namespace
@@ -37,18 +40,20 @@ Detector::Detector(const std::filesystem::path& model, int imgsz, const RuntimeO
                 std::to_string(imgsz) + " does not fit it");
   height_ = fixed ? static_cast<int>(shape[2]) : imgsz;
   width_ = fixed ? static_cast<int>(shape[3]) : imgsz;
-  // An end-to-end output does not say how many classes there are (0: labels are not bounded).
-  const auto output_shape = probe_output_shape(session_, input_name_, height_, width_);
-  num_classes_ = is_end_to_end_output(output_shape)
-                     ? 0
-                     : detect_layout(output_shape, model.string() + ": " + output_name_).num_classes;
+  // The task and class count come from the metadata and the outputs' real shapes; a model whose
+  // outputs do not fit its task is an error, not a silent score. An end-to-end output does not say
+  // how many classes there are (0: labels are not bounded).
+  const auto layout = box_output_layout(load_model(model), session_.output_names(),
+                                        probe_output_shapes(session_, input_name_, height_, width_));
+  if (const auto* why_not = std::get_if<std::string>(&layout)) throw Error(model.string() + ": " + *why_not);
+  num_classes_ = std::get<BoxOutputLayout>(layout).num_classes;
 }
 
 std::vector<Detection> Detector::detect_letterboxed(const Tensor& input) {
   NamedTensors inputs;
   inputs.emplace_back(input_name_, input);
   const auto outputs = session_.run(inputs, {output_name_});
-  return decode_detections(outputs.front(), 0, nms_);
+  return decode_detections(outputs.front(), 0, nms_, num_classes_);
 }
 
 std::vector<Detection> Detector::detect(const LetterboxedImage& image) {

@@ -55,7 +55,11 @@ HeldOutMetric::HeldOutMetric(const Model& float_model, BatchSource& held_out, co
     batches_.push_back(std::move(*batch));
   }
   if (batches_.empty()) throw Error(description_ + ": no held-out samples to measure on");
-  detect_ = !not_a_detect_model(float_model, output_names_, float_outputs_.front().front().shape);
+  std::vector<std::vector<std::int64_t>> shapes;
+  for (const auto& out : float_outputs_.front()) shapes.push_back(out.shape);
+  const auto layout = box_output_layout(float_model, output_names_, shapes);
+  detect_ = std::holds_alternative<BoxOutputLayout>(layout);
+  if (detect_) num_classes_ = std::get<BoxOutputLayout>(layout).num_classes;
   if (!detect_ && options.metric == DropMetric::Map)
     throw Error("--drop_metric map needs a detect model (one [batch, 4 + classes, anchors] or [batch, N, 6] output)");
 
@@ -66,7 +70,8 @@ HeldOutMetric::HeldOutMetric(const Model& float_model, BatchSource& held_out, co
     for (std::size_t row = 0; row < origins_[b].size(); ++row) {
       std::vector<GroundTruth> reference;
       if (options.metric == DropMetric::Agreement) {
-        reference = agreement_reference(decode_detections(float_outputs_[b][0], static_cast<std::int64_t>(row), {}));
+        reference = agreement_reference(
+            decode_detections(float_outputs_[b][0], static_cast<std::int64_t>(row), {}, num_classes_));
       } else {
         const auto& origin = origins_[b][row];
         if (origin.image.empty() || !origin.geometry)
@@ -134,7 +139,7 @@ double HeldOutMetric::score(const std::vector<std::vector<Tensor>>& outputs) con
   std::vector<ImageDetections> images;
   for (std::size_t b = 0; b < outputs.size(); ++b)
     for (std::size_t row = 0; row < origins_[b].size(); ++row) {
-      auto detections = decode_detections(outputs[b][0], static_cast<std::int64_t>(row), {});
+      auto detections = decode_detections(outputs[b][0], static_cast<std::int64_t>(row), {}, num_classes_);
       if (options_.metric == DropMetric::Map) map_to_original(detections, *origins_[b][row].geometry);
       const auto id = static_cast<long long>(images.size() + 1);
       images.push_back({id, references_[images.size()], std::move(detections)});

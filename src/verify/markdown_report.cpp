@@ -47,22 +47,23 @@ std::string markdown_report(const VerifyResult& r) {
   md << "| weight bytes (float model) | " << s.float_model_weight_bytes << " |\n\n";
 
   md << "## Numerics\n\nFloat vs quantized outputs over " << r.samples << " held-out samples.\n\n";
-  md << "| output | shape | cosine | SNR dB | max abs error | class-score SNR dB | distinct class "
-        "scores INT8 (float) |\n";
-  md << "| --- | --- | --- | --- | --- | --- | --- |\n";
+  md << "| output | shape | cosine | SNR dB | max abs error | box SNR dB | class-score SNR dB | distinct class "
+        "scores INT8 (float) | task channels SNR dB |\n";
+  md << "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
   for (const auto& n : r.numerics) {
     if (n.end_to_end) {  // ranked rows do not correspond: compared as detections
-      md << "| " << n.name << " | " << shape_string(n.shape) << " | end-to-end rows | - | - | - | "
-         << n.distinct_class_scores_quant << " (" << n.distinct_class_scores_float << ") |\n";
+      md << "| " << n.name << " | " << shape_string(n.shape) << " | end-to-end rows | - | - | - | - | "
+         << n.distinct_class_scores_quant << " (" << n.distinct_class_scores_float << ") | - |\n";
       continue;
     }
     md << "| " << n.name << " | " << shape_string(n.shape) << " | " << fmt("%.6f", n.cosine)
        << " | " << fmt("%.1f", n.snr_db) << " | " << fmt("%.4g", n.max_abs_error) << " | ";
     if (n.detect_output)
-      md << fmt("%.1f", n.class_score_snr_db) << " | " << n.distinct_class_scores_quant << " ("
-         << n.distinct_class_scores_float << ") |\n";
+      md << fmt("%.1f", n.box_snr_db) << " | " << fmt("%.1f", n.class_score_snr_db) << " | "
+         << n.distinct_class_scores_quant << " (" << n.distinct_class_scores_float << ") | "
+         << (n.task_channels.empty() ? "-" : n.task_channels + " " + fmt("%.1f", n.task_channels_snr_db)) << " |\n";
     else
-      md << "- | - |\n";
+      md << "- | - | - | - |\n";
   }
 
   const auto& d = r.detections;

@@ -48,18 +48,25 @@ void OutputComparison::add(const Tensor& reference, const Tensor& quantized) {
   }
   for (std::size_t i = 0; i < r.size(); ++i) whole_.add(r[i], q[i]);
   if (!result_.detect_output) return;
-  // [B, 4 + nc, A]: the channels after the box are class scores.
-  const DetectLayout layout = detect_layout(reference.shape, result_.name);
-  const std::size_t channels = static_cast<std::size_t>(layout.num_classes + kDetectBoxChannels);
+  // [B, 4 + nc (+ the task's channels), A]: box, class scores, then mask coefficients or keypoints.
+  const DetectLayout layout = detect_layout(reference.shape, result_.name, layout_->num_classes);
+  const std::size_t channels = static_cast<std::size_t>(layout.channels);
+  const std::size_t scores_end = static_cast<std::size_t>(kDetectBoxChannels + layout.num_classes);
   const std::size_t anchors = static_cast<std::size_t>(layout.anchors);
   std::vector<float> ref_scores, quant_scores;
   for (std::size_t b = 0; b < static_cast<std::size_t>(reference.shape[0]); ++b)
-    for (std::size_t c = kDetectBoxChannels; c < channels; ++c)
+    for (std::size_t c = 0; c < channels; ++c)
       for (std::size_t a = 0; a < anchors; ++a) {
         const std::size_t i = (b * channels + c) * anchors + a;
-        class_scores_.add(r[i], q[i]);
-        if (r[i] > kScoreFloor) ref_scores.push_back(r[i]);
-        if (q[i] > kScoreFloor) quant_scores.push_back(q[i]);
+        if (c < kDetectBoxChannels) {
+          boxes_.add(r[i], q[i]);
+        } else if (c >= scores_end) {
+          task_channels_.add(r[i], q[i]);
+        } else {
+          class_scores_.add(r[i], q[i]);
+          if (r[i] > kScoreFloor) ref_scores.push_back(r[i]);
+          if (q[i] > kScoreFloor) quant_scores.push_back(q[i]);
+        }
       }
   merge_distinct(distinct_ref_, std::move(ref_scores));
   merge_distinct(distinct_quant_, std::move(quant_scores));
@@ -79,6 +86,8 @@ OutputNumerics OutputComparison::finish() const {
   out.max_abs_error = whole_.max_abs;
   if (out.detect_output) {
     out.class_score_snr_db = snr_db(class_scores_.ref_sq, class_scores_.err_sq);
+    out.box_snr_db = snr_db(boxes_.ref_sq, boxes_.err_sq);
+    out.task_channels_snr_db = out.task_channels.empty() ? std::nan("") : snr_db(task_channels_.ref_sq, task_channels_.err_sq);
     out.distinct_class_scores_float = distinct_ref_.size();
     out.distinct_class_scores_quant = distinct_quant_.size();
   }

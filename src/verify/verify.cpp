@@ -68,8 +68,8 @@ struct DetectionSamples {
 void add_detections(const Tensor& float_out, const Tensor& quant_out, std::int64_t row, const SampleOrigin& origin,
                     const LetterboxGeometry& geometry, const VerifyOptions& options, std::int64_t num_classes,
                     DetectionSamples& out) {
-  auto float_dets = decode_detections(float_out, row, {});
-  auto quant_dets = decode_detections(quant_out, row, {});
+  auto float_dets = decode_detections(float_out, row, {}, num_classes);
+  auto quant_dets = decode_detections(quant_out, row, {}, num_classes);
   map_to_original(float_dets, geometry);
   map_to_original(quant_dets, geometry);
   const auto id = static_cast<long long>(++out.images);
@@ -147,7 +147,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
 
   std::vector<verify_detail::OutputComparison> comparisons;
   std::optional<std::string> skip_reason;
-  std::int64_t num_classes = 0;
+  std::int64_t num_classes = 0;  // of the boxes' scores; 0 for end-to-end rows
   DetectionSamples detections;
   NamedTensors first_batch;  // the speed part times one batch
   std::size_t batches = 0;
@@ -163,15 +163,18 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
     if (comparisons.empty()) {
       if (!options.labels.empty() && held_out.origins().front().image.empty())
         throw Error("verify: labels need the images they describe (--data IMAGES_DIR)");
-      skip_reason = not_a_detect_model(float_model, float_session.output_names(), float_out[0].shape);
-      // The class-score numerics need only the detect layout; detections also need a geometry.
-      const bool detect_model = !skip_reason;
+      std::vector<std::vector<std::int64_t>> shapes;
+      for (const auto& out : float_out) shapes.push_back(out.shape);
+      // The per-part numerics need only the output layout; detections also need a geometry.
+      const auto layout = box_output_layout(float_model, compared, shapes);
+      const auto* box_layout = std::get_if<BoxOutputLayout>(&layout);
+      if (!box_layout) skip_reason = std::get<std::string>(layout);
       if (!skip_reason && (batch->size() != 1 || !sample_geometry(held_out.origins().front(), input)))
         skip_reason = "held-out samples are not images (detections need a single [N, 3, H, W] input)";
-      const bool end_to_end = detect_model && is_end_to_end_output(float_out[0].shape);
-      if (!skip_reason) num_classes = end_to_end ? 0 : detect_layout(float_out[0].shape, compared[0]).num_classes;
-      for (std::size_t o = 0; o < compared.size(); ++o) comparisons.emplace_back(compared[o], o == 0 && detect_model);
-      if (end_to_end) comparisons.front().mark_end_to_end();
+      if (box_layout) num_classes = box_layout->num_classes;
+      for (std::size_t o = 0; o < compared.size(); ++o)
+        comparisons.emplace_back(compared[o], o == 0 && box_layout ? std::optional(*box_layout) : std::nullopt);
+      if (box_layout && box_layout->end_to_end) comparisons.front().mark_end_to_end();
       first_batch = *batch;
     }
     for (std::size_t o = 0; o < compared.size(); ++o) comparisons[o].add(float_out[o], quant_out[o]);

@@ -60,6 +60,8 @@ nlohmann::json to_json(const VerifyResult& r) {
                      {"end_to_end", n.end_to_end}};
     if (n.detect_output) {
       o["class_score_snr_db"] = finite_or_null(n.class_score_snr_db);
+      o["box_snr_db"] = finite_or_null(n.box_snr_db);
+      if (!n.task_channels.empty()) o["task_channels"] = {{"name", n.task_channels}, {"snr_db", finite_or_null(n.task_channels_snr_db)}};
       o["distinct_class_scores"] = {{"float", n.distinct_class_scores_float},
                                     {"quant", n.distinct_class_scores_quant}};
     }
@@ -126,9 +128,11 @@ std::string summary_text(const VerifyResult& r) {
     std::snprintf(line, sizeof line, "  numerics %s: cosine %.6f, SNR %s, max abs error %.4g",
                   n.name.c_str(), n.cosine, db_text(n.snr_db).c_str(), n.max_abs_error);
     out << line;
-    if (n.detect_output)
-      out << "; class scores SNR " << db_text(n.class_score_snr_db) << ", distinct values "
-          << n.distinct_class_scores_quant << " (float " << n.distinct_class_scores_float << ")";
+    if (n.detect_output) {
+      out << "; boxes SNR " << db_text(n.box_snr_db) << "; class scores SNR " << db_text(n.class_score_snr_db)
+          << ", distinct values " << n.distinct_class_scores_quant << " (float " << n.distinct_class_scores_float << ")";
+      if (!n.task_channels.empty()) out << "; " << n.task_channels << " SNR " << db_text(n.task_channels_snr_db);
+    }
     out << "\n";
   }
   const auto& d = r.detections;

@@ -99,6 +99,7 @@ std::optional<YoloMetadata> read_yolo_metadata(const Model& model) {
     if (!s.empty()) m.stride = s.front();
   }
   if (props.count("names")) m.names = parse_class_names(props["names"]);
+  if (props.count("kpt_shape")) m.kpt_shape = parse_int_list(props["kpt_shape"]);
   return m;
 }
 

@@ -124,6 +124,20 @@ TEST(EvalRealData, Coco128UltralyticsAndCocoMetrics) {
   EXPECT_NEAR(coco.map50, 0.6661, 0.0005);
 }
 
+// A segment model's output0 holds 4 box values, 80 scores and 32 mask coefficients per anchor:
+// its boxes are scored with the 80 classes of its metadata (the README's float figure), not as
+// 112 classes.
+TEST(EvalRealData, SegmentModelBoxesScoredWithItsClasses) {
+  if (!testing::have_real_data()) GTEST_SKIP() << "no shared data at " << testing::data_dir();
+  EvalOptions options;
+  options.images = testing::coco128_images();
+  options.labels = testing::coco128_labels();
+  options.quiet = true;
+  const auto result = evaluate(testing::data_dir() / "models" / "yolov8n-seg-coco-320.onnx", options);
+  EXPECT_EQ(result.class_names.size(), 80u);
+  EXPECT_NEAR(result.metrics.map50_95, 0.350, 0.002);
+}
+
 }  // namespace
 }  // namespace yoloq
 

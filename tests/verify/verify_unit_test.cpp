@@ -39,7 +39,7 @@ Model one_conv_quantized(const Model& model) {
 }
 
 TEST(VerifyNumerics, IdenticalOutputsHaveCosineOneAndInfiniteSnr) {
-  OutputComparison c("y", false);
+  OutputComparison c("y", std::nullopt);
   const Tensor t = float_tensor({1, 4}, {1, -2, 3, 4});
   c.add(t, t);
   const auto n = c.finish();
@@ -49,7 +49,7 @@ TEST(VerifyNumerics, IdenticalOutputsHaveCosineOneAndInfiniteSnr) {
 }
 
 TEST(VerifyNumerics, SnrAndMaxErrorAreExact) {
-  OutputComparison c("y", false);
+  OutputComparison c("y", std::nullopt);
   // Signal energy 1 + 4 + 9 + 16 = 30, error energy 0.25 + 0.25 = 0.5: 10 log10(60) dB.
   c.add(float_tensor({1, 4}, {1, 2, 3, 4}), float_tensor({1, 4}, {1.5f, 2, 3, 3.5f}));
   const auto n = c.finish();
@@ -62,7 +62,7 @@ TEST(VerifyNumerics, SnrAndMaxErrorAreExact) {
 
 TEST(VerifyNumerics, DetectOutputsScoreTheClassChannelsAlone) {
   // [1, 4 + 1, 6]: boxes are exact, the one class row is off by 0.1 at four of six anchors.
-  OutputComparison c("output0", true);
+  OutputComparison c("output0", BoxOutputLayout{"detect", 1, 0, false});
   std::vector<float> boxes(4 * 6, 10.0f);
   std::vector<float> ref_values = boxes, quant_values = boxes;
   for (float v : {0.5f, 0.6f, 0.7f, 0.5f, 0.6f, 0.7f}) ref_values.push_back(v);
@@ -76,9 +76,29 @@ TEST(VerifyNumerics, DetectOutputsScoreTheClassChannelsAlone) {
   EXPECT_GT(n.snr_db, n.class_score_snr_db);     // the boxes hide the score error in the whole
 }
 
+TEST(VerifyNumerics, PoseOutputsScoreBoxesScoresAndKeypointsApart) {
+  // [1, 4 + 1 + 2, 8]: one class, one keypoint (x, y), 8 anchors. Boxes (all 10) off by 1 at one
+  // value, scores exact, keypoints (all 4) off by 2 at two values.
+  OutputComparison c("output0", BoxOutputLayout{"pose", 1, 2, false});
+  std::vector<float> ref(7 * 8, 10.0f);
+  for (int a = 0; a < 8; ++a) ref[4 * 8 + a] = 0.1f * static_cast<float>(a + 1);
+  for (int i = 5 * 8; i < 7 * 8; ++i) ref[i] = 4;
+  auto quant = ref;
+  quant[3] += 1;
+  quant[5 * 8] += 2;
+  quant[6 * 8 + 7] -= 2;
+  c.add(float_tensor({1, 7, 8}, ref), float_tensor({1, 7, 8}, quant));
+  const auto n = c.finish();
+  EXPECT_EQ(n.task_channels, "keypoints");
+  EXPECT_NEAR(n.box_snr_db, 10 * std::log10(3200.0 / 1.0), 1e-9);
+  EXPECT_TRUE(std::isinf(n.class_score_snr_db));  // identical scores
+  EXPECT_NEAR(n.task_channels_snr_db, 10 * std::log10(256.0 / 8.0), 1e-9);
+  EXPECT_EQ(n.distinct_class_scores_float, 8u);
+}
+
 TEST(VerifyNumerics, EndToEndRowsAreNotComparedElementByElement) {
   // [1, 2, 6]: the same two detections in swapped rows; elementwise they differ completely.
-  OutputComparison c("output0", true);
+  OutputComparison c("output0", BoxOutputLayout{"detect", 0, 0, true});
   c.mark_end_to_end();
   c.add(float_tensor({1, 2, 6}, {0, 0, 9, 9, 0.9f, 1, 5, 5, 20, 20, 0.6f, 2}),
         float_tensor({1, 2, 6}, {5, 5, 20, 20, 0.6f, 2, 0, 0, 9, 9, 0.9f, 1}));
@@ -94,7 +114,7 @@ TEST(VerifyNumerics, EndToEndRowsAreNotComparedElementByElement) {
 }
 
 TEST(VerifyNumerics, ShapeMismatchIsAnError) {
-  OutputComparison c("y", false);
+  OutputComparison c("y", std::nullopt);
   EXPECT_EQ(testing::error_message([&] { c.add(float_tensor({1, 2}, {1, 2}), float_tensor({2, 1}, {1, 2})); }),
             "output 'y': float shape [1x2] but quantized shape [2x1]");
 }

@@ -48,9 +48,11 @@ std::vector<Detection> non_max_suppression(std::vector<Detection> candidates,
 
 // Decodes one image (`batch_index`) of a float32 detect output and runs NMS; an end-to-end
 // output's rows above the confidence threshold are taken as they are (the model ran its own
-// selection). Boxes stay in the network input's pixel coordinates.
+// selection). Boxes stay in the network input's pixel coordinates. `num_classes` 0: every channel
+// after the box is a class score; else only that many are, and the rest (a segment or pose
+// model's own channels, BoxOutputLayout) are not read.
 std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batch_index,
-                                         const NmsOptions& options);
+                                         const NmsOptions& options, std::int64_t num_classes = 0);
 
 // Input pixels -> original image pixels: subtract the padding, divide by the scale, clip to the
 // image.

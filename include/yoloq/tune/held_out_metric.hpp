@@ -73,7 +73,8 @@ class HeldOutMetric {
   std::string class_scores_;                // the head's class-probability tensor, or ""
   std::vector<Tensor> float_class_scores_;  // per batch
   HeldOutMetricOptions options_;
-  bool detect_ = false;
+  bool detect_ = false;  // boxes to score (detect, segment, pose: yolo/output_layout.hpp)
+  std::int64_t num_classes_ = 0;
   double float_value_ = 0;
   std::size_t samples_ = 0;
   std::string description_;

@@ -63,6 +63,10 @@ struct OutputNumerics {
   // to a handful of values is a broken head even when the whole-output SNR looks fine.
   double class_score_snr_db = 0;
   std::size_t distinct_class_scores_float = 0, distinct_class_scores_quant = 0;
+  // The box channels alone, and a segment or pose output's own channels after the scores (named
+  // by `task_channels`: "mask coefficients", "keypoints"; empty for detect).
+  double box_snr_db = 0, task_channels_snr_db = 0;
+  std::string task_channels;
   // An end-to-end detect output ([B, N, 6], ranked rows): cosine, SNR and error are NaN (rows do not
   // correspond), the distinct counts are of its score column; the detections part compares it.
   bool end_to_end = false;

@@ -16,6 +16,7 @@ struct YoloMetadata {
   std::vector<std::int64_t> imgsz;   // [h, w]
   std::int64_t stride = 0;
   std::vector<std::string> names;    // index = class id
+  std::vector<std::int64_t> kpt_shape;  // pose: [keypoints, values per keypoint (2 or 3)]
 };
 
 // nullopt when the model has no Ultralytics metadata (no "names" and no "task").
