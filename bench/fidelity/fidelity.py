@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """How close `yoloq synth` comes to real Ultralytics exports.
 
-For every architecture yoloq synth knows (yolo11n ... yolo11x-cls) with a reference export
+For every architecture yoloq synth knows (yolo11n ... yolo11x-cls, yolo26n ... yolo26x-e2e,
+yolov8n ... yolov8x, yolov10n ... yolov10x-e2e) with a reference export
 <arch>.onnx in the exports folder: synthesize it with `--weights <export>` (image size and class
 count from the export's metadata), compare the two graphs node for node (op type, name, inputs,
 outputs, attributes), their initializers (names and shapes), inputs and outputs, opset and
@@ -28,7 +29,10 @@ from onnx import helper
 REPO = Path(__file__).resolve().parents[2]
 SIZES = ["n", "s", "m", "l", "x"]
 TASKS = ["", "-seg", "-pose", "-obb", "-cls"]
-ARCHS = [f"yolo11{size}{task}" for task in TASKS for size in SIZES]
+ARCHS = ([f"yolo11{size}{task}" for task in TASKS for size in SIZES]
+         + [f"yolo26{size}{head}" for head in ["", "-e2e"] for size in SIZES]
+         + [f"yolov8{size}" for size in SIZES]
+         + [f"yolov10{size}{head}" for head in ["", "-e2e"] for size in "nsmblx"])
 TOLERANCE = 1e-4  # max abs difference of the outputs with copied weights
 
 

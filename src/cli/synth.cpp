@@ -10,14 +10,19 @@ namespace yoloq::cli {
 namespace {
 void add_synth(CLI::App& app) {
   auto* cmd = app.add_subcommand("synth",
-                                 "Write a YOLO11 model of any size and task (FP32 ONNX) built by "
-                                 "yoloq, synthetic weights or copied ones");
+                                 "Write a YOLO11 (any task), YOLO26, YOLOv8 or YOLOv10 model of "
+                                 "any size (FP32 ONNX) built by yoloq, the graph of Ultralytics' "
+                                 "export, synthetic weights or copied ones");
   auto options = std::make_shared<SynthOptions>();
   auto output = std::make_shared<std::string>();
   auto weights = std::make_shared<std::string>();
   cmd->add_option("--arch", options->arch,
                   "yolo11n, yolo11s, yolo11m, yolo11l or yolo11x (detect), with -seg, -pose, -obb "
-                  "or -cls for the other tasks, as Ultralytics names its yaml files")
+                  "or -cls for the other tasks, as Ultralytics names its yaml files; yolo26n..x, "
+                  "yolov8n..x and yolov10n, s, m, b, l, x (detect). yolo26* and yolov10* are the "
+                  "default export (one-to-many head, output [1,4+nc,anchors], the same as "
+                  "end2end=False); with -e2e (yolo26n-e2e) the end-to-end export (nms=False: "
+                  "one-to-one head and top-k in the graph, output [1,300,6])")
       ->capture_default_str();
   cmd->add_option("--imgsz", options->imgsz, "Square input size, a multiple of 32")
       ->capture_default_str();

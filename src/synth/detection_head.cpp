@@ -10,6 +10,10 @@
 
 namespace yoloq::yolo {
 
+namespace {
+constexpr std::int64_t kMaxDetections = 300;  // Detect.max_det
+}  // namespace
+
 AnchorConstants anchor_constants(const std::vector<Feature>& levels, std::int64_t imgsz) {
   std::int64_t total = 0;
   for (const auto& l : levels) total += l.height * l.width;
@@ -53,15 +57,18 @@ Feature DetectionHead::box_branch(OnnxGraphBuilder& b, const std::vector<Feature
   // Branch widths depend on the finest level, as in Ultralytics' Detect.__init__.
   const std::int64_t box_channels =
       std::max({std::int64_t{16}, levels[0].channels / 4, reg_max_ * 4});
-  return three_conv_branch(b, "cv2." + std::to_string(i), levels[i], box_channels, 4 * reg_max_,
-                           ParameterRole::BoxOutputWeight);
+  return three_conv_branch(b, branch_prefix() + "cv2." + std::to_string(i), levels[i],
+                           box_channels, 4 * reg_max_, ParameterRole::BoxOutputWeight);
 }
 
 Feature DetectionHead::class_branch(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
                                     std::size_t i) const {
   const std::int64_t class_channels =
       std::max(levels[0].channels, std::min(num_classes_, std::int64_t{100}));
-  const std::string cls = "cv3." + std::to_string(i);
+  const std::string cls = branch_prefix() + "cv3." + std::to_string(i);
+  if (variant_.legacy_class_branch)
+    return three_conv_branch(b, cls, levels[i], class_channels, num_classes_,
+                             ParameterRole::ClassOutputWeight);
   auto branch = b.enter(cls);
   Feature y = levels[i];
   for (int k = 0; k < 2; ++k) {
@@ -113,8 +120,8 @@ std::string DetectionHead::dfl(OnnxGraphBuilder& b, const std::string& box_logit
 }
 
 std::string DetectionHead::box_pixels(OnnxGraphBuilder& b, const std::string& distances,
-                                      const std::vector<Feature>& levels,
-                                      std::int64_t imgsz) const {
+                                      const std::vector<Feature>& levels, std::int64_t imgsz,
+                                      bool corners) const {
   // dist2bbox(xywh): left-top and right-bottom distances around each anchor point.
   auto axis = b.literal_constant("Constant", int64_vector({1}));
   auto start = b.literal_constant("Constant", int64_vector({0}));
@@ -128,6 +135,10 @@ std::string DetectionHead::box_pixels(OnnxGraphBuilder& b, const std::string& di
   b.skip_folded("Add", 1);
   auto bottom_right =
       b.add_node1("Add", {b.computed_constant("Constant", anchor.points), right_bottom});
+  if (corners) {
+    auto box_grid = b.add_node1("Concat", {top_left, bottom_right}, {{"axis", std::int64_t{1}}});
+    return b.add_node1("Mul", {box_grid, b.computed_constant("Constant", anchor.strides)});
+  }
   auto corner_sum = b.add_node1("Add", {top_left, bottom_right});
   auto size = b.add_node1("Sub", {bottom_right, top_left});
   Tensor two(DType::Float32, {});
@@ -175,12 +186,69 @@ std::vector<HeadOutput> DetectionHead::build(OnnxGraphBuilder& b,
     output = concat_per_level_output(b, levels, imgsz);
   } else {
     auto logits = box_and_class_logits(b, levels);
-    auto boxes =
-        box_pixels(b, dfl(b, looked_up(b, logits.boxes), anchor_count(levels)), levels, imgsz);
+    auto box_logits = variant_.box_lookup_step ? looked_up(b, logits.boxes) : logits.boxes;
+    // reg_max 1: the DFL is nn.Identity, the logits are the distances.
+    auto distances = reg_max_ > 1 ? dfl(b, box_logits, anchor_count(levels)) : box_logits;
+    auto boxes = box_pixels(b, distances, levels, imgsz, variant_.end_to_end);
     auto probabilities = b.add_node1("Sigmoid", {logits.scores});
     output = b.add_node1("Concat", {boxes, probabilities}, {{"axis", std::int64_t{1}}});
   }
-  return {HeadOutput{output, "output0", {1, 4 + num_classes_, anchor_count(levels)}}};
+  const std::int64_t anchors = anchor_count(levels);
+  if (variant_.end_to_end) {
+    const std::int64_t max_det = std::min(kMaxDetections, anchors);
+    return {HeadOutput{top_k_detections(b, output, anchors, max_det), "output0", {1, max_det, 6}}};
+  }
+  return {HeadOutput{output, "output0", {1, 4 + num_classes_, anchors}}};
+}
+
+std::string DetectionHead::top_k_detections(OnnxGraphBuilder& b, const std::string& decoded,
+                                            std::int64_t anchors, std::int64_t max_det) const {
+  // The one-to-one forward and the anchors' tracing used up value numbers that no node shows;
+  // only the Split constant's name depends on them (calibrated on the yolo26n export; the other
+  // sizes' exports spend a few more or fewer).
+  b.skip_value_ids(75);
+  auto per_anchor = b.add_node1("Transpose", {decoded}, {{"perm", std::vector<std::int64_t>{0, 2, 1}}});
+  auto boxes_and_scores =
+      b.add_node("Split", {per_anchor, b.split_sizes({4, num_classes_})}, 2,
+                 {{"axis", std::int64_t{-1}}});
+  const auto& boxes = boxes_and_scores[0];
+  const auto& scores = boxes_and_scores[1];
+  auto last_axis = b.literal_constant("Constant", int64_vector({-1}));
+  auto k = b.literal_constant("Constant", int64_vector({max_det}));
+  auto new_last_axis = b.literal_constant("Constant", int64_vector({2}));
+  const Attributes top_k{{"axis", std::int64_t{1}},
+                         {"largest", std::int64_t{1}},
+                         {"sorted", std::int64_t{1}}};
+  // get_topk_index: the anchors of the max_det best scores of any class...
+  auto best = b.add_node1("ReduceMax", {scores, last_axis}, {{"keepdims", std::int64_t{0}}});
+  auto anchor_index = b.add_node("TopK", {best, k}, 2, top_k)[1];
+  auto anchor_rows = b.add_node1(
+      "Expand", {b.add_node1("Unsqueeze", {anchor_index, new_last_axis}),
+                 b.computed_constant("Where", int64_vector({1, 1, num_classes_}))});
+  auto candidate_scores = b.add_node1("GatherElements", {scores, anchor_rows}, {{"axis", std::int64_t{1}}});
+  // ...then the best max_det (anchor, class) pairs among those anchors' scores.
+  auto flat = b.add_node1("Flatten", {candidate_scores}, {{"axis", std::int64_t{1}}});
+  auto pairs = b.add_node("TopK", {flat, k}, 2, top_k);
+  auto score = b.add_node1("Unsqueeze", {pairs[0], new_last_axis});
+  b.skip_folded("Constant", 5);
+  Tensor class_count(DType::Int64, {});
+  class_count.values<std::int64_t>()[0] = num_classes_;
+  auto classes = b.literal_constant("Constant", class_count);
+  auto class_index = b.add_node1("Mod", {pairs[1], classes}, {{"fmod", std::int64_t{0}}});
+  b.skip_folded("Div", 1);
+  auto candidate = b.add_node1("Div", {pairs[1], classes});
+  // The exporter's Div and Cast of the floor division became one Div with the Cast's output.
+  candidate = b.rename_output(candidate, "Cast_2");
+  auto class_column = b.add_node1("Unsqueeze", {class_index, new_last_axis});
+  auto chosen_anchor =
+      b.add_node1("GatherElements", {anchor_index, candidate}, {{"axis", std::int64_t{1}}});
+  auto class_value = b.add_node1("Cast", {class_column}, {{"to", std::int64_t{onnx::TensorProto::FLOAT}}});
+  auto box_rows =
+      b.add_node1("Expand", {b.add_node1("Unsqueeze", {chosen_anchor, new_last_axis}),
+                             b.computed_constant("Where", int64_vector({1, 1, 4}))});
+  auto chosen_boxes = b.add_node1("GatherElements", {boxes, box_rows}, {{"axis", std::int64_t{1}}});
+  (void)anchors;
+  return b.add_node1("Concat", {chosen_boxes, score, class_value}, {{"axis", std::int64_t{-1}}});
 }
 
 }  // namespace yoloq::yolo

@@ -229,6 +229,15 @@ std::vector<std::string> OnnxGraphBuilder::add_node(const std::string& op,
   return outputs;
 }
 
+std::string OnnxGraphBuilder::rename_output(const std::string& tensor, const std::string& label) {
+  auto& nodes = *graph_.graph().mutable_node();
+  if (nodes.empty()) throw Error("rename_output: no node yet");
+  const std::string name = scope_path() + "/" + label + "_output_0";
+  for (auto& out : *nodes.rbegin()->mutable_output())
+    if (out == tensor) out = name;
+  return name;
+}
+
 std::string OnnxGraphBuilder::add_constant(const std::string& name, const Tensor& value,
                                            bool shared) {
   ++next_value_id_;

@@ -73,6 +73,10 @@ class OnnxGraphBuilder {
     return add_node(op, inputs, 1, attributes)[0];
   }
 
+  // Renames the output `tensor` of the last node added to "<scope>/<label>_output_0", the name
+  // of another op the exporter merged into that node; returns the new name.
+  std::string rename_output(const std::string& tensor, const std::string& label);
+
   // A node that stood in the exporter's graph when it ordered the nodes but is gone from the
   // export: it passes `x` on, delays what consumes it by one step of the order, and finish()
   // removes it, wiring its consumers to `x`.

@@ -47,14 +47,37 @@ enum class DetectLayout {
   BranchesApart,
 };
 
+// How a family's Detect differs from YOLO11's (Ultralytics 8.4's Detect and v10Detect).
+struct DetectVariant {
+  std::int64_t reg_max = 16;  // 1: no DFL, the box logits are the distances (YOLO26)
+  // Detect.legacy (YOLOv8): the class branch is two 3x3 Conv and a 1x1 Conv2d, like the box
+  // branch, instead of depthwise + pointwise pairs.
+  bool legacy_class_branch = false;
+  // The one-to-one branches (one2one_cv2, one2one_cv3), boxes as corners, and the top-k
+  // selection of Detect.postprocess: output [1, min(300, anchors), 6] (x1, y1, x2, y2, score,
+  // class). Without it, the one-to-many branches (cv2, cv3) and [1, 4 + nc, anchors].
+  bool end_to_end = false;
+  const char* module_name = "Detect";  // "v10Detect" for YOLOv10
+  // Whether the box logits' dict lookup delays the DFL by one step of the order (looked_up). The
+  // YOLOv8 export lists the DFL before the class sigmoid, as if it did not (calibrated on the
+  // reference exports; why the legacy head traces otherwise is not modeled).
+  bool box_lookup_step = true;
+};
+
 class DetectionHead : public TaskHead {
  public:
   explicit DetectionHead(std::int64_t num_classes,
                          DetectLayout layout = DetectLayout::ConcatPerLevel,
                          std::int64_t reg_max = 16)
       : num_classes_(num_classes), reg_max_(reg_max), layout_(layout) {}
+  // The 8.4 export of a family's detect head (BranchesApart).
+  DetectionHead(std::int64_t num_classes, const DetectVariant& variant)
+      : num_classes_(num_classes),
+        reg_max_(variant.reg_max),
+        layout_(DetectLayout::BranchesApart),
+        variant_(variant) {}
   std::string task() const override { return "detect"; }
-  std::string module_name() const override { return "Detect"; }
+  std::string module_name() const override { return variant_.module_name; }
   std::vector<HeadOutput> build(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
                                 std::int64_t imgsz) const override;
 
@@ -98,15 +121,24 @@ class DetectionHead : public TaskHead {
   }
   // The DFL: each side's distribution over reg_max bins to its expected distance, [1, 4, anchors].
   std::string dfl(OnnxGraphBuilder& b, const std::string& box_logits, std::int64_t anchors) const;
-  // dist2bbox(xywh) times the strides: the boxes as cx, cy, w, h in input pixels.
+  // dist2bbox times the strides: the boxes as cx, cy, w, h in input pixels, or with `corners`
+  // (end-to-end heads) as x1, y1, x2, y2.
   std::string box_pixels(OnnxGraphBuilder& b, const std::string& distances,
-                         const std::vector<Feature>& levels, std::int64_t imgsz) const;
+                         const std::vector<Feature>& levels, std::int64_t imgsz,
+                         bool corners = false) const;
   static std::int64_t anchor_count(const std::vector<Feature>& levels);
 
   std::int64_t num_classes_, reg_max_;
   DetectLayout layout_;
+  DetectVariant variant_;
 
  private:
+  // "one2one_" when the one-to-one branches are the exported ones, else "".
+  std::string branch_prefix() const { return variant_.end_to_end ? "one2one_" : ""; }
+  // Detect.postprocess on [1, 4 + nc, anchors]: the top max_det anchors by best class score,
+  // then the top max_det (anchor, class) pairs among them: [1, k, 6].
+  std::string top_k_detections(OnnxGraphBuilder& b, const std::string& decoded,
+                               std::int64_t anchors, std::int64_t max_det) const;
   // The ConcatPerLevel head: [1, 4 + nc, anchors], boxes in pixels, then class probabilities.
   std::string concat_per_level_output(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
                                       std::int64_t imgsz) const;

@@ -3,48 +3,13 @@
 #include <cmath>
 
 #include "synth/activation_moments.hpp"
+#include "synth/layer_stack.hpp"
 #include "yoloq/support/error.hpp"
 
 namespace yoloq::yolo {
 
-namespace {
-
-// yolo11.yaml's channel and repeat arguments are for width and depth 1; each size scales them.
-struct LayerScaler {
-  const Yolo11Scale& scale;
-
-  std::int64_t channels(std::int64_t yaml_channels) const {
-    const double scaled =
-        static_cast<double>(std::min(yaml_channels, scale.max_channels)) * scale.width;
-    return static_cast<std::int64_t>(std::ceil(scaled / 8.0)) * 8;  // a multiple of 8
-  }
-  int repeats(int yaml_repeats) const {
-    if (yaml_repeats <= 1) return yaml_repeats;
-    return std::max(static_cast<int>(std::lround(yaml_repeats * scale.depth)), 1);
-  }
-  bool c3k(bool yaml_flag) const { return yaml_flag || scale.c3k_everywhere; }
-};
-
-// The layers built so far, each emitted in its scope "model.<index>".
-class LayerStack {
- public:
-  explicit LayerStack(OnnxGraphBuilder& b) : b_(b) {}
-  template <typename Emit>
-  void add(Emit&& emit) {
-    auto scope = b_.enter("model." + std::to_string(layers_.size()));
-    layers_.push_back(emit());
-  }
-  const Feature& last() const { return layers_.back(); }
-  const Feature& operator[](std::size_t i) const { return layers_[i]; }
-  std::size_t size() const { return layers_.size(); }
-
- private:
-  OnnxGraphBuilder& b_;
-  std::vector<Feature> layers_;
-};
-
-// Layers 0-8, the same in yolo11.yaml and yolo11-cls.yaml.
-void backbone_stages(OnnxGraphBuilder& b, const LayerScaler& s, const Feature& image,
+// Layers 0-8, the same in yolo11.yaml, yolo11-cls.yaml and yolo26.yaml.
+void yolo11_backbone_stages(OnnxGraphBuilder& b, const LayerScaler& s, const Feature& image,
                      LayerStack& layers) {
   layers.add([&] { return conv(b, image, s.channels(64), 3, 2); });         // 0 P1/2
   layers.add([&] { return conv(b, layers.last(), s.channels(128), 3, 2); });  // 1 P2/4
@@ -65,11 +30,13 @@ void backbone_stages(OnnxGraphBuilder& b, const LayerScaler& s, const Feature& i
   });  // 8
 }
 
+namespace {
+
 // yolo11-cls.yaml's backbone, layers 0-9: no SPPF before the C2PSA.
 Feature yolo11_classify_backbone(OnnxGraphBuilder& b, const Yolo11Scale& scale,
                                  const Feature& image, LayerStack& layers) {
   const LayerScaler s{scale};
-  backbone_stages(b, s, image, layers);
+  yolo11_backbone_stages(b, s, image, layers);
   layers.add([&] { return c2psa(b, layers.last(), s.channels(1024), s.repeats(2)); });  // 9
   return layers.last();
 }
@@ -85,7 +52,7 @@ std::vector<Feature> yolo11_backbone_and_neck(OnnxGraphBuilder& b, const Yolo11S
   const LayerScaler s{scale};
   LayerStack layers(b);
   auto last = [&] { return layers.last(); };
-  backbone_stages(b, s, image, layers);
+  yolo11_backbone_stages(b, s, image, layers);
   layers.add([&] { return sppf(b, last(), s.channels(1024)); });                 // 9
   layers.add([&] { return c2psa(b, last(), s.channels(1024), s.repeats(2)); });  // 10
   // Neck (the yaml's "head" minus the task head).

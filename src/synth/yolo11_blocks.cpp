@@ -78,6 +78,8 @@ Feature attention(OnnxGraphBuilder& b, const Feature& x, std::int64_t num_heads,
   return conv_module(b, "proj", sum, dim, {.silu = false, .role = ParameterRole::LinearConvWeight});
 }
 
+}  // namespace
+
 Feature psa_block(OnnxGraphBuilder& b, const Feature& x, double attn_ratio,
                   std::int64_t num_heads) {
   auto attended = attention(b, x, num_heads, attn_ratio);
@@ -97,8 +99,6 @@ Feature psa_block(OnnxGraphBuilder& b, const Feature& x, double attn_ratio,
   return {b.add_node1("Add", {after_attention.tensor, ffn_out.tensor}), x.channels, x.height,
           x.width, after_attention.second_moment + ffn_out.second_moment};
 }
-
-}  // namespace
 
 std::string silu(OnnxGraphBuilder& b, const std::string& x) {
   auto scope = b.enter("act");
@@ -178,10 +178,13 @@ Feature c3k(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, in
   return conv_module(b, "cv3", joined, out_channels);
 }
 
-// C2f with C3k or Bottleneck blocks: cv1, split in halves, each block extends the last half,
-// cv2 over all of them.
-Feature c3k2(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
-             bool use_c3k, double expansion, bool shortcut) {
+namespace {
+
+// C2f: cv1, split in halves, each block (in scope "m.<i>") extends the last half, cv2 over all
+// of them. C3k2, C2fCIB and C2f itself differ only in their blocks.
+template <typename Block>
+Feature c2f_with(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
+                 double expansion, Block&& block) {
   const auto hidden = static_cast<std::int64_t>(static_cast<double>(out_channels) * expansion);
   auto y = conv_module(b, "cv1", x, 2 * hidden);
   auto halves = split(b, y.tensor, {hidden, hidden}, 1);
@@ -189,16 +192,126 @@ Feature c3k2(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, i
                              {halves[1], hidden, y.height, y.width, y.second_moment}};
   for (int i = 0; i < repeats; ++i) {
     auto s = b.enter("m." + std::to_string(i));
-    parts.push_back(use_c3k ? c3k(b, parts.back(), hidden, 2, shortcut)
-                            : bottleneck(b, parts.back(), hidden, shortcut, 3, 3, 0.5));
+    parts.push_back(block(parts.back(), hidden));
   }
   return conv_module(b, "cv2", concat_channels(b, parts), out_channels);
 }
 
+// Depthwise Conv in the current scope ("cv1.0" of a CIB, SCDown's cv2).
+Feature depthwise(OnnxGraphBuilder& b, const Feature& x, std::int64_t kernel, std::int64_t stride,
+                  bool silu) {
+  return conv(b, x, x.channels,
+              {.kernel = kernel, .stride = stride, .groups = x.channels, .silu = silu});
+}
+
+}  // namespace
+
+Feature c3k2(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
+             bool use_c3k, double expansion, bool shortcut) {
+  return c2f_with(b, x, out_channels, repeats, expansion,
+                  [&](const Feature& part, std::int64_t hidden) {
+                    return use_c3k ? c3k(b, part, hidden, 2, shortcut)
+                                   : bottleneck(b, part, hidden, shortcut, 3, 3, 0.5);
+                  });
+}
+
+Feature c3k2_attention(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels,
+                       int repeats, double expansion) {
+  int index = 0;
+  return c2f_with(b, x, out_channels, repeats, expansion,
+                  [&](const Feature& part, std::int64_t hidden) {
+                    const std::string sequence = "m." + std::to_string(index++);
+                    Feature y;
+                    {
+                      auto s = b.enter(sequence + ".0", "0");
+                      y = bottleneck(b, part, hidden, true, 3, 3, 0.5);
+                    }
+                    auto s = b.enter(sequence + ".1", "1");
+                    return psa_block(b, y, 0.5, std::max<std::int64_t>(hidden / 64, 1));
+                  });
+}
+
+Feature c2f(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
+            bool shortcut) {
+  return c2f_with(b, x, out_channels, repeats, 0.5,
+                  [&](const Feature& part, std::int64_t hidden) {
+                    return bottleneck(b, part, hidden, shortcut, 3, 3, 1.0);
+                  });
+}
+
+Feature sc_down(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels,
+                std::int64_t kernel, std::int64_t stride) {
+  auto y = conv_module(b, "cv1", x, out_channels);
+  auto s = b.enter("cv2");
+  return depthwise(b, y, kernel, stride, false);
+}
+
+// CIB: depthwise 3x3, pointwise to 2c, depthwise (3x3, or RepVGGDW's fused 7x7), pointwise to c,
+// depthwise 3x3, in nn.Sequential cv1; residual when the widths allow.
+Feature c2f_cib(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
+                bool shortcut, bool large_kernel) {
+  return c2f_with(
+      b, x, out_channels, repeats, 0.5, [&](const Feature& part, std::int64_t hidden) {
+        Feature y = part;
+        {
+          auto sequence = b.enter("cv1");
+          auto step = [&](int i) { return b.enter("cv1." + std::to_string(i), std::to_string(i)); };
+          {
+            auto s = step(0);
+            y = depthwise(b, y, 3, 1, true);
+          }
+          {
+            auto s = step(1);
+            y = conv(b, y, 2 * hidden);
+          }
+          {
+            auto s = step(2);
+            if (large_kernel) {
+              {
+                auto fused = b.enter("conv");
+                y = conv2d(b, y, y.channels,
+                           {.kernel = 7, .groups = y.channels, .silu = false,
+                            .role = ParameterRole::HiddenConvWeight});
+              }
+              y.tensor = silu(b, y.tensor);
+              y.second_moment = silu_output_moment(y.second_moment);
+            } else {
+              y = depthwise(b, y, 3, 1, true);
+            }
+          }
+          {
+            auto s = step(3);
+            y = conv(b, y, hidden);
+          }
+          auto s = step(4);
+          y = depthwise(b, y, 3, 1, true);
+        }
+        if (shortcut && part.channels == hidden) {
+          y.tensor = b.add_node1("Add", {part.tensor, y.tensor});
+          y.second_moment += part.second_moment;
+        }
+        return y;
+      });
+}
+
+// PSA: C2PSA's one attention block inlined: attn and ffn sit in the module's own scope.
+Feature psa(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels) {
+  const std::int64_t hidden = x.channels / 2;
+  auto y = conv_module(b, "cv1", x, 2 * hidden);
+  auto halves = split(b, y.tensor, {hidden, hidden}, 1);
+  Feature attended =
+      psa_block(b, {halves[1], hidden, y.height, y.width, y.second_moment}, 0.5, hidden / 64);
+  return conv_module(
+      b, "cv2",
+      concat_channels(b, {{halves[0], hidden, y.height, y.width, y.second_moment}, attended}),
+      out_channels);
+}
+
 // Spatial pyramid pooling, fast: three chained 5x5 max pools, concatenated with their input.
 Feature sppf(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels,
-             std::int64_t pool_kernel) {
-  auto y = conv_module(b, "cv1", x, x.channels / 2);
+             const SppfOptions& options) {
+  const std::int64_t pool_kernel = options.pool_kernel;
+  auto y = conv_module(b, "cv1", x, x.channels / 2, {.silu = options.hidden_silu});
   std::vector<Feature> pyramid{y};
   for (int i = 0; i < 3; ++i) {
     auto s = b.enter(i == 0 ? "m" : "m_" + std::to_string(i));
@@ -214,7 +327,12 @@ Feature sppf(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels,
     pooled.second_moment *= kMaxPoolMomentGain;
     pyramid.push_back(pooled);
   }
-  return conv_module(b, "cv2", concat_channels(b, pyramid), out_channels);
+  auto out = conv_module(b, "cv2", concat_channels(b, pyramid), out_channels);
+  if (options.shortcut && x.channels == out_channels) {
+    out.tensor = b.add_node1("Add", {out.tensor, x.tensor});
+    out.second_moment += x.second_moment;
+  }
+  return out;
 }
 
 // C2 with position-sensitive attention blocks on one half of the channels.

@@ -44,9 +44,31 @@ Feature c3k(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, in
             bool shortcut);
 Feature c3k2(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
              bool use_c3k, double expansion, bool shortcut = true);
+// YOLO26's SPPF (yaml args [c2, k, n, shortcut]) has no SiLU after cv1 and adds its input.
+struct SppfOptions {
+  std::int64_t pool_kernel = 5;
+  bool hidden_silu = true;
+  bool shortcut = false;
+};
 Feature sppf(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels,
-             std::int64_t pool_kernel = 5);
+             const SppfOptions& options = {});
 Feature c2psa(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats);
+// PSABlock in the current scope: attention ("attn") and feed-forward ("ffn"), each residual.
+Feature psa_block(OnnxGraphBuilder& b, const Feature& x, double attn_ratio, std::int64_t num_heads);
+// C3k2(attn=True) of YOLO26: each block is Bottleneck then PSABlock (nn.Sequential).
+Feature c3k2_attention(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels,
+                       int repeats, double expansion);
+
+// YOLOv8's C2f: like C3k2, with Bottleneck(e=1.0) blocks.
+Feature c2f(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
+            bool shortcut);
+// YOLOv10's blocks: a downsampling pointwise + strided depthwise pair, C2f with compact inverted
+// blocks (CIB; `large_kernel`: the 7x7 RepVGGDW, fused), and PSA.
+Feature sc_down(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels,
+                std::int64_t kernel, std::int64_t stride);
+Feature c2f_cib(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels, int repeats,
+                bool shortcut, bool large_kernel);
+Feature psa(OnnxGraphBuilder& b, const Feature& x, std::int64_t out_channels);
 Feature upsample_nearest2x(OnnxGraphBuilder& b, const Feature& x);
 Feature concat_channels(OnnxGraphBuilder& b, const std::vector<Feature>& inputs);
 

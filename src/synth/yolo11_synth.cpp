@@ -1,4 +1,4 @@
-// yoloq synth: the YOLO11 graph of a size, its parameters (synthetic or copied), Ultralytics-style
+// yoloq synth: the YOLO graph of a family and size, its parameters (synthetic or copied), Ultralytics-style
 // metadata, and the checks that reject what cannot be built.
 #include <algorithm>
 #include <memory>
@@ -75,6 +75,24 @@ struct Blueprint {
 
 Blueprint blueprint(const YoloArchitecture& arch, std::int64_t num_classes) {
   using namespace yolo;
+  switch (arch.family) {
+    case YoloFamily::Yolo11:
+      break;
+    case YoloFamily::Yolo26:  // reg_max: 1 in yolo26.yaml
+      return {std::make_unique<DetectionHead>(
+                  num_classes, DetectVariant{.reg_max = 1, .end_to_end = arch.end_to_end}),
+              kUltralytics84Dialect};
+    case YoloFamily::Yolov8:  // no C3k2 or C2fCIB: Detect.legacy
+      return {std::make_unique<DetectionHead>(num_classes,
+                                              DetectVariant{.legacy_class_branch = true,
+                                                            .box_lookup_step = false}),
+              kUltralytics84Dialect};
+    case YoloFamily::Yolov10:
+      return {std::make_unique<DetectionHead>(
+                  num_classes,
+                  DetectVariant{.end_to_end = arch.end_to_end, .module_name = "v10Detect"}),
+              kUltralytics84Dialect};
+  }
   switch (arch.task) {
     case YoloTask::Detect:
       return {std::make_unique<DetectionHead>(num_classes), kUltralytics83QdqDialect};
@@ -137,7 +155,7 @@ YoloArchitecture yolo11_architecture(const std::string& arch) {
 Yolo11Scale yolo11_scale(const std::string& arch) { return yolo11_architecture(arch).scale; }
 
 void check_synth_options(const SynthOptions& o) {
-  yolo11_architecture(o.arch);
+  yolo_architecture(o.arch);
   if (o.imgsz < 64 || o.imgsz % 32 != 0 || o.imgsz > kMaxImgsz)
     throw Error("--imgsz " + std::to_string(o.imgsz) + ": must be a multiple of 32 from 64 to " +
                 std::to_string(kMaxImgsz) + " (the coarsest level has stride 32)");
@@ -180,11 +198,11 @@ std::vector<std::string> default_class_names(std::int64_t num_classes) {
 
 std::int64_t yolo_parameter_count(const SynthOptions& options) {
   check_synth_options(options);
-  const auto arch = yolo11_architecture(options.arch);
+  const auto arch = yolo_architecture(options.arch);
   std::optional<YoloMetadata> weights_metadata;
   if (!options.weights.empty()) weights_metadata = read_yolo_metadata(load_model(options.weights));
   const auto plan = blueprint(arch, class_count(options, arch, weights_metadata));
-  auto graph = yolo::build_yolo11_graph(arch.scale, options.imgsz, *plan.head, plan.dialect);
+  auto graph = yolo::build_yolo_graph(arch, options.imgsz, *plan.head, plan.dialect);
   std::int64_t count = 0;
   for (const auto& p : graph.parameters) {
     std::int64_t n = 1;
@@ -196,7 +214,7 @@ std::int64_t yolo_parameter_count(const SynthOptions& options) {
 
 Model synthesize_yolo(const SynthOptions& options) {
   check_synth_options(options);
-  const auto arch = yolo11_architecture(options.arch);
+  const auto arch = yolo_architecture(options.arch);
   std::optional<Model> from;
   std::optional<YoloMetadata> weights_metadata;
   if (!options.weights.empty()) {
@@ -206,7 +224,7 @@ Model synthesize_yolo(const SynthOptions& options) {
   const std::int64_t num_classes = class_count(options, arch, weights_metadata);
   check_class_count(num_classes);
   const auto plan = blueprint(arch, num_classes);
-  auto graph = yolo::build_yolo11_graph(arch.scale, options.imgsz, *plan.head, plan.dialect);
+  auto graph = yolo::build_yolo_graph(arch, options.imgsz, *plan.head, plan.dialect);
 
   std::vector<std::string> names = default_class_names(num_classes);
   std::string description;
@@ -240,7 +258,7 @@ Model synthesize_yolo(const SynthOptions& options) {
   const std::string size = std::to_string(options.imgsz);
   // The keys of the export reproduced, in its order, but for the provenance of an Ultralytics
   // export (date, version, license, docs, export args), which a yoloq graph does not have.
-  const bool ultralytics84 = arch.task != YoloTask::Detect;
+  const bool ultralytics84 = arch.task != YoloTask::Detect || arch.family != YoloFamily::Yolo11;
   set_metadata(model, "description", description);
   set_metadata(model, "author", "yoloq");
   set_metadata(model, "stride", arch.task == YoloTask::Classify ? "1" : "32");
@@ -251,7 +269,7 @@ Model synthesize_yolo(const SynthOptions& options) {
   set_metadata(model, "names", "{" + names_dict + "}");
   if (ultralytics84) {
     set_metadata(model, "channels", "3");
-    set_metadata(model, "end2end", "False");
+    set_metadata(model, "end2end", arch.end_to_end ? "True" : "False");
   }
   if (const auto* pose = dynamic_cast<const yolo::PoseHead*>(plan.head.get())) {
     const auto [keypoints, dims] = pose->keypoint_shape();

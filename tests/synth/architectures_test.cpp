@@ -166,7 +166,9 @@ TEST(SynthArchitectures, ImageSizeAndClassCountShapeTheHead) {
 TEST(SynthArchitectures, BadOptionsNameTheFlag) {
   EXPECT_EQ(error_message([] { synthesize_yolo(arch("yolo11q")); }),
             "--arch 'yolo11q': unknown architecture, expected yolo11n, yolo11s, yolo11m, "
-            "yolo11l or yolo11x, alone or with -seg, -pose, -obb or -cls");
+            "yolo11l or yolo11x, alone or with -seg, -pose, -obb or -cls; yolo26n, s, m, l or "
+            "x, alone or with -e2e; yolov8n, s, m, l or x; yolov10n, s, m, b, l or x, alone or "
+            "with -e2e");
   EXPECT_EQ(
       error_message([] { synthesize_yolo(arch("yolo11n", 100)); }),
       "--imgsz 100: must be a multiple of 32 from 64 to 8192 (the coarsest level has stride 32)");

@@ -62,7 +62,9 @@ TEST(SynthCli, BadInputIsOneErrorLine) {
   auto out = (out_dir / "m.onnx").string();
   expect_error({"synth", "--arch", "yolo12n", "-o", out}, out_dir.path(),
                "--arch 'yolo12n': unknown architecture, expected yolo11n, yolo11s, yolo11m, "
-               "yolo11l or yolo11x, alone or with -seg, -pose, -obb or -cls");
+               "yolo11l or yolo11x, alone or with -seg, -pose, -obb or -cls; yolo26n, s, m, l or "
+               "x, alone or with -e2e; yolov8n, s, m, l or x; yolov10n, s, m, b, l or x, alone or "
+               "with -e2e");
   expect_error(
       {"synth", "--imgsz", "100", "-o", out}, out_dir.path(),
       "--imgsz 100: must be a multiple of 32 from 64 to 8192 (the coarsest level has stride 32)");

@@ -1,10 +1,11 @@
 #pragma once
-// YOLO11 models built without downloads: the graph an Ultralytics ONNX export of a given size
-// and task has (BatchNorm folded, SiLU as Sigmoid * Mul, the task head with its decoding and the
+// YOLO models built without downloads: the graph an Ultralytics ONNX export of a given family,
+// size and task has (BatchNorm folded, SiLU as Sigmoid * Mul, the task head with its decoding and the
 // anchor/stride constants of the image size), with deterministic synthetic weights from a seed
 // or the weights of an existing export copied by name. Detect graphs are those of the Ultralytics
 // 8.3 export in shared/data (opset 19); segment, pose, obb and classify graphs those of
-// Ultralytics 8.4.190 (opset 18).
+// Ultralytics 8.4.190 (opset 18). The other detect families (YOLO26, YOLOv8, YOLOv10) are the
+// graphs of Ultralytics 8.4.190's exports too.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -15,9 +16,9 @@
 
 namespace yoloq {
 
-// The scale factors of Ultralytics' yolo11.yaml.
+// The scale factors of an Ultralytics yaml (yolo11.yaml, yolo26.yaml, yolov8.yaml, ...).
 struct Yolo11Scale {
-  std::string arch;  // "yolo11n"
+  std::string arch;  // "yolo11n", "yolov8s"
   double depth = 1.0, width = 1.0;
   std::int64_t max_channels = 1024;
   bool c3k_everywhere = false;  // m, l, x: every C3k2 uses C3k blocks, whatever the yaml says
@@ -27,10 +28,19 @@ struct Yolo11Scale {
 enum class YoloTask { Detect, Segment, Pose, Obb, Classify };
 std::string task_name(YoloTask task);  // "detect", "segment", "pose", "obb", "classify"
 
+// The model families: their yaml files differ in blocks and heads.
+enum class YoloFamily { Yolo11, Yolo26, Yolov8, Yolov10 };
+
 struct YoloArchitecture {
-  std::string name;  // "yolo11n-pose", as Ultralytics names the yaml file
+  std::string name;  // "yolo11n-pose", as Ultralytics names the yaml file ("yolo26n-e2e": below)
   Yolo11Scale scale;
   YoloTask task = YoloTask::Detect;
+  YoloFamily family = YoloFamily::Yolo11;
+  // YOLO26 and YOLOv10 have two heads. Ultralytics 8.4.190 exports the one-to-many head by
+  // default (output [1, 4 + nc, anchors], NMS left to the user, as end2end=False also gives);
+  // nms=False exports the one-to-one head with its top-k selection ([1, 300, 6]), which yoloq
+  // names with the suffix "-e2e" ("yolo26n-e2e").
+  bool end_to_end = false;
 };
 
 // yolo11n, s, m, l, x, then the same with -seg, -pose, -obb and -cls.
@@ -38,6 +48,12 @@ std::vector<std::string> yolo11_architectures();
 // Both throw Error for an unknown name; the scale of "yolo11n-pose" is yolo11n's.
 YoloArchitecture yolo11_architecture(const std::string& arch);
 Yolo11Scale yolo11_scale(const std::string& arch);
+
+// Every --arch: yolo11_architectures(), then yolo26{n,s,m,l,x} and the same with -e2e,
+// yolov8{n,s,m,l,x}, yolov10{n,s,m,b,l,x} and the same with -e2e.
+std::vector<std::string> yolo_architectures();
+// Any of them; throws Error for an unknown name.
+YoloArchitecture yolo_architecture(const std::string& arch);
 
 struct SynthOptions {
   std::string arch = "yolo11n";
