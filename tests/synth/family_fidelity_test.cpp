@@ -15,29 +15,12 @@
 #include "yoloq/yolo/metadata.hpp"
 
 using namespace yoloq;
+using namespace yoloq::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path exports_dir() {
-  if (const char* env = std::getenv("YOLOQ_EXPORTS")) return env;
-  return "/work/exports";
-}
 
-std::map<std::string, std::vector<std::int64_t>> initializer_shapes(const Model& m) {
-  std::map<std::string, std::vector<std::int64_t>> shapes;
-  for (const auto& t : m.graph().initializer())
-    shapes[t.name()] = {t.dims().begin(), t.dims().end()};
-  return shapes;
-}
-
-std::vector<int> differing_nodes(const Model& synth, const Model& real) {
-  std::vector<int> differ;
-  for (int i = 0; i < synth.graph().node_size() && i < real.graph().node_size(); ++i)
-    if (synth.graph().node(i).SerializeAsString() != real.graph().node(i).SerializeAsString())
-      differ.push_back(i);
-  return differ;
-}
 
 std::vector<std::string> op_types(const Model& m) {
   std::vector<std::string> ops;
@@ -45,34 +28,7 @@ std::vector<std::string> op_types(const Model& m) {
   return ops;
 }
 
-std::set<std::string> node_names(const Model& m) {
-  std::set<std::string> names;
-  for (const auto& n : m.graph().node()) names.insert(n.name());
-  return names;
-}
 
-// Largest difference over all outputs of the two models on `image`.
-float max_output_difference(const Model& synth, const fs::path& reference, const Tensor& image) {
-  Session a(serialize_model(synth), "synth", yoloq::testing::synth_test_runtime());
-  Session b(reference, yoloq::testing::synth_test_runtime());
-  auto x = a.run({{"images", image}});
-  auto y = b.run({{"images", image}});
-  EXPECT_EQ(x.size(), y.size());
-  float worst = 0.0f;
-  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
-    EXPECT_EQ(x[i].shape, y[i].shape);
-    if (x[i].shape == y[i].shape)
-      worst = std::max(worst, yoloq::testing::max_abs_difference(x[i], y[i]));
-  }
-  return worst;
-}
-
-SynthOptions with_weights(const std::string& arch, const fs::path& weights) {
-  SynthOptions o;
-  o.arch = arch;
-  o.weights = weights;
-  return o;
-}
 
 // Split sizes are named after torch's value numbers ("onnx::Split_<n>"); the ones named here
 // carry another number in the export (values yoloq does not model), nothing else differs.

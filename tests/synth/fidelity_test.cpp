@@ -11,6 +11,7 @@
 #include "yoloq/yolo/metadata.hpp"
 
 using namespace yoloq;
+using namespace yoloq::testing;
 using yoloq::testing::data_dir;
 using yoloq::testing::real_model_path;
 
@@ -19,13 +20,6 @@ namespace {
 const Model& reference() {
   static const Model model = load_model(real_model_path());
   return model;
-}
-
-std::map<std::string, std::vector<std::int64_t>> initializer_shapes(const Model& m) {
-  std::map<std::string, std::vector<std::int64_t>> shapes;
-  for (const auto& t : m.graph().initializer())
-    shapes[t.name()] = {t.dims().begin(), t.dims().end()};
-  return shapes;
 }
 
 bool is_parameter(const std::string& name) { return name.rfind("model.", 0) == 0; }

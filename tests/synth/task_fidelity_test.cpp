@@ -15,21 +15,11 @@
 #include "yoloq/yolo/metadata.hpp"
 
 using namespace yoloq;
+using namespace yoloq::testing;
 namespace fs = std::filesystem;
 
 namespace {
 
-fs::path exports_dir() {
-  if (const char* env = std::getenv("YOLOQ_EXPORTS")) return env;
-  return "/work/exports";
-}
-
-std::map<std::string, std::vector<std::int64_t>> initializer_shapes(const Model& m) {
-  std::map<std::string, std::vector<std::int64_t>> shapes;
-  for (const auto& t : m.graph().initializer())
-    shapes[t.name()] = {t.dims().begin(), t.dims().end()};
-  return shapes;
-}
 
 std::int64_t parameter_count(const Model& m) {
   std::int64_t n = 0;
@@ -38,37 +28,7 @@ std::int64_t parameter_count(const Model& m) {
   return n;
 }
 
-std::set<std::string> node_names(const Model& m) {
-  std::set<std::string> names;
-  for (const auto& n : m.graph().node()) names.insert(n.name());
-  return names;
-}
 
-// Largest difference over all outputs of the two models on `image`.
-float max_output_difference(const Model& synth, const fs::path& reference, const Tensor& image) {
-  Session a(serialize_model(synth), "synth", yoloq::testing::synth_test_runtime());
-  Session b(reference, yoloq::testing::synth_test_runtime());
-  auto x = a.run({{"images", image}});
-  auto y = b.run({{"images", image}});
-  EXPECT_EQ(x.size(), y.size());
-  float worst = 0.0f;
-  for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) {
-    EXPECT_EQ(x[i].shape, y[i].shape);
-    if (x[i].shape == y[i].shape)
-      worst = std::max(worst, yoloq::testing::max_abs_difference(x[i], y[i]));
-  }
-  return worst;
-}
-
-// The node indices where synth and export differ, each node compared whole (op type, name,
-// inputs, outputs, attributes).
-std::vector<int> differing_nodes(const Model& synth, const Model& real) {
-  std::vector<int> differ;
-  for (int i = 0; i < synth.graph().node_size() && i < real.graph().node_size(); ++i)
-    if (synth.graph().node(i).SerializeAsString() != real.graph().node(i).SerializeAsString())
-      differ.push_back(i);
-  return differ;
-}
 
 struct Reference {
   fs::path path;
@@ -79,13 +39,6 @@ std::optional<Reference> reference_export(const std::string& arch) {
   const auto path = exports_dir() / (arch + ".onnx");
   if (!fs::exists(path)) return std::nullopt;
   return Reference{path, load_model(path)};
-}
-
-SynthOptions with_weights(const std::string& arch, const fs::path& weights) {
-  SynthOptions o;
-  o.arch = arch;
-  o.weights = weights;
-  return o;
 }
 
 }  // namespace

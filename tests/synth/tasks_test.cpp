@@ -11,6 +11,7 @@
 #include "yoloq/yolo/metadata.hpp"
 
 using namespace yoloq;
+using namespace yoloq::testing;
 
 namespace {
 
@@ -21,12 +22,6 @@ SynthOptions arch(const std::string& name, std::int64_t imgsz = 640,
   o.imgsz = imgsz;
   o.num_classes = num_classes;
   return o;
-}
-
-std::string metadata_value(const Model& m, const std::string& key) {
-  for (const auto& p : m.proto.metadata_props())
-    if (p.key() == key) return p.value();
-  return "(absent)";
 }
 
 std::vector<std::string> metadata_keys(const Model& m) {
