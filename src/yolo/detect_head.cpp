@@ -91,6 +91,11 @@ std::optional<DetectHead> find_dfl_head(const GraphIndex& index) {
     head.dfl_conv = consumers[0];
     head.output_convs = convs_upstream(index, index.node(*reshape).input(0));
     if (head.output_convs.empty()) continue;
+    // Ultralytics 8.4 exports reshape each branch apart (boxes, class scores, and a segment
+    // model's mask coefficients or a pose model's keypoints) and join them only at the output, so
+    // the branches that do not pass the DFL are found from the outputs: their last convolutions.
+    for (std::size_t conv : last_convs(index))
+      if (conv != *head.dfl_conv) head.output_convs.insert(conv);
     head.tail = downstream_of(index, head.output_convs);
     return head;
   }

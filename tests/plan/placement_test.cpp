@@ -198,6 +198,75 @@ Model mini_yolo_head() {
   return g.model();
 }
 
+// The same head as Ultralytics 8.4 exports it for a pose model: each branch (boxes, 2 class
+// scores, 1 keypoint x, y) reshaped on its own and joined only at the output, and a keypoint
+// decode (x 2, + grid, x stride) that does not pass the DFL.
+Model mini_pose_head_84() {
+  GraphBuilder g;
+  g.input("x", {1, 3, 4, 4});
+  auto f = g.conv_silu("neck", "x", 8, 3);
+  g.conv("box_out", g.conv_silu("box1", f, 8, 8), "box_raw", 64, 8);
+  g.conv("cls_out", g.conv_silu("cls1", f, 8, 8), "cls_raw", 2, 8);
+  g.conv("kpt_out", g.conv_silu("kpt1", f, 8, 8), "kpt_raw", 2, 8);
+  g.initializer("shape_box64", int64_vector({1, 64, 16}));
+  g.node("Reshape", "box_flat", {"box_raw", "shape_box64"}, {"box"});
+  g.initializer("shape_two", int64_vector({1, 2, 16}));
+  g.node("Reshape", "cls_flat", {"cls_raw", "shape_two"}, {"cls"});
+  g.node("Reshape", "kpt_flat", {"kpt_raw", "shape_two"}, {"kpt"});
+  g.initializer("shape_dfl", int64_vector({1, 4, 16, 16}));
+  g.node("Reshape", "dfl_reshape", {"box", "shape_dfl"}, {"dfl_r"});
+  g.node("Transpose", "dfl_transpose", {"dfl_r"}, {"dfl_t"}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
+  g.node("Softmax", "dfl_softmax", {"dfl_t"}, {"dfl_p"}, {{"axis", 1}});
+  std::vector<float> bins(16);
+  for (int i = 0; i < 16; ++i) bins[i] = static_cast<float>(i);
+  g.initializer("dfl.weight", float_tensor({1, 16, 1, 1}, bins));
+  g.node("Conv", "dfl_conv", {"dfl_p", "dfl.weight"}, {"dfl_out"});
+  g.initializer("shape_box", int64_vector({1, 4, 16}));
+  g.node("Reshape", "dfl_flat", {"dfl_out", "shape_box"}, {"dist"});
+  g.initializer("anchors", float_tensor({1, 4, 16}, std::vector<float>(64, 2.0f)));
+  g.node("Add", "decode_add", {"dist", "anchors"}, {"boxes"});
+  g.node("Sigmoid", "cls_sigmoid", {"cls"}, {"scores"});
+  g.initializer("two", float_tensor({1}, {2.0f}));
+  g.node("Mul", "kpt_scale", {"kpt", "two"}, {"kpt2"});
+  g.initializer("grid", float_tensor({1, 2, 16}, std::vector<float>(32, 0.5f)));
+  g.node("Add", "kpt_grid", {"kpt2", "grid"}, {"kpt_grid_out"});
+  g.initializer("stride", float_tensor({1}, {8.0f}));
+  g.node("Mul", "kpt_stride", {"kpt_grid_out", "stride"}, {"kpts"});
+  g.node("Concat", "final_cat", {"boxes", "scores", "kpts"}, {"output0"}, {{"axis", 1}});
+  g.output("output0", {1, 8, 16});
+  return g.model();
+}
+
+TEST(TrtPlacement, BranchesJoinedOnlyAtTheOutputAreAllPartOfTheHead) {
+  // Every branch's output convolution is the head's, and everything after them is decode: the
+  // class scores' Reshape and Sigmoid and the keypoint arithmetic too, not only the DFL's path.
+  const std::map<std::string, std::string> decode{
+      {"box_flat", "yolo-head.decode"},  {"cls_flat", "yolo-head.decode"},   {"kpt_flat", "yolo-head.decode"},
+      {"dfl_reshape", "yolo-head.decode"}, {"dfl_transpose", "yolo-head.decode"}, {"dfl_softmax", "yolo-head.dfl"},
+      {"dfl_conv", "yolo-head.dfl"},      {"dfl_flat", "yolo-head.decode"},   {"decode_add", "yolo-head.decode"},
+      {"cls_sigmoid", "yolo-head.decode"}, {"kpt_scale", "yolo-head.decode"},  {"kpt_grid", "yolo-head.decode"},
+      {"kpt_stride", "yolo-head.decode"}, {"final_cat", "yolo-head.decode"}};
+  auto with_convs = decode;
+  for (const char* conv : {"box_out", "cls_out", "kpt_out"}) with_convs[conv] = "yolo-head.output-conv";
+  // trt keeps float only what it would otherwise quantize: ops with Q/DQ rules (Add, Concat, Conv).
+  auto trt_float = [](const std::map<std::string, std::string>& all) {
+    std::map<std::string, std::string> out;
+    for (const auto& [node, rule] : all)
+      if (node.find("flat") == std::string::npos && node != "dfl_reshape" && node != "dfl_transpose" &&
+          node != "dfl_softmax" && node != "cls_sigmoid" && node != "kpt_scale" && node != "kpt_stride")
+        out[node] = rule;
+    return out;
+  };
+  EXPECT_EQ(float_nodes(plan_for(mini_pose_head_84(), Target::Trt, YoloHeadMode::Float)), trt_float(with_convs));
+  EXPECT_EQ(float_nodes(plan_for(mini_pose_head_84(), Target::Trt, YoloHeadMode::FloatDfl)), trt_float(decode));
+  // ort-cpu: the whole decode stays float, and under float-dfl the output convolutions, which
+  // would write a tensor only float nodes read, run in float too (the float boundary).
+  auto ort = decode;
+  ort.erase("dfl_softmax");  // no integer Softmax kernel: never a candidate, so never listed
+  for (const char* conv : {"box_out", "cls_out", "kpt_out"}) ort[conv] = "ort-cpu.float-boundary";
+  EXPECT_EQ(float_nodes(plan_for(mini_pose_head_84(), Target::OrtCpu, YoloHeadMode::FloatDfl)), ort);
+}
+
 TEST(TrtPlacement, YoloHeadFloatKeepsOutputConvsDflAndDecodeFloat) {
   auto plan = plan_for(mini_yolo_head(), Target::Trt, YoloHeadMode::Float);
   EXPECT_EQ(activations(plan), (Consumers{{"x", {"neck/conv"}}, {"neck/out", {"box1/conv", "cls1/conv"}}}));

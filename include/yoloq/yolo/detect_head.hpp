@@ -21,10 +21,12 @@ namespace yoloq {
 
 struct DetectHead {
   std::optional<std::size_t> dfl_softmax, dfl_conv;  // node indices into the graph; none without a DFL
-  std::set<std::size_t> output_convs;  // the convolutions producing raw box and class channels
+  // The convolutions producing the raw output channels: boxes, class scores, and a segment
+  // model's mask coefficients and prototypes or a pose model's keypoints.
+  std::set<std::size_t> output_convs;
   // Every node downstream of the output convolutions, excluding the output convolutions
   // themselves: the per-level Concats and Reshapes, the DFL, the anchor/stride arithmetic, the
-  // Sigmoid of the class scores, the final Concat, an end-to-end selection.
+  // Sigmoid of the class scores, the keypoint decoding, the final Concat, an end-to-end selection.
   std::set<std::size_t> tail;
 };
 
