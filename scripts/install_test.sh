@@ -44,7 +44,9 @@ run "$example/quantize_model" "$tmp/m.onnx" "$tmp/m.int8.onnx"
 "$prefix/bin/yoloq" inspect "$tmp/m.int8.onnx" >"$tmp/inspect" 2>>"$log" || fail "the installed CLI cannot read the model examples/cpp wrote"
 grep -q '^Q/DQ: [1-9][0-9]* QuantizeLinear' "$tmp/inspect" || fail "the model examples/cpp wrote has no QuantizeLinear: $(grep '^Q/DQ' "$tmp/inspect")"
 if [[ -f "$prefix/lib/libonnxruntime.so.1" ]]; then
-  ldd "$example/quantize_model" | grep -qF "$prefix/lib/libonnxruntime.so.1" \
+  # grep reads all of ldd's output (no -q): exiting at the first match could kill ldd with SIGPIPE,
+  # which pipefail turns into a failure.
+  ldd "$example/quantize_model" | grep -F "$prefix/lib/libonnxruntime.so.1" >/dev/null \
     || fail "examples/cpp does not load the ONNX Runtime installed with yoloq"
 fi
 
