@@ -11,9 +11,14 @@
 
 namespace yoloq {
 
-enum class CalibrationMethod { Max, Entropy, Percentile, Mse };
+// Auto computes every other method's threshold from the same histograms (one pass over the data)
+// and keeps them as candidates (Ranges::candidates, amax set to mse's until a selection step,
+// tune/range_selection.hpp, picks per tensor by measured error at the consuming ops).
+enum class CalibrationMethod { Max, Entropy, Percentile, Mse, Auto };
 CalibrationMethod parse_calibration_method(const std::string& name);  // throws Error naming the choices
 std::string method_name(CalibrationMethod method);
+// The methods Auto chooses among, in the order ties are broken (the default, mse, first).
+const std::vector<CalibrationMethod>& candidate_methods();
 
 struct CalibrationOptions {
   // The default is chosen by measurement (bench/accuracy/choose_defaults.sh, results in
