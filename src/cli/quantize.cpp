@@ -72,8 +72,9 @@ void add_quantize(CLI::App& app, Invocation& invocation) {
   cmd->add_option("onnx_path", f->onnx_path, "The same as --onnx_path");
   cmd->add_option("--output_path", f->output_path, "Output model (default <dir>/<name>.quant.onnx)");
   cmd->add_option("--quantize_mode", f->quantize_mode, "int8 (fp8 and int4: not supported yet)")->capture_default_str();
-  cmd->add_option("--calibration_method", f->calibration_method, "max, entropy, percentile or mse")
-      ->check(calibration_methods());
+  cmd->add_option("--calibration_method", f->calibration_method,
+                  "max, entropy, percentile, mse or auto (per tensor, the one with the least error at its consumers)")
+      ->check(quantize_calibration_methods());
   cmd->add_option("--percentile", f->percentile, "Percentile of |x| for --calibration_method percentile")->capture_default_str();
   cmd->add_option("--calibration_data_path,--calibration_data,--data", f->calibration_data,
                   ".npy [N,C,H,W], .npz keyed by input name, or a folder of images; none = seeded random data");
