@@ -104,6 +104,7 @@ void calibrate_ranges(const Model& model, const GraphIndex& index, BatchSource& 
     const auto t0 = std::chrono::steady_clock::now();
     RangeSelectionOptions selection;
     selection.runtime = options.calibration.runtime;
+    selection.max_samples = options.auto_samples;
     auto selected = select_ranges(model, result.plan, result.ranges, source, selection);
     result.ranges = std::move(selected.ranges);
     result.selection_samples = selected.samples;

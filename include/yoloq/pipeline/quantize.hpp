@@ -31,6 +31,8 @@ struct QuantizeOptions {
   std::optional<std::filesystem::path> plan_file;  // an edited plan replaces the rules
   SourceOptions source;
   CalibrationOptions calibration;
+  // CalibrationMethod::Auto: how many calibration samples the selection step measures on.
+  std::size_t auto_samples = RangeSelectionOptions{}.max_samples;
   // Read when it exists, written after calibration when it does not. ".json" is yoloq's exact
   // cache; anything else is TensorRT's calibration cache text.
   std::optional<std::filesystem::path> calibration_cache;
