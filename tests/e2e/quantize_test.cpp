@@ -96,7 +96,7 @@ TEST(QuantizeCli, UnsupportedModeloptFlagsGetOneLineSayingWhatYoloqDoesInstead) 
   // A typo in a choice is a usage error too.
   const auto typo = run_cli({"quantize", "--onnx_path", model.string(), "--calibration_method", "mse2"});
   EXPECT_EQ(typo.exit_code, 2);
-  expect_one_line_error(typo, "--calibration_method: mse2 not in {max,entropy,percentile,mse}");
+  expect_one_line_error(typo, "--calibration_method: mse2 not in {max,entropy,percentile,mse,auto}");
 }
 
 TEST(QuantizeCli, RedirectedOutputHasNoProgressRedraws) {
