@@ -28,7 +28,8 @@ namespace yoloq {
 struct RangeSelectionOptions {
   // The errors only rank four thresholds per tensor against each other, so a few samples do; the
   // bound keeps the step's time fixed however much data calibrated (each sample runs every
-  // consumer four more times: 14 s for 16 images on the shared YOLO11n with 2 cores).
+  // consumer four more times: 13 s (trt) and 23 s (ort-cpu) for 16 images on the shared YOLO11n,
+  // 2 cores).
   std::size_t max_samples = 16;
   RuntimeOptions runtime;
 };
