@@ -35,7 +35,7 @@ struct RangeSelectionOptions {
 };
 
 struct SelectedUnit {
-  std::vector<std::string> tensors;  // one, or a scale group's planned members
+  std::vector<std::string> tensors;  // one activation, or every member of a scale group
   std::string method;                // the one chosen
   // Per candidate method: squared error summed over the consumers' outputs, divided by their
   // squared float values (noise-to-signal; the lowest is chosen, ties to the earlier method of
