@@ -8,6 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -26,8 +27,9 @@ CalibrationMethod parse_calibration_method(const std::string& name) {
   if (name == "entropy") return CalibrationMethod::Entropy;
   if (name == "percentile") return CalibrationMethod::Percentile;
   if (name == "mse") return CalibrationMethod::Mse;
+  if (name == "auto") return CalibrationMethod::Auto;
   throw Error("unknown calibration method '" + name +
-              "' (expected max, entropy, percentile or mse)");
+              "' (expected max, entropy, percentile, mse or auto)");
 }
 
 std::string method_name(CalibrationMethod method) {
@@ -40,8 +42,16 @@ std::string method_name(CalibrationMethod method) {
       return "percentile";
     case CalibrationMethod::Mse:
       return "mse";
+    case CalibrationMethod::Auto:
+      return "auto";
   }
   throw Error("unknown calibration method");
+}
+
+const std::vector<CalibrationMethod>& candidate_methods() {
+  static const std::vector<CalibrationMethod> methods{CalibrationMethod::Mse, CalibrationMethod::Percentile,
+                                                      CalibrationMethod::Entropy, CalibrationMethod::Max};
+  return methods;
 }
 
 void check_percentile(double percentile) {
@@ -144,11 +154,11 @@ std::span<const float> float_values(const Tensor& t, const std::string& name) {
   return t.values<float>();
 }
 
-float choose_amax(const TensorCollector& c, const CalibrationOptions& options) {
+float choose_amax(const TensorCollector& c, CalibrationMethod method, const CalibrationOptions& options) {
   const float abs_max = c.extremes().abs_max();
   if (!c.histogram) return abs_max;
   double amax = 0;
-  switch (options.method) {
+  switch (method) {
     case CalibrationMethod::Max:
       amax = abs_max;
       break;
@@ -159,6 +169,7 @@ float choose_amax(const TensorCollector& c, const CalibrationOptions& options) {
       amax = percentile_amax(*c.histogram, options.percentile);
       break;
     case CalibrationMethod::Mse:
+    case CalibrationMethod::Auto:  // mse's until the selection step picks
       amax = mse_amax(*c.histogram);
       break;
   }
@@ -276,6 +287,7 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
 
   std::vector<TensorRange> results(collectors.size());
   std::vector<std::optional<ValueHistogram>> histograms(collectors.size());
+  std::vector<std::map<std::string, float>> candidates(collectors.size());
   std::vector<std::size_t> all(collectors.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   parallel_for_each(all, threads, [&](std::size_t i) {
@@ -284,12 +296,16 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
     if (e.empty()) throw Error(what + ": tensor '" + c.name + "' produced no values");
     if (!std::isfinite(e.min()) || !std::isfinite(e.max()))
       throw Error(what + ": tensor '" + c.name + "' has non-finite values on the calibration data");
-    results[i] = {e.min(), e.max(), choose_amax(c, options)};
+    results[i] = {e.min(), e.max(), choose_amax(c, options.method, options)};
     if (c.histogram) histograms[i] = c.histogram->summary(kReportHistogramBins);
+    // Every method's threshold from the one histogram: auto's candidates cost no extra pass.
+    if (options.method == CalibrationMethod::Auto && c.histogram)
+      for (const auto m : candidate_methods()) candidates[i][method_name(m)] = choose_amax(c, m, options);
   });
   for (std::size_t i = 0; i < collectors.size(); ++i) {
     ranges.tensors[collectors[i].name] = results[i];
     if (histograms[i]) ranges.histograms[collectors[i].name] = std::move(*histograms[i]);
+    if (!candidates[i].empty()) ranges.candidates[collectors[i].name] = std::move(candidates[i]);
   }
   return ranges;
 }

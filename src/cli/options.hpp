@@ -101,6 +101,11 @@ inline DropMetric drop_metric_from_flags(const std::string& drop_metric, const s
 
 // The calibration methods, for CLI11 to refuse a typo as a usage error.
 inline CLI::IsMember calibration_methods() { return CLI::IsMember({"max", "entropy", "percentile", "mse"}); }
+// quantize's list: auto chooses per tensor among the others at the plan's consumers, so it needs
+// the plan that only quantize makes.
+inline CLI::IsMember quantize_calibration_methods() {
+  return CLI::IsMember({"max", "entropy", "percentile", "mse", "auto"});
+}
 
 // ModelOpt flags yoloq does not implement: recognised by name (hidden from --help) and answered
 // with what yoloq does instead, as a usage error, rather than the parser's "not expected".

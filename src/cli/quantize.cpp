@@ -19,7 +19,7 @@ struct QuantizeFlags {
   std::vector<std::string> calibration_eps{"cpu"};
   PlanFlags plan;
   double percentile = 99.99;
-  std::size_t calibration_size = 0;
+  std::size_t calibration_size = 0, auto_samples = 16;
   std::uint64_t seed = 0;
   int threads = 0;
   bool use_external_data = false, dq_only = true, weights_qdq = false, keep_intermediate = false, quiet = false;
@@ -47,6 +47,8 @@ QuantizeOptions to_options(const QuantizeFlags& f) {
   o.calibration = calibration_options(f.calibration_method, f.percentile, f.threads,
                                       f.quiet || f.log_level == "ERROR" || f.log_level == "error");
   o.calibration.runtime.execution_providers = parse_execution_providers(f.calibration_eps);
+  if (f.auto_samples == 0) throw UsageError("--auto_samples must be at least 1");
+  o.auto_samples = f.auto_samples;
   if (!f.calibration_cache.empty()) o.calibration_cache = f.calibration_cache;
   o.write.weights_qdq = f.weights_qdq;
   o.write.high_precision_fp16 = f.high_precision_dtype == "fp16";
@@ -72,8 +74,12 @@ void add_quantize(CLI::App& app, Invocation& invocation) {
   cmd->add_option("onnx_path", f->onnx_path, "The same as --onnx_path");
   cmd->add_option("--output_path", f->output_path, "Output model (default <dir>/<name>.quant.onnx)");
   cmd->add_option("--quantize_mode", f->quantize_mode, "int8 (fp8 and int4: not supported yet)")->capture_default_str();
-  cmd->add_option("--calibration_method", f->calibration_method, "max, entropy, percentile or mse")
-      ->check(calibration_methods());
+  cmd->add_option("--calibration_method", f->calibration_method,
+                  "max, entropy, percentile, mse or auto (per tensor, the one with the least error at its consumers)")
+      ->check(quantize_calibration_methods());
+  cmd->add_option("--auto_samples", f->auto_samples,
+                  "Calibration samples --calibration_method auto measures each candidate's error on")
+      ->capture_default_str();
   cmd->add_option("--percentile", f->percentile, "Percentile of |x| for --calibration_method percentile")->capture_default_str();
   cmd->add_option("--calibration_data_path,--calibration_data,--data", f->calibration_data,
                   ".npy [N,C,H,W], .npz keyed by input name, or a folder of images; none = seeded random data");

@@ -98,6 +98,18 @@ void calibrate_ranges(const Model& model, const GraphIndex& index, BatchSource& 
   append(result.warnings, recorder.take_warnings());
   result.calibration_fingerprints = std::move(recorder.fingerprints);
   result.calibration_files = std::move(recorder.files);
+  if (options.calibration.method == CalibrationMethod::Auto) {
+    // Every method's thresholds came from the one pass; choosing among them needs the plan's
+    // consumers, so it is a step of its own (tune/range_selection.hpp), timed apart.
+    const auto t0 = std::chrono::steady_clock::now();
+    RangeSelectionOptions selection;
+    selection.runtime = options.calibration.runtime;
+    selection.max_samples = options.auto_samples;
+    auto selected = select_ranges(model, result.plan, result.ranges, source, selection);
+    result.ranges = std::move(selected.ranges);
+    result.selection_samples = selected.samples;
+    result.times.select_s = seconds_since(t0);
+  }
   if (options.calibration_cache) save_ranges(result.ranges, *options.calibration_cache);
 }
 
@@ -197,7 +209,7 @@ QuantizeResult quantize(const QuantizeOptions& options) {
                               ": a symmetric cache (TensorRT text, no min/max) used for --target ort-cpu: every "
                               "UINT8 range is widened to [-amax, amax], which halves the resolution of "
                               "non-negative activations; recalibrate or use a .json cache");
-  result.times.calibrate_s = seconds_since(t0);
+  result.times.calibrate_s = seconds_since(t0) - result.times.select_s;
 
   if (metric) {
     t0 = std::chrono::steady_clock::now();

@@ -61,8 +61,20 @@ std::string summary_text(const QuantizeResult& r) {
       << "\n";
   }
   const auto& t = r.times;
-  o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.tune_s + t.write_s + t.save_s + t.verify_s
+  if (!r.ranges.chosen.empty()) {
+    // Most chosen first, so the line says at a glance what auto mostly settled on.
+    std::vector<std::pair<std::string, std::size_t>> counts;
+    for (const auto& c : chosen_method_counts(r.ranges)) counts.push_back(c);
+    std::stable_sort(counts.begin(), counts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    o << "  auto ranges (lowest error at the consumers' outputs";
+    if (r.selection_samples) o << ", on " << r.selection_samples << " samples";
+    o << "): ";
+    for (std::size_t i = 0; i < counts.size(); ++i) o << (i ? ", " : "") << counts[i].first << " " << counts[i].second;
+    o << "\n";
+  }
+  o << "  time: " << t.load_s + t.plan_s + t.calibrate_s + t.select_s + t.tune_s + t.write_s + t.save_s + t.verify_s
     << " s (calibration " << t.calibrate_s << " s" << (r.ranges_from_cache ? ", from cache" : "");
+  if (!r.ranges.chosen.empty() && !r.ranges_from_cache) o << ", auto selection " << t.select_s << " s";
   if (r.fallback || !r.bias_shifts.empty()) o << ", tuning " << t.tune_s << " s";
   o << ", write " << t.write_s + t.save_s << " s, verify " << t.verify_s << " s)\n";
   if (r.verification) o << summary_text(*r.verification);
@@ -184,7 +196,9 @@ std::string markdown_settings_and_plan(const QuantizeResult& r, const QuantizeOp
   for (const auto& a : r.plan.activations) {
     const auto& range = r.ranges.tensors.at(a.tensor);
     const auto& q = qparams.at(a.tensor);
-    m << "| " << a.tensor << " | " << range.min << " | " << range.max << " | " << range.amax << " | " << q.scale << " | "
+    const auto chosen = r.ranges.chosen.find(a.tensor);
+    m << "| " << a.tensor << " | " << range.min << " | " << range.max << " | " << range.amax
+      << (chosen != r.ranges.chosen.end() ? " (" + chosen->second + ")" : "") << " | " << q.scale << " | "
       << q.zero_point << " | " << a.rule << " |\n";
   }
   return m.str();
@@ -224,17 +238,19 @@ nlohmann::json to_json(const QuantizeResult& r, const QuantizeOptions& o) {
   j["ranges"] = nlohmann::json::object();
   for (const auto& [tensor, range] : r.ranges.tensors) {
     nlohmann::json e{{"min", range.min}, {"max", range.max}, {"amax", range.amax}};
+    if (auto m = r.ranges.chosen.find(tensor); m != r.ranges.chosen.end()) e["method"] = m->second;
     if (auto it = qparams.find(tensor); it != qparams.end()) {
       e["scale"] = it->second.scale;
       e["zero_point"] = it->second.zero_point;
     }
     j["ranges"][tensor] = e;
   }
+  if (!r.ranges.chosen.empty()) j["calibration_methods"] = chosen_method_counts(r.ranges);
   j["worst_quantized"] = nlohmann::json::array();
   for (const auto& t : worst_quantized_tensors(r.plan, r.ranges, kWorstTensors))
     j["worst_quantized"].push_back(worst_tensor_json(t, r.ranges.histograms.at(t.tensor)));
   const auto& t = r.times;
-  j["times_s"] = {{"load", t.load_s},   {"plan", t.plan_s}, {"calibrate", t.calibrate_s}, {"tune", t.tune_s},
+  j["times_s"] = {{"load", t.load_s},   {"plan", t.plan_s}, {"calibrate", t.calibrate_s}, {"select", t.select_s}, {"tune", t.tune_s},
                   {"write", t.write_s}, {"save", t.save_s}, {"verify", t.verify_s}};
   j["fallback"] = fallback_json(r);
   j["bias_shifts"] = nlohmann::json::object();

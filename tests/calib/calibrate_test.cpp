@@ -118,6 +118,33 @@ TEST(Calibrate, HistogramMethodsKeepEachCollectedTensorsHistogramAndMaxKeepsNone
                   .histograms.empty());
 }
 
+// Auto calibrates once and keeps every method's threshold as a candidate: each equals what that
+// method alone gives on the same data; the amax used until a selection is mse's; graph inputs and
+// probabilities have nothing to choose.
+TEST(Calibrate, AutoKeepsEveryMethodsThresholdFromOnePass) {
+  ScratchDir dir;
+  const auto model = small_model();
+  auto source = small_source(model, dir);
+  const auto tensors = float_activation_tensors(model);
+  const auto ranges = calibrate(model, tensors, *source, quiet_options(CalibrationMethod::Auto));
+  EXPECT_EQ(ranges.method, "auto");
+  ASSERT_EQ(ranges.candidates.size(), 2u);  // r and doubled
+  for (const auto method : candidate_methods()) {
+    auto again = small_source(model, dir);
+    const auto single = calibrate(model, tensors, *again, quiet_options(method));
+    for (const char* t : {"r", "doubled"})
+      EXPECT_EQ(ranges.candidates.at(t).at(method_name(method)), single.tensors.at(t).amax) << t << " " << method_name(method);
+    if (method == CalibrationMethod::Mse) {
+      for (const auto& [t, r] : single.tensors) EXPECT_EQ(ranges.tensors.at(t), r) << t;
+    }
+  }
+  // The max candidate of doubled is its largest value (2 x 2.25); the others clip or equal it.
+  EXPECT_EQ(ranges.candidates.at("doubled").at("max"), 4.5f);
+  EXPECT_FALSE(ranges.candidates.count("x"));
+  EXPECT_FALSE(ranges.candidates.count("probabilities"));
+  EXPECT_EQ(candidate_methods().front(), CalibrationMethod::Mse);  // ties go to the old default
+}
+
 TEST(Calibrate, ResultsDoNotDependOnThreadCount) {
   ScratchDir dir;
   const auto model = small_model();
@@ -151,7 +178,7 @@ TEST(Calibrate, BadRequestsAreErrors) {
             std::string::npos);
   EXPECT_NE(error_message([] {
               parse_calibration_method("kl");
-            }).find("unknown calibration method 'kl' (expected max, entropy, percentile or mse)"),
+            }).find("unknown calibration method 'kl' (expected max, entropy, percentile, mse or auto)"),
             std::string::npos);
 }
 

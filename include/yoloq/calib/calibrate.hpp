@@ -11,9 +11,14 @@
 
 namespace yoloq {
 
-enum class CalibrationMethod { Max, Entropy, Percentile, Mse };
+// Auto computes every other method's threshold from the same histograms (one pass over the data)
+// and keeps them as candidates (Ranges::candidates, amax set to mse's until a selection step,
+// tune/range_selection.hpp, picks per tensor by measured error at the consuming ops).
+enum class CalibrationMethod { Max, Entropy, Percentile, Mse, Auto };
 CalibrationMethod parse_calibration_method(const std::string& name);  // throws Error naming the choices
 std::string method_name(CalibrationMethod method);
+// The methods Auto chooses among, in the order ties are broken (the default, mse, first).
+const std::vector<CalibrationMethod>& candidate_methods();
 
 struct CalibrationOptions {
   // The default is chosen by measurement (bench/accuracy/choose_defaults.sh, results in
@@ -21,6 +26,8 @@ struct CalibrationOptions {
   // mAP50-95 is mse 0.498, percentile 0.494, entropy 0.447, max 0.467 (float model 0.497).
   // YOLO activations have rare large values that matter (max wastes range on them less than
   // entropy's aggressive clipping hurts); mse balances clipping against rounding.
+  // auto (a choice per tensor by local error at its consumers) lost 2.2 points to mse out of sample
+  // for trt and gained 0.5 for ort-cpu (bench/results/accuracy.md), so it is not the default.
   CalibrationMethod method = CalibrationMethod::Mse;
   double percentile = 99.99;  // for Percentile, in (0, 100]
   int num_bins = 2048;

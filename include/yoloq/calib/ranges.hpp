@@ -37,6 +37,13 @@ struct Ranges {
   // histogrammed (the max method and graph inputs need none, fixed ranges have none). Not in the
   // calibration caches: a scale needs only the range, so ranges read from a cache have none.
   std::map<std::string, ValueHistogram> histograms;
+  // --calibration_method auto: each histogrammed tensor's amax by every candidate method
+  // ("mse", "percentile", "entropy", "max"), from the same histogram; and, once the selection
+  // step (tune/range_selection.hpp) has picked, the method each tensor's amax came from ("fixed"
+  // for probabilities, "input" for graph inputs, which keep their observed range). Neither is in
+  // the caches: the cache keeps the chosen amax.
+  std::map<std::string, std::map<std::string, float>> candidates;
+  std::map<std::string, std::string> chosen;
   // Equal when they give the same scales: the histograms only describe the data, so ranges read
   // back from a cache equal the ones that were saved.
   bool operator==(const Ranges& other) const { return method == other.method && tensors == other.tensors; }

@@ -18,6 +18,7 @@
 #include "yoloq/plan/quant_plan.hpp"
 #include "yoloq/tune/bias_correction.hpp"
 #include "yoloq/tune/fallback.hpp"
+#include "yoloq/tune/range_selection.hpp"
 #include "yoloq/verify/verify.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 
@@ -30,6 +31,8 @@ struct QuantizeOptions {
   std::optional<std::filesystem::path> plan_file;  // an edited plan replaces the rules
   SourceOptions source;
   CalibrationOptions calibration;
+  // CalibrationMethod::Auto: how many calibration samples the selection step measures on.
+  std::size_t auto_samples = RangeSelectionOptions{}.max_samples;
   // Read when it exists, written after calibration when it does not. ".json" is yoloq's exact
   // cache; anything else is TensorRT's calibration cache text.
   std::optional<std::filesystem::path> calibration_cache;
@@ -52,7 +55,8 @@ struct QuantizeOptions {
 };
 
 struct StageTimes {
-  double load_s = 0, plan_s = 0, calibrate_s = 0, tune_s = 0, write_s = 0, save_s = 0, verify_s = 0;
+  // select_s: --calibration_method auto's selection step (not in calibrate_s).
+  double load_s = 0, plan_s = 0, calibrate_s = 0, select_s = 0, tune_s = 0, write_s = 0, save_s = 0, verify_s = 0;
 };
 
 struct QuantizeResult {
@@ -63,6 +67,7 @@ struct QuantizeResult {
   std::string calibration_source;  // description
   std::size_t calibration_samples = 0;  // 0 when the ranges came from a cache
   bool ranges_from_cache = false;
+  std::size_t selection_samples = 0;  // --calibration_method auto: the samples its errors are measured on
   // What calibrated: each sample's fingerprint (also recorded in the written model, for verify to
   // tell when it is shown calibration samples) and, for image folders, the image files.
   std::vector<std::uint64_t> calibration_fingerprints;
