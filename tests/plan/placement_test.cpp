@@ -163,6 +163,22 @@ TEST(TrtPlacement, ConvTransposeWeightsArePerChannelOnAxisOne) {
   EXPECT_EQ(weights(plan_for(g.model())), (std::map<std::string, int>{{"deconv:w", 1}}));
 }
 
+// The DFL of one 16-anchor level: `box` [1, 64, 16] (4 x 16 bins) -> `dist` [1, 4, 16], with the
+// node names the placement tests expect (dfl_reshape, dfl_transpose, dfl_softmax, dfl_conv,
+// dfl_flat).
+void add_dfl(GraphBuilder& g, const std::string& box, const std::string& dist) {
+  g.initializer("shape_dfl", int64_vector({1, 4, 16, 16}));
+  g.node("Reshape", "dfl_reshape", {box, "shape_dfl"}, {"dfl_r"});
+  g.node("Transpose", "dfl_transpose", {"dfl_r"}, {"dfl_t"}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
+  g.node("Softmax", "dfl_softmax", {"dfl_t"}, {"dfl_p"}, {{"axis", 1}});
+  std::vector<float> bins(16);
+  for (int i = 0; i < 16; ++i) bins[i] = static_cast<float>(i);
+  g.initializer("dfl.weight", float_tensor({1, 16, 1, 1}, bins));
+  g.node("Conv", "dfl_conv", {"dfl_p", "dfl.weight"}, {"dfl_out"});
+  g.initializer("shape_box", int64_vector({1, 4, 16}));
+  g.node("Reshape", "dfl_flat", {"dfl_out", "shape_box"}, {dist});
+}
+
 // A miniature Detect head with one level: box branch (4 x 16 DFL bins) and class branch (2
 // classes), the DFL, the decode and the final Concat.
 Model mini_yolo_head() {
@@ -178,16 +194,7 @@ Model mini_yolo_head() {
   g.node("Reshape", "flatten", {"level", "shape_flat"}, {"flat"});
   g.initializer("split_sizes", int64_vector({64, 2}));
   g.node("Split", "split", {"flat", "split_sizes"}, {"box", "cls"}, {{"axis", 1}});
-  g.initializer("shape_dfl", int64_vector({1, 4, 16, 16}));
-  g.node("Reshape", "dfl_reshape", {"box", "shape_dfl"}, {"dfl_r"});
-  g.node("Transpose", "dfl_transpose", {"dfl_r"}, {"dfl_t"}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
-  g.node("Softmax", "dfl_softmax", {"dfl_t"}, {"dfl_p"}, {{"axis", 1}});
-  std::vector<float> bins(16);
-  for (int i = 0; i < 16; ++i) bins[i] = static_cast<float>(i);
-  g.initializer("dfl.weight", float_tensor({1, 16, 1, 1}, bins));
-  g.node("Conv", "dfl_conv", {"dfl_p", "dfl.weight"}, {"dfl_out"});
-  g.initializer("shape_box", int64_vector({1, 4, 16}));
-  g.node("Reshape", "dfl_flat", {"dfl_out", "shape_box"}, {"dist"});
+  add_dfl(g, "box", "dist");
   g.initializer("anchors", float_tensor({1, 4, 16}, std::vector<float>(64, 2.0f)));
   g.node("Add", "decode_add", {"dist", "anchors"}, {"boxes_grid"});
   g.initializer("stride", float_tensor({1}, {8.0f}));
@@ -213,16 +220,7 @@ Model mini_pose_head_84() {
   g.initializer("shape_two", int64_vector({1, 2, 16}));
   g.node("Reshape", "cls_flat", {"cls_raw", "shape_two"}, {"cls"});
   g.node("Reshape", "kpt_flat", {"kpt_raw", "shape_two"}, {"kpt"});
-  g.initializer("shape_dfl", int64_vector({1, 4, 16, 16}));
-  g.node("Reshape", "dfl_reshape", {"box", "shape_dfl"}, {"dfl_r"});
-  g.node("Transpose", "dfl_transpose", {"dfl_r"}, {"dfl_t"}, {{"perm", std::vector<std::int64_t>{0, 2, 1, 3}}});
-  g.node("Softmax", "dfl_softmax", {"dfl_t"}, {"dfl_p"}, {{"axis", 1}});
-  std::vector<float> bins(16);
-  for (int i = 0; i < 16; ++i) bins[i] = static_cast<float>(i);
-  g.initializer("dfl.weight", float_tensor({1, 16, 1, 1}, bins));
-  g.node("Conv", "dfl_conv", {"dfl_p", "dfl.weight"}, {"dfl_out"});
-  g.initializer("shape_box", int64_vector({1, 4, 16}));
-  g.node("Reshape", "dfl_flat", {"dfl_out", "shape_box"}, {"dist"});
+  add_dfl(g, "box", "dist");
   g.initializer("anchors", float_tensor({1, 4, 16}, std::vector<float>(64, 2.0f)));
   g.node("Add", "decode_add", {"dist", "anchors"}, {"boxes"});
   g.node("Sigmoid", "cls_sigmoid", {"cls"}, {"scores"});
