@@ -11,16 +11,10 @@
 #include "yoloq/yolo/metadata.hpp"
 
 using namespace yoloq;
+using yoloq::testing::arch;
 using yoloq::testing::error_message;
 
 namespace {
-
-SynthOptions arch(const std::string& name, std::int64_t imgsz = 640) {
-  SynthOptions o;
-  o.arch = name;
-  o.imgsz = imgsz;
-  return o;
-}
 
 struct OutputStats {
   bool finite = true;

@@ -17,13 +17,6 @@ using namespace yoloq::testing;
 
 namespace {
 
-SynthOptions arch(const std::string& name, std::int64_t imgsz = 640) {
-  SynthOptions o;
-  o.arch = name;
-  o.imgsz = imgsz;
-  return o;
-}
-
 }  // namespace
 
 // Ultralytics' published sizes (COCO, 80 classes), within 1%.

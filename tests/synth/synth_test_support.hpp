@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -51,6 +52,16 @@ inline std::int64_t numel(const onnx::TensorProto& t) {
   std::int64_t n = 1;
   for (auto d : t.dims()) n *= d;
   return n;
+}
+
+// The options of `name` at `imgsz` (and `num_classes`, else the architecture's default).
+inline SynthOptions arch(const std::string& name, std::int64_t imgsz = 640,
+                         std::optional<std::int64_t> num_classes = std::nullopt) {
+  SynthOptions o;
+  o.arch = name;
+  o.imgsz = imgsz;
+  o.num_classes = num_classes;
+  return o;
 }
 
 // What the fidelity tests compare a synth graph and its reference export by.

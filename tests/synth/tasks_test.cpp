@@ -15,15 +15,6 @@ using namespace yoloq::testing;
 
 namespace {
 
-SynthOptions arch(const std::string& name, std::int64_t imgsz = 640,
-                  std::optional<std::int64_t> num_classes = std::nullopt) {
-  SynthOptions o;
-  o.arch = name;
-  o.imgsz = imgsz;
-  o.num_classes = num_classes;
-  return o;
-}
-
 std::vector<std::string> metadata_keys(const Model& m) {
   std::vector<std::string> keys;
   for (const auto& p : m.proto.metadata_props()) keys.push_back(p.key());
