@@ -33,6 +33,15 @@ AnchorConstants anchor_constants(const std::vector<Feature>& levels, std::int64_
   return c;
 }
 
+std::string DetectionHead::task_branch(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
+                                       std::int64_t channels) {
+  const std::int64_t hidden = std::max(levels[0].channels / 4, channels);
+  return flattened_levels(b, levels, channels, 2, [&](std::size_t i) {
+    return three_conv_branch(b, "cv4." + std::to_string(i), levels[i], hidden, channels,
+                             ParameterRole::LinearConvWeight);
+  });
+}
+
 std::int64_t DetectionHead::anchor_count(const std::vector<Feature>& levels) {
   std::int64_t anchors = 0;
   for (const auto& l : levels) anchors += l.height * l.width;

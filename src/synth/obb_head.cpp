@@ -1,7 +1,6 @@
 // The OBB head of YOLO11 as Ultralytics 8.4 exports it: Detect plus per level an angle branch
 // (cv4), mapped to [-pi/4, 3pi/4) by (sigmoid - 0.25) * pi, and the boxes decoded by dist2rbox:
 // the centre offset (rb - lt) / 2 is rotated by the angle before the anchor point is added.
-#include <algorithm>
 #include <numbers>
 
 #include "synth/task_heads.hpp"
@@ -22,11 +21,7 @@ std::vector<HeadOutput> ObbHead::build(OnnxGraphBuilder& b, const std::vector<Fe
                                        std::int64_t imgsz) const {
   const std::int64_t angles = 1;  // Ultralytics' ne
   auto logits = box_and_class_logits(b, levels);
-  const std::int64_t angle_channels = std::max(levels[0].channels / 4, angles);
-  auto angle_logits = flattened_levels(b, levels, angles, 2, [&](std::size_t i) {
-    return three_conv_branch(b, "cv4." + std::to_string(i), levels[i], angle_channels, angles,
-                             ParameterRole::LinearConvWeight);
-  });
+  auto angle_logits = task_branch(b, levels, angles);
   auto unit = b.add_node1("Sigmoid", {angle_logits});
   auto centred = b.add_node1("Sub", {unit, b.literal_constant("Constant", float_scalar(0.25f))});
   auto angle = b.add_node1(

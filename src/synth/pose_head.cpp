@@ -55,11 +55,7 @@ std::vector<HeadOutput> PoseHead::build(OnnxGraphBuilder& b, const std::vector<F
                                         std::int64_t imgsz) const {
   const std::int64_t values = keypoints_ * dims_;
   auto logits = box_and_class_logits(b, levels);
-  const std::int64_t keypoint_channels = std::max(levels[0].channels / 4, values);
-  auto keypoint_logits = flattened_levels(b, levels, values, 2, [&](std::size_t i) {
-    return three_conv_branch(b, "cv4." + std::to_string(i), levels[i], keypoint_channels, values,
-                             ParameterRole::LinearConvWeight);
-  });
+  auto keypoint_logits = task_branch(b, levels, values);
   auto boxes =
       box_pixels(b, dfl(b, looked_up(b, logits.boxes), anchor_count(levels)), levels, imgsz);
   auto probabilities = b.add_node1("Sigmoid", {logits.scores});

@@ -2,7 +2,6 @@
 // coefficient branch (cv4), appended to each anchor's boxes and scores, and the Proto module on
 // the finest level (3x3 Conv, 2x transposed convolution, 3x3 Conv, 1x1 Conv to the prototypes),
 // whose output the exporter lists second.
-#include <algorithm>
 
 #include "synth/activation_moments.hpp"
 #include "synth/task_heads.hpp"
@@ -34,11 +33,7 @@ Feature upsample_transposed(OnnxGraphBuilder& b, const std::string& scope, const
 std::vector<HeadOutput> SegmentHead::build(OnnxGraphBuilder& b, const std::vector<Feature>& levels,
                                            std::int64_t imgsz) const {
   auto logits = box_and_class_logits(b, levels);
-  const std::int64_t mask_channels = std::max(levels[0].channels / 4, masks_);
-  auto mask_coefficients = flattened_levels(b, levels, masks_, 2, [&](std::size_t i) {
-    return three_conv_branch(b, "cv4." + std::to_string(i), levels[i], mask_channels, masks_,
-                             ParameterRole::LinearConvWeight);
-  });
+  auto mask_coefficients = task_branch(b, levels, masks_);
   auto boxes =
       box_pixels(b, dfl(b, looked_up(b, logits.boxes), anchor_count(levels)), levels, imgsz);
   auto probabilities = b.add_node1("Sigmoid", {logits.scores});

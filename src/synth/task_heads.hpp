@@ -127,6 +127,10 @@ class DetectionHead : public TaskHead {
                          const std::vector<Feature>& levels, std::int64_t imgsz,
                          bool corners = false) const;
   static std::int64_t anchor_count(const std::vector<Feature>& levels);
+  // The branch Segment, Pose and OBB add beside Detect's, "cv4.i": per level three convolutions
+  // (hidden width max(channels of the finest level / 4, `channels`)) to `channels` outputs,
+  // flattened and joined: [1, channels, anchors].
+  static std::string task_branch(OnnxGraphBuilder& b, const std::vector<Feature>& levels, std::int64_t channels);
 
   std::int64_t num_classes_, reg_max_;
   DetectLayout layout_;
