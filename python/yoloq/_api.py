@@ -83,6 +83,15 @@ def _data_arguments(data: Any, flag: str) -> Tuple[List[str], List[Tuple[str, An
     )
 
 
+# The CLI's op-type and node lists are one comma-separated value, as ModelOpt's are.
+_COMMA_LISTS = ("op_types_to_quantize", "op_types_to_exclude", "nodes_to_quantize", "nodes_to_exclude")
+
+
+def _join_comma_lists(keywords: Mapping[str, Any]) -> Dict[str, Any]:
+    return {key: (",".join(value) or None) if key in _COMMA_LISTS and isinstance(value, (list, tuple)) else value
+            for key, value in keywords.items()}
+
+
 def _flag_arguments(keywords: Mapping[str, Any]) -> List[str]:
     """``key=value`` as the CLI's ``--key value``; None and False are left out, True is a bare flag,
     and a list gives its values after one flag."""
@@ -190,10 +199,10 @@ def quantize(
         output_path=output_path,
         quantize_mode=quantize_mode,
         calibration_method=calibration_method,
-        op_types_to_quantize=",".join(op_types_to_quantize) if op_types_to_quantize else None,
-        op_types_to_exclude=",".join(op_types_to_exclude) if op_types_to_exclude else None,
-        nodes_to_quantize=",".join(nodes_to_quantize) if nodes_to_quantize else None,
-        nodes_to_exclude=",".join(nodes_to_exclude) if nodes_to_exclude else None,
+        op_types_to_quantize=op_types_to_quantize,
+        op_types_to_exclude=op_types_to_exclude,
+        nodes_to_quantize=nodes_to_quantize,
+        nodes_to_exclude=nodes_to_exclude,
         calibration_cache_path=calibration_cache_path,
         calibration_shapes=calibration_shapes,
         calibration_eps=list(calibration_eps) if calibration_eps else None,
@@ -217,7 +226,7 @@ def quantize(
         quiet=not verbose,
     )
     flags.update(kwargs)
-    result, printed = _run(["quantize", *_flag_arguments(flags), *data_args], arrays, verbose)
+    result, printed = _run(["quantize", *_flag_arguments(_join_comma_lists(flags)), *data_args], arrays, verbose)
     assert result is not None
     summary, verdict = result["summary"], result["verdict"]
     return QuantizeResult(
@@ -248,13 +257,10 @@ def calibrate(
     return result
 
 
-def plan(onnx_path: PathLike, verbose: bool = True, **kwargs: Any) -> Dict[str, Any]:
+def plan(onnx_path: PathLike, **kwargs: Any) -> Dict[str, Any]:
     """The Q/DQ placement plan as ``yoloq plan`` makes it (``target``, ``yolo_head``,
     ``nodes_to_exclude``, ...), as a dict; with ``output_path`` it is also written there."""
-    for key in ("op_types_to_quantize", "op_types_to_exclude", "nodes_to_quantize", "nodes_to_exclude"):
-        if isinstance(kwargs.get(key), (list, tuple)):
-            kwargs[key] = ",".join(kwargs[key])
-    result, _ = _run(["plan", os.fspath(onnx_path), *_flag_arguments(kwargs)], verbose=False)
+    result, _ = _run(["plan", os.fspath(onnx_path), *_flag_arguments(_join_comma_lists(kwargs))], verbose=False)
     assert result is not None
     return result
 
