@@ -4,6 +4,9 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <vector>
+
+#include <google/protobuf/message.h>
 
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/support/error.hpp"
@@ -135,39 +138,48 @@ bool valid_utf8(const std::string& s) {
   return true;
 }
 
-// ONNX strings are UTF-8. Names and metadata end up in JSON (inspect --json, plans, caches,
-// reports), whose writer throws on anything else, so a model that breaks the rule is refused
-// here, once, naming what is wrong.
-void check_strings(const Model& model, const std::string& what) {
-  auto check = [&](const std::string& text, const std::string& where) {
-    if (!valid_utf8(text)) throw Error(what + ": " + where + " is not valid UTF-8 (ONNX strings must be)");
-  };
-  check(model.proto.producer_name(), "producer_name");
-  check(model.proto.producer_version(), "producer_version");
-  for (const auto& p : model.proto.metadata_props()) {
-    check(p.key(), "a metadata key");
-    check(p.value(), "metadata '" + (valid_utf8(p.key()) ? p.key() : std::string("?")) + "'");
+// Where a field sits in the model, as a user reads it: "graph.node[3].name".
+std::string field_path(const std::string& parent, const std::string& field, int index) {
+  std::string path = parent.empty() ? field : parent + "." + field;
+  return index < 0 ? path : path + "[" + std::to_string(index) + "]";
+}
+
+// ONNX strings are UTF-8. Names, op types, opset domains, symbolic dimensions and metadata end
+// up in JSON (inspect --json, plans, caches, reports), whose writer throws on anything else, so a
+// model that breaks the rule is refused here, once, naming the field. Every string field is
+// walked by reflection rather than by a list, because fuzzing found each field a list forgot
+// (a node name, then an opset domain). Bytes fields (raw_data, string tensors) are not text.
+void check_strings(const google::protobuf::Message& message, const std::string& path, const std::string& what) {
+  using google::protobuf::FieldDescriptor;
+  const auto* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const auto* field : fields) {
+    const bool text = field->type() == FieldDescriptor::TYPE_STRING;
+    const bool nested = field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
+    if (!text && !nested) continue;
+    const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      const int index = field->is_repeated() ? i : -1;
+      const std::string where = field_path(path, field->name(), index);
+      if (nested) {
+        check_strings(index < 0 ? reflection->GetMessage(message, field)
+                                : reflection->GetRepeatedMessage(message, field, i),
+                      where, what);
+      } else {
+        std::string scratch;
+        const std::string& value = index < 0 ? reflection->GetStringReference(message, field, &scratch)
+                                             : reflection->GetRepeatedStringReference(message, field, i, &scratch);
+        if (!valid_utf8(value)) throw Error(what + ": " + where + " is not valid UTF-8 (ONNX strings must be)");
+      }
+    }
   }
-  const auto& g = model.proto.graph();
-  for (int i = 0; i < g.node_size(); ++i) {
-    const auto& n = g.node(i);
-    const std::string where = "node " + std::to_string(i);
-    check(n.name(), where + "'s name");
-    check(n.op_type(), where + "'s op type");
-    check(n.domain(), where + "'s domain");
-    for (const auto& t : n.input()) check(t, where + "'s input name");
-    for (const auto& t : n.output()) check(t, where + "'s output name");
-  }
-  for (const auto& v : g.input()) check(v.name(), "a graph input name");
-  for (const auto& v : g.output()) check(v.name(), "a graph output name");
-  for (const auto& v : g.value_info()) check(v.name(), "a value_info name");
-  for (const auto& t : g.initializer()) check(t.name(), "an initializer name");
 }
 
 void check_structure(const Model& model, const std::string& what) {
   if (!model.proto.has_graph() || model.proto.ir_version() <= 0)
     throw Error(what + ": not an ONNX model (no graph or IR version)");
-  check_strings(model, what);
+  check_strings(model.proto, "", what);
   if (model.opset() == 0) throw Error(what + ": the model imports no ai.onnx opset");
   if (model.graph().node_size() == 0) throw Error(what + ": the model's graph has no nodes");
   std::set<std::string> known;

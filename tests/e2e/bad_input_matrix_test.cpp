@@ -177,6 +177,11 @@ class BadInputMatrix : public ::testing::Test {
       g.model().graph().mutable_node(0)->set_name("conv\xaa");
       save_model(g.model(), in_ / "non_utf8.onnx");
     }
+    {  // an opset domain that is not UTF-8 (found by fuzzing after the names were checked)
+      auto g = conv_graph();
+      g.model().proto.mutable_opset_import(0)->set_domain("ai\xc3(");
+      save_model(g.model(), in_ / "non_utf8_domain.onnx");
+    }
     {  // an op no ONNX Runtime kernel implements
       auto g = conv_graph();
       g.model().graph().mutable_output(0)->set_name("z");
@@ -273,7 +278,9 @@ TEST_F(BadInputMatrix, ModelFiles) {
       {"opset 9", quantize("opset9.onnx"), 1, "{in}/opset9.onnx: opset 9 is older than 10"},
       {"plan opset 9", {"plan", "{in}/opset9.onnx"}, 1, "opset 9 is older than 10"},
       {"non-UTF-8 name, inspect --json", {"inspect", "--json", "{in}/non_utf8.onnx"}, 1,
-       "{in}/non_utf8.onnx: node 0's name is not valid UTF-8 (ONNX strings must be)"},
+       "{in}/non_utf8.onnx: graph.node[0].name is not valid UTF-8 (ONNX strings must be)"},
+      {"non-UTF-8 opset domain, inspect --json", {"inspect", "--json", "{in}/non_utf8_domain.onnx"}, 1,
+       "{in}/non_utf8_domain.onnx: opset_import[0].domain is not valid UTF-8 (ONNX strings must be)"},
       {"op ORT cannot load", quantize("unknown_op.onnx"), 1, "NoSuchOpForYoloq"},
       {"output is input", {"quantize", "--onnx_path", "{in}/small.onnx", "--output_path", "{in}/./small.onnx"}, 1,
        "the output path is the input model"},
