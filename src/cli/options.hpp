@@ -17,12 +17,14 @@ namespace yoloq::cli {
 struct PlanFlags {
   std::string target = "trt";
   std::string yolo_head = "float-dfl";  // measured default, see PlanOptions
+  bool yolo_head_given = false;
   std::vector<std::string> op_types_to_quantize, op_types_to_exclude, nodes_to_quantize, nodes_to_exclude;
 
   PlanOptions to_plan_options() const {
     PlanOptions o;
     o.target = parse_target(target);
     o.yolo_head = parse_yolo_head(yolo_head);
+    o.yolo_head_given = yolo_head_given;
     o.op_types_to_quantize = op_types_to_quantize;
     o.op_types_to_exclude = op_types_to_exclude;
     o.nodes_to_quantize = nodes_to_quantize;
@@ -34,9 +36,15 @@ struct PlanFlags {
 inline void add_plan_flags(CLI::App& cmd, PlanFlags& f) {
   cmd.add_option("--target", f.target, "trt (TensorRT explicit quantization) or ort-cpu (ONNX Runtime CPU kernels)")
       ->check(CLI::IsMember({"trt", "ort-cpu"}));
-  cmd.add_option("--yolo_head", f.yolo_head,
-                 "float: head output convs, DFL and decoding stay float; float-dfl: output convs INT8, rest float; "
-                 "int8: as the target's rules allow")
+  cmd.add_option_function<std::string>(
+         "--yolo_head",
+         [&f](const std::string& preset) {
+           f.yolo_head = preset;
+           f.yolo_head_given = true;
+         },
+         "float: head output convs, DFL and decoding stay float; float-dfl (default): output convs INT8, rest "
+         "float; int8: as the target's rules allow. The head (detect, segment, pose, obb or classify) is found by "
+         "structure")
       ->check(CLI::IsMember({"float", "float-dfl", "int8"}));
   // ModelOpt accepts space- or comma-separated lists.
   cmd.add_option("--op_types_to_quantize", f.op_types_to_quantize, "Only these op types")->delimiter(',');

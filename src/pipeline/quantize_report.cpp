@@ -23,6 +23,7 @@ std::string summary_text(const QuantizeResult& r) {
   o << "wrote " << r.output_path.string() << "\n";
   o << "  target " << target_name(r.plan.target) << ", yolo head " << yolo_head_name(r.plan.yolo_head) << ", calibration "
     << r.ranges.method << " on " << r.calibration_source << "\n";
+  o << "  head: " << (r.plan.head.empty() ? "no YOLO head found (quantized like the body)" : r.plan.head) << "\n";
   o << "  Q/DQ nodes: " << r.quantize_linear << " QuantizeLinear + " << r.dequantize_linear << " DequantizeLinear = "
     << r.quantize_linear + r.dequantize_linear << "\n";
   o << "  Conv/ConvTranspose/Gemm/MatMul quantized: " << r.weighted_ops.quantized << " of " << r.weighted_ops.total << "\n";
@@ -104,6 +105,7 @@ nlohmann::json settings_json(const QuantizeResult& r, const QuantizeOptions& o) 
           {"output_path", r.output_path.string()},
           {"target", target_name(r.plan.target)},
           {"yolo_head", yolo_head_name(r.plan.yolo_head)},
+          {"head", r.plan.head},
           {"activation_type", activation_type_name(r.plan.activation_type)},
           {"calibration_method", r.ranges.method},
           {"percentile", o.calibration.percentile},

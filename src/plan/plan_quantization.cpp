@@ -1,11 +1,13 @@
 // Entry point of the plan stage: decides which nodes may be quantized (target op types, user
 // inclusions and exclusions, the YOLO head preset), then applies the target's placement rules.
+#include <optional>
 #include <regex>
 #include <set>
 
 #include "plan/plan_builder.hpp"
 #include "yoloq/support/error.hpp"
-#include "yoloq/yolo/detect_head.hpp"
+#include "yoloq/yolo/metadata.hpp"
+#include "yoloq/yolo/yolo_head.hpp"
 
 namespace yoloq {
 
@@ -46,6 +48,30 @@ bool matches(std::vector<NamePattern>& patterns, const std::string& name) {
   return any;
 }
 
+// What the head analysis looks for, for the messages below.
+const char* const kHeadsLookedFor =
+    "a DFL (Reshape, Transpose, Softmax, 1x1 Conv), a class Sigmoid over several levels' output convolutions, "
+    "or a classifier's pool, Linear and Softmax";
+
+// A preset the user chose on a model without a head would do nothing: an error. With the default,
+// a model whose Ultralytics metadata names a task but whose head is not found (or is another kind)
+// is quantized like any network, which the user should know.
+void check_head_found(const Model& model, const std::optional<YoloHead>& head, const PlanOptions& options,
+                      std::vector<std::string>& warnings) {
+  if (!head && options.yolo_head_given)
+    throw Error("--yolo_head " + yolo_head_name(options.yolo_head) + ": no YOLO head found in the model (looked for " +
+                kHeadsLookedFor + "); leave --yolo_head out to quantize it as a plain network");
+  const auto metadata = read_yolo_metadata(model);
+  if (!metadata || metadata->task.empty()) return;
+  if (!head)
+    warnings.push_back("the model's metadata says task '" + metadata->task + "' but no " + metadata->task +
+                       " head was found (looked for " + kHeadsLookedFor +
+                       "); the head will be quantized like the body");
+  else if (head_kind_name(head->kind) != metadata->task)
+    warnings.push_back("the model's metadata says task '" + metadata->task + "' but its head has the structure of a " +
+                       head_kind_name(head->kind) + " head (" + head->description() + ")");
+}
+
 }  // namespace
 
 PlanResult plan_quantization(const Model& model, const PlanOptions& options) {
@@ -61,7 +87,9 @@ PlanResult plan_quantization(const Model& model, const PlanOptions& options) {
   auto exclude = compile(options.nodes_to_exclude, "--nodes_to_exclude");
 
   std::map<std::size_t, std::string> head_rule;
-  if (auto head = find_detect_head(index)) {
+  const auto head = find_yolo_head(index);
+  check_head_found(model, head, options, result.warnings);
+  if (head) {
     if (options.yolo_head != YoloHeadMode::Int8) {
       for (auto n : head->tail) head_rule[n] = n == head->dfl_conv || n == head->dfl_softmax ? "yolo-head.dfl" : "yolo-head.decode";
       if (options.yolo_head == YoloHeadMode::Float)
@@ -96,6 +124,7 @@ PlanResult plan_quantization(const Model& model, const PlanOptions& options) {
   else
     plan_detail::apply_ort_cpu_rules(builder);
   result.plan = builder.finish(options.target, options.yolo_head, std::move(float_nodes));
+  if (head) result.plan.head = head->description();
 
   if (result.plan.activations.empty() && result.plan.weights.empty()) {
     std::string ops;

@@ -60,6 +60,7 @@ nlohmann::json to_json(const QuantPlan& plan) {
   nlohmann::json j;
   j["target"] = target_name(plan.target);
   j["yolo_head"] = yolo_head_name(plan.yolo_head);
+  if (!plan.head.empty()) j["head"] = plan.head;
   j["activation_type"] = activation_type_name(plan.activation_type);
   j["activations"] = nlohmann::json::array();
   for (const auto& a : plan.activations)
@@ -103,6 +104,7 @@ QuantPlan plan_from_json(const nlohmann::json& j) {
   QuantPlan plan;
   plan.target = parse_target(field<std::string>(j, "target", "plan", "trt", false));
   plan.yolo_head = parse_yolo_head(field<std::string>(j, "yolo_head", "plan", "float", false));
+  plan.head = field<std::string>(j, "head", "plan", "", false);
   plan.activation_type = parse_activation_type(field<std::string>(
       j, "activation_type", "plan", plan.target == Target::Trt ? "int8" : "uint8", false));
   auto list = [&](const char* key) {

@@ -6,26 +6,19 @@
 #include "yoloq/eval/eval.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/tensor/signal_noise.hpp"
-#include "yoloq/yolo/detect_head.hpp"
+#include "yoloq/yolo/yolo_head.hpp"
 #include "yoloq/yolo/output_layout.hpp"
 
 namespace yoloq {
 
 namespace {
 
-// The Detect head's class probabilities: the one Sigmoid downstream of its output convolutions
-// (YOLOv8/11 and YOLO26 have exactly one there); "" without a head or with several.
+// The head's class probabilities, found by structure (yolo/yolo_head.hpp); "" without a head.
 std::string head_class_scores(const Model& model) {
   const GraphIndex index(model.graph());
-  const auto head = find_detect_head(index);
-  if (!head) return "";
-  std::string found;
-  for (const auto n : head->tail) {
-    if (index.node(n).op_type() != "Sigmoid") continue;
-    if (!found.empty()) return "";
-    found = index.node(n).output(0);
-  }
-  return found;
+  const auto head = find_yolo_head(index);
+  if (!head || !head->class_sigmoid) return "";
+  return index.node(*head->class_sigmoid).output(0);
 }
 
 }  // namespace

@@ -38,8 +38,10 @@ std::vector<std::string> checks(const VerifyResult& r, const VerdictThresholds& 
               std::to_string(n.distinct_class_scores_float) + ")");
   }
   const auto& d = r.detections;
-  if (d.evaluated && d.images >= t.min_samples && d.reference_objects > 0)
-    check(d.agreement.map50_95 >= t.min_agreement,
+  const bool few_objects = d.reference_objects < t.min_reference_objects;
+  const bool agreement_low = d.agreement.map50_95 < t.min_agreement;
+  if (d.evaluated && d.images >= t.min_samples && d.reference_objects > 0 && !(few_objects && agreement_low))
+    check(!agreement_low,
           "agreement " + number("%.3f", d.agreement.map50_95) + " >= " + number("%.2f", t.min_agreement),
           "agreement " + number("%.3f", d.agreement.map50_95) + " < " + number("%.2f", t.min_agreement));
   if (d.with_labels && d.images >= t.min_samples)
@@ -77,6 +79,11 @@ Verdict judge(const VerifyResult& r, const VerdictThresholds& t, bool real_data,
   if (real_data && !d.evaluated) caveats.push_back("detections not checked (" + d.note + ")");
   if (real_data && d.evaluated && d.images >= t.min_samples && d.reference_objects == 0)
     caveats.push_back("the float model detects nothing on the held-out samples: no agreement to judge");
+  if (real_data && d.evaluated && d.images >= t.min_samples && d.reference_objects > 0 &&
+      d.reference_objects < t.min_reference_objects && d.agreement.map50_95 < t.min_agreement)
+    caveats.push_back("agreement " + number("%.3f", d.agreement.map50_95) + " < " + number("%.2f", t.min_agreement) +
+                      " on only " + std::to_string(d.reference_objects) + " float detections (fewer than " +
+                      std::to_string(t.min_reference_objects) + " are too few to fail on); verify on more images");
   v.level = caveats.empty() ? VerdictLevel::Pass : VerdictLevel::Warn;
   v.reasons = caveats.empty() ? passed : caveats;
   return v;
@@ -110,7 +117,8 @@ nlohmann::json to_json(const Verdict& v) {
             {"min_class_score_snr_db", t.min_class_score_snr_db},
             {"min_distinct_ratio", t.min_distinct_ratio},
             {"max_drop", t.max_drop},
-            {"min_samples", t.min_samples}}}};
+            {"min_samples", t.min_samples},
+            {"min_reference_objects", t.min_reference_objects}}}};
 }
 
 }  // namespace yoloq

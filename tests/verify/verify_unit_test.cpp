@@ -228,6 +228,18 @@ TEST(Verdict, RandomDataAndTooFewSamplesWarn) {
   const auto reused = judge(detect_result(13.9, 950, 0.97, 32), {}, true, false);
   EXPECT_EQ(verdict_line(reused), "WARN: checked on the calibration samples themselves (none were left to hold out)");
   EXPECT_EQ(to_json(few)["thresholds"]["min_samples"], 10);
+  EXPECT_EQ(to_json(few)["thresholds"]["min_reference_objects"], 30);
+  // Few float detections: a low agreement is a caveat, a high one still passes.
+  auto sparse = detect_result(11.7, 950, 0.881, 15);
+  sparse.detections.reference_objects = 16;
+  EXPECT_EQ(verdict_line(judge(sparse, {}, true)),
+            "WARN: agreement 0.881 < 0.90 on only 16 float detections (fewer than 30 are too few to fail on); verify "
+            "on more images");
+  sparse.detections.agreement.map50_95 = 0.95;
+  EXPECT_EQ(verdict_line(judge(sparse, {}, true)), "PASS: class-score SNR 11.7 dB >= 8 dB; agreement 0.950 >= 0.90");
+  sparse.detections.reference_objects = 30;
+  sparse.detections.agreement.map50_95 = 0.881;
+  EXPECT_EQ(verdict_line(judge(sparse, {}, true)), "FAIL: agreement 0.881 < 0.90");
   auto seen = detect_result(13.9, 950, 0.97, 32);
   seen.samples = 32;
   seen.calibration_samples_seen = 5;

@@ -65,6 +65,9 @@ struct FloatNode {
 struct QuantPlan {
   Target target = Target::Trt;
   YoloHeadMode yolo_head = YoloHeadMode::Float;
+  // What the head analysis found (yolo/yolo_head.hpp): "pose: DFL (reg_max 16), ..."; empty when
+  // the model has no YOLO head. Informational: the float_nodes carry the decisions.
+  std::string head;
   ActivationType activation_type = ActivationType::Int8Symmetric;
   std::vector<ActivationQuant> activations;  // sorted by tensor
   std::vector<WeightQuant> weights;          // sorted by node, then tensor
@@ -88,6 +91,9 @@ struct PlanOptions {
   // costs nothing measurable and keeps 89 of 90 convolutions INT8; the DFL and decoding stay
   // float (int8 loses 0.3 points).
   YoloHeadMode yolo_head = YoloHeadMode::FloatDfl;
+  // Whether the user chose the preset: then a model without a head is an error (the preset would
+  // silently do nothing), where the default only warns when the metadata names a task.
+  bool yolo_head_given = false;
   std::vector<std::string> op_types_to_quantize;  // empty = the target's defaults
   std::vector<std::string> op_types_to_exclude;
   std::vector<std::string> nodes_to_quantize;     // regexes matched from the start of node names

@@ -39,7 +39,7 @@ class HeldOutMetric {
   std::string name() const;         // "agreement mAP50-95", "mAP50-95 vs labels", "output SNR"
   std::string unit() const;         // "points" or "dB"
   double float_value() const { return float_value_; }  // 100, the float model's mAP, or +inf
-  // The end metric, and when the model's Detect head is found (yolo/detect_head.hpp), the SNR of
+  // The end metric, and when the model's Detect head is found (yolo/yolo_head.hpp), the SNR of
   // its class probabilities (the head's Sigmoid, every anchor and class) against the float
   // model's: a continuous signal that a few dozen samples measure far more steadily than mAP.
   struct Measurement {

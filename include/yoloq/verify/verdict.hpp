@@ -18,6 +18,11 @@ struct VerdictThresholds {
   double min_distinct_ratio = 0.10;     // distinct INT8 class scores / the float model's
   double max_drop = 2.0;                // mAP50-95 points lost against labels (COCO-style)
   std::size_t min_samples = 10;         // below this, detections are too few to judge
+  // Below this many float detections one box moves the agreement by several hundredths, so an
+  // agreement under min_agreement is a caveat (WARN), not a failure: measured on YOLO11n-pose,
+  // 16 persons in the held-out eighth gave 0.881 while on all 254 labelled persons of coco128
+  // the same INT8 model scored 0.434 mAP50-95 against the float model's 0.432.
+  std::size_t min_reference_objects = 30;
 };
 
 enum class VerdictLevel { Pass, Warn, Fail };
