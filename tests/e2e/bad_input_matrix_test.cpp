@@ -282,6 +282,8 @@ TEST_F(BadInputMatrix, ModelFiles) {
       {"non-UTF-8 opset domain, inspect --json", {"inspect", "--json", "{in}/non_utf8_domain.onnx"}, 1,
        "{in}/non_utf8_domain.onnx: opset_import[0].domain is not valid UTF-8 (ONNX strings must be)"},
       {"op ORT cannot load", quantize("unknown_op.onnx"), 1, "NoSuchOpForYoloq"},
+      {"head preset, no head", quantize("small.onnx", {"--yolo_head", "float-dfl"}), 1,
+       "--yolo_head float-dfl: no YOLO head found in the model (looked for a DFL"},
       {"output is input", {"quantize", "--onnx_path", "{in}/small.onnx", "--output_path", "{in}/./small.onnx"}, 1,
        "the output path is the input model"},
   };
