@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 
 namespace yoloq {
@@ -60,6 +61,44 @@ std::set<std::size_t> downstream_of(const GraphIndex& index, const std::set<std:
         if (!output_convs.count(c) && !reads_shape_only(index.node(c)) && tail.insert(c).second) todo.push_back(c);
   }
   return tail;
+}
+
+// The nodes feeding `tail` that compute from shapes and constants only: a dynamic export's anchor
+// grid and strides (Shape -> Range -> ... -> the decode's Add and Mul). Their values are the same
+// for every image, so they belong to the decoding; quantizing an anchor grid moves every box.
+std::set<std::size_t> shape_arithmetic_feeding(const GraphIndex& index, const std::set<std::size_t>& tail) {
+  std::map<std::size_t, bool> memo;
+  // True when a node's value does not depend on any graph input's values.
+  std::function<bool(std::size_t)> from_shapes = [&](std::size_t n) {
+    if (auto it = memo.find(n); it != memo.end()) return it->second;
+    memo[n] = false;  // a cycle cannot occur in a valid graph; this only stops recursion
+    const auto& node = index.node(n);
+    bool result = reads_shape_only(node);
+    if (!result) {
+      result = true;
+      for (const auto& in : node.input()) {
+        if (in.empty() || index.is_constant(in)) continue;
+        const auto p = index.producer(in);
+        if (!p || !from_shapes(*p)) {
+          result = false;
+          break;
+        }
+      }
+    }
+    return memo[n] = result;
+  };
+  std::set<std::size_t> found;
+  std::deque<std::size_t> todo(tail.begin(), tail.end());
+  while (!todo.empty()) {
+    const auto& node = index.node(todo.front());
+    todo.pop_front();
+    for (const auto& in : node.input()) {
+      if (in.empty() || index.is_constant(in)) continue;
+      const auto p = index.producer(in);
+      if (p && !tail.count(*p) && from_shapes(*p) && found.insert(*p).second) todo.push_back(*p);
+    }
+  }
+  return found;
 }
 
 // The last convolutions before the graph's outputs: walking upstream from every output through
@@ -269,6 +308,7 @@ std::optional<YoloHead> find_yolo_head(const GraphIndex& index) {
   if (!dfl && !head.class_sigmoid) return std::nullopt;
   head.prototypes = find_prototypes(index);
   head.tail = downstream_of(index, head.output_convs);
+  for (std::size_t n : shape_arithmetic_feeding(index, head.tail)) head.tail.insert(n);
   head.selection = find_selection(index, head.tail);
   std::set<std::size_t> rest;  // neither box nor class nor prototypes
   for (std::size_t conv : head.output_convs)

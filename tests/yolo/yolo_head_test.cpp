@@ -133,6 +133,38 @@ TEST(YoloHead, RegMaxIsReadFromTheDflWeights) {
   EXPECT_EQ(out_channels(index, head->class_convs), (std::multiset<std::int64_t>{2}));
 }
 
+// A dynamic export computes its anchor grid from the feature map's shape (Shape -> ... -> Add):
+// those nodes hold the same values for every image, so they are the decoding's, not the body's,
+// and the Shape's input is no path that makes the backbone part of the head.
+TEST(YoloHead, AnchorsComputedFromShapesArePartOfTheDecode) {
+  GraphBuilder g;
+  g.input("x", {1, 3, 4, 4});
+  auto f = g.conv_silu("neck", "x", 8, 3);
+  g.conv("cls_out0", g.conv_silu("cls0", f, 8, 8), "cls_raw0", 2, 8);
+  g.conv("cls_out1", g.conv_silu("cls1", f, 8, 8), "cls_raw1", 2, 8);
+  g.conv("box_out", g.conv_silu("box1", f, 8, 8), "box_raw", 4, 8);
+  g.node("Concat", "cls_cat", {"cls_raw0", "cls_raw1"}, {"cls"}, {{"axis", 1}});
+  g.node("Sigmoid", "cls_sigmoid", {"cls"}, {"scores"});
+  g.node("Shape", "grid_shape", {f}, {"shape"});
+  g.node("Cast", "grid_cast", {"shape"}, {"shape_f"}, {{"to", std::int64_t{1}}});
+  g.initializer("half", float_tensor({1}, {0.5f}));
+  g.node("Mul", "grid_half", {"shape_f", "half"}, {"grid"});
+  g.node("ReduceMax", "grid_max", {"grid"}, {"grid_one"}, {{"keepdims", std::int64_t{1}}});
+  g.node("Add", "decode_add", {"box_raw", "grid_one"}, {"boxes"});
+  g.node("Concat", "final_cat", {"boxes", "scores"}, {"output0"}, {{"axis", 1}});
+  g.output("output0", {1, 8, 4, 4});
+  const GraphIndex index(g.model().graph());
+  const auto head = find_yolo_head(index);
+  ASSERT_TRUE(head);
+  std::set<std::string> tail;
+  for (auto n : head->tail) tail.insert(index.node_name(n));
+  EXPECT_EQ(tail, (std::set<std::string>{"cls_cat", "cls_sigmoid", "grid_shape", "grid_cast", "grid_half", "grid_max",
+                                         "decode_add", "final_cat"}));
+  std::set<std::string> convs;
+  for (auto n : head->output_convs) convs.insert(index.node_name(n));
+  EXPECT_EQ(convs, (std::set<std::string>{"cls_out0", "cls_out1", "box_out"}));
+}
+
 TEST(YoloHead, PlainNetworkHasNone) {
   GraphBuilder g;
   g.input("x", {1, 3, 4, 4});
