@@ -5,6 +5,7 @@
 #include <set>
 
 #include "plan/plan_builder.hpp"
+#include "yoloq/plan/float_rewrites.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/yolo/metadata.hpp"
 #include "yoloq/yolo/yolo_head.hpp"
@@ -125,6 +126,7 @@ PlanResult plan_quantization(const Model& model, const PlanOptions& options) {
     plan_detail::apply_ort_cpu_rules(builder);
   result.plan = builder.finish(options.target, options.yolo_head, std::move(float_nodes));
   if (head) result.plan.head = head->description();
+  result.plan.rewrites = plan_float_rewrites(index, head, options.target, options.yolo_head);
 
   if (result.plan.activations.empty() && result.plan.weights.empty()) {
     std::string ops;

@@ -73,6 +73,10 @@ nlohmann::json to_json(const QuantPlan& plan) {
   j["float_nodes"] = nlohmann::json::array();
   for (const auto& f : plan.float_nodes)
     j["float_nodes"].push_back({{"node", f.node}, {"op_type", f.op_type}, {"rule", f.rule}});
+  if (!plan.rewrites.empty()) {
+    j["rewrites"] = nlohmann::json::array();
+    for (const auto& r : plan.rewrites) j["rewrites"].push_back({{"kind", r.kind}, {"nodes", r.nodes}, {"rule", r.rule}});
+  }
   return j;
 }
 
@@ -138,6 +142,12 @@ QuantPlan plan_from_json(const nlohmann::json& j) {
                                 field<std::string>(f, "op_type", "plan float node", "", false),
                                 field<std::string>(f, "rule", "plan float node", "user", false)});
   }
+  for (const auto& r : list("rewrites")) {
+    if (!r.is_object()) throw Error("plan: rewrites entries must be objects");
+    plan.rewrites.push_back({field<std::string>(r, "kind", "plan rewrite", "", true),
+                             field<std::vector<std::string>>(r, "nodes", "plan rewrite", {}, true),
+                             field<std::string>(r, "rule", "plan rewrite", "user", false)});
+  }
   return plan;
 }
 
@@ -184,6 +194,9 @@ void validate_plan(const QuantPlan& plan, const GraphIndex& index) {
       if (!known_tensor(t)) throw Error("plan: scale group tensor '" + t + "' is not in the model");
   for (const auto& f : plan.float_nodes)
     if (!index.find_node(f.node)) throw Error("plan: float node '" + f.node + "' is not in the model");
+  for (const auto& r : plan.rewrites)
+    for (const auto& n : r.nodes)
+      if (!index.find_node(n)) throw Error("plan: node '" + n + "' of the " + r.kind + " rewrite is not in the model");
 }
 
 }  // namespace yoloq

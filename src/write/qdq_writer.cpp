@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "write/float_rewrites.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 
@@ -275,6 +276,7 @@ Model write_qdq_model(const Model& float_model, const QuantPlan& plan, const Ran
   for (const auto& a : plan.activations) rewriter.quantize_activation(a, qparams.at(a.tensor));
   for (const auto& w : plan.weights) rewriter.quantize_weight(w);
   rewriter.finish();
+  apply_float_rewrites(out, index, plan);
   if (options.high_precision_fp16) convert_high_precision_to_fp16(out);
   sort_nodes(out.graph());
   raise_opset(out, kMinOpsetForPerChannel);

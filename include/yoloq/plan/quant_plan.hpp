@@ -62,6 +62,15 @@ struct FloatNode {
   std::string rule;
 };
 
+// Float nodes the writer replaces by an equivalent form that runs faster (the same outputs),
+// e.g. "dfl-softmax-last-axis" (plan/float_rewrites.hpp). The writer checks the nodes still have
+// the form the kind names and refuses the plan otherwise.
+struct FloatRewrite {
+  std::string kind;
+  std::vector<std::string> nodes;  // the nodes replaced, in graph order
+  std::string rule;
+};
+
 struct QuantPlan {
   Target target = Target::Trt;
   YoloHeadMode yolo_head = YoloHeadMode::Float;
@@ -73,6 +82,7 @@ struct QuantPlan {
   std::vector<WeightQuant> weights;          // sorted by node, then tensor
   std::vector<ScaleGroup> scale_groups;      // sorted by first tensor
   std::vector<FloatNode> float_nodes;        // nodes of quantizable types kept in high precision
+  std::vector<FloatRewrite> rewrites;        // float nodes written in a faster equivalent form
 
   std::vector<std::string> activation_tensors() const;  // what calibration must cover
   std::vector<std::string> weight_nodes() const;        // nodes with a quantized weight, each once, sorted
