@@ -32,7 +32,7 @@ def cut_before_selection(model_path, out):
     while node.op_type != "Concat":  # ReduceMax <- Split <- Transpose <- the decoded Concat
         node = producer[node.input[0]]
     dense = node.output[0]
-    cut = onnx.utils.Extractor(model).extract_model([i.name for i in model.graph.input], [dense])
+    cut = onnx.utils.Extractor(onnx.shape_inference.infer_shapes(model)).extract_model([i.name for i in model.graph.input], [dense])
     del cut.metadata_props[:]
     for prop in model.metadata_props:
         cut.metadata_props.add(key=prop.key, value="False" if prop.key == "end2end" else prop.value)
