@@ -59,7 +59,7 @@ def main():
             folder = os.path.join(work, f"{tag}.{target}")
             os.makedirs(folder, exist_ok=True)
             labels, boxes = float_labels(args.yoloq, model, args.images, 0, folder)
-            rows.append((name, target, report["head"], boxes, agreement(args.yoloq, int8, args.images, labels, 0),
+            rows.append((name, target, report["settings"]["head"], boxes, agreement(args.yoloq, int8, args.images, labels, 0),
                          report["verification"]["detections"]["agreement"]["map50_95"]))
             print(rows[-1], flush=True)
     with open(args.out, "w") as f:
