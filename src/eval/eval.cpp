@@ -33,7 +33,7 @@ std::vector<GroundTruth> load_ground_truth(const fs::path& image, const fs::path
   std::vector<GroundTruth> gts;
   if (!found) return gts;
   for (const auto& label : read_label_file(label_file, num_classes))
-    gts.push_back({label_to_pixels(label, width, height), label.class_id});
+    gts.push_back({label_to_pixels(label, width, height), label.class_id, {}, {}});
   return gts;
 }
 
