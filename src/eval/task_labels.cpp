@@ -14,12 +14,22 @@ namespace yoloq {
 
 namespace {
 
-// One non-blank line: its class id (checked) and the rest as numbers in [0, 1].
+// One non-blank line: its class id (checked) and the rest as numbers.
 struct LabelLine {
   std::string where;  // "file:line: "
   int class_id = 0;
   std::vector<double> values;
+  std::vector<std::string> fields;  // as written, the class id first
+
+  // values[i] must lie in [low, high]: coordinates in [0, 1], pose visibilities in [0, 2].
+  void check_range(std::size_t i, double low, double high, const char* what) const {
+    if (values[i] < low || values[i] > high)
+      throw Error(where + "field " + std::to_string(i + 2) + " '" + fields[i + 1] + "' is outside [" +
+                  std::to_string(static_cast<int>(low)) + ", " + std::to_string(static_cast<int>(high)) + "] (" +
+                  what + ")");
+  }
 };
+constexpr const char* kNormalised = "label coordinates are normalised";
 
 template <typename PerLine>
 void for_each_label_line(const fs::path& path, int num_classes, PerLine per_line) {
@@ -44,11 +54,9 @@ void for_each_label_line(const fs::path& path, int num_classes, PerLine per_line
       double v = 0;
       if (!parse_label_number(fields[i], v))
         throw Error(parsed.where + "field " + std::to_string(i + 1) + " '" + fields[i] + "' is not a number");
-      if (v < 0 || v > 1)
-        throw Error(parsed.where + "field " + std::to_string(i + 1) + " '" + fields[i] +
-                    "' is outside [0, 1] (label coordinates are normalised)");
       parsed.values.push_back(v);
     }
+    parsed.fields = std::move(fields);
     per_line(parsed);
   }
 }
@@ -61,6 +69,7 @@ std::vector<TaskLabel> read_segment_label_file(const fs::path& path, int num_cla
   std::vector<TaskLabel> labels;
   for_each_label_line(path, num_classes, [&](const LabelLine& line) {
     const std::size_t n = line.values.size();
+    for (std::size_t i = 0; i < n; ++i) line.check_range(i, 0, 1, kNormalised);
     TaskLabel label;
     if (n == 4) {  // Ultralytics reads lines of up to 6 fields as boxes; 5 is the box format
       label.box = box_from_values(line.class_id, line.values);
@@ -99,9 +108,13 @@ std::vector<TaskLabel> read_pose_label_file(const fs::path& path, int num_classe
                   std::to_string(values_per_keypoint) + " = " + std::to_string(expected + 1) +
                   " fields 'class cx cy w h' then the keypoints (or 5 for a box alone), found " +
                   std::to_string(n + 1));
+    const auto per = static_cast<std::size_t>(values_per_keypoint);
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool visibility = i >= 4 && per == 3 && (i - 4) % 3 == 2;
+      line.check_range(i, 0, visibility ? 2 : 1, visibility ? "a keypoint's visibility is 0, 1 or 2" : kNormalised);
+    }
     TaskLabel label;
     label.box = box_from_values(line.class_id, line.values);
-    const auto per = static_cast<std::size_t>(values_per_keypoint);
     for (std::size_t i = 4; i < n; i += per)
       label.keypoints.push_back({line.values[i], line.values[i + 1], per == 3 ? line.values[i + 2] : 2.0});
     labels.push_back(std::move(label));
