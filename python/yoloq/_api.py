@@ -278,7 +278,8 @@ def verify(
 
 
 def eval(model: PathLike, images: PathLike, labels: PathLike, verbose: bool = True, **kwargs: Any) -> Dict[str, Any]:  # noqa: A001
-    """COCO-style detection metrics, as ``yoloq eval`` computes them; returns ``--json``'s content."""
+    """COCO-style metrics (boxes; masks or keypoints of segment and pose models under "masks" and
+    "keypoints"), as ``yoloq eval`` computes them; returns ``--json``'s content."""
     args = ["eval", os.fspath(model), "--images", os.fspath(images), "--labels", os.fspath(labels)]
     result, _ = _run([*args, *_flag_arguments({**kwargs, "quiet": not verbose})], verbose=verbose)
     assert result is not None

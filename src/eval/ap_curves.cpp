@@ -37,6 +37,26 @@ std::string metric_name(ApMetric metric) {
   return metric == ApMetric::Coco ? "coco" : "ultralytics";
 }
 
+std::string similarity_name(Similarity similarity) {
+  switch (similarity) {
+    case Similarity::Mask: return "mask";
+    case Similarity::Keypoints: return "keypoints";
+    case Similarity::Box: break;
+  }
+  return "box";
+}
+
+std::vector<GroundTruth> agreement_reference(const std::vector<Detection>& float_detections) {
+  std::vector<GroundTruth> reference;
+  for (const auto& d : float_detections) {
+    if (d.score < kAgreementReferenceScore) continue;
+    GroundTruth gt{d.box, d.class_id, d.mask, d.keypoints};
+    for (auto& k : gt.keypoints) k.v = k.v >= kAgreementKeypointVisibility ? 2 : 0;
+    reference.push_back(std::move(gt));
+  }
+  return reference;
+}
+
 std::vector<double> iou_thresholds() { return numpy_linspace(0.5, 0.95, 10); }
 
 double numpy_interp(double x, const std::vector<double>& xp, const std::vector<double>& fp,

@@ -1,7 +1,9 @@
-// pycocotools' COCOeval for bounding boxes (evaluate, accumulate, summarize), reimplemented from
-// its definition for the case yoloq has: every ground truth iscrowd 0, maxDets 100, the four area
-// ranges (all for the headline numbers; small, medium, large). Boxes are compared as COCO stores
-// them, [x, y, w, h] doubles, with its IoU.
+// pycocotools' COCOeval for boxes, masks and keypoints (evaluate, accumulate, summarize),
+// reimplemented from its definition for the case yoloq has: every ground truth iscrowd 0, maxDets
+// 100 (20 for keypoints), COCO's area ranges (all for the headline numbers). Boxes are compared as
+// COCO stores them, [x, y, w, h] doubles, with its IoU; masks with rleIou; keypoints with
+// computeOks. A detection's area (for the area ranges) is its box's, as COCO.loadRes sets it for
+// results that carry a bbox, which yoloq's --save_json always writes.
 #include <algorithm>
 #include <array>
 #include <map>
@@ -9,12 +11,14 @@
 #include <optional>
 
 #include "yoloq/eval/detection_metrics.hpp"
+#include "yoloq/eval/keypoints.hpp"
 
 namespace yoloq {
 
 namespace {
 
 constexpr std::size_t kMaxDetections = 100;
+constexpr std::size_t kMaxKeypointDetections = 20;
 constexpr double kSpacingOfOne = 2.220446049250313e-16;  // numpy.spacing(1), pycocotools' guard
 
 struct AreaRange {
@@ -22,8 +26,10 @@ struct AreaRange {
   bool contains(double area) const { return area >= low && area <= high; }
 };
 // COCO's ranges: all, small (< 32^2), medium (32^2 .. 96^2), large (> 96^2), bounds inclusive.
+// Keypoint evaluation has no small range (COCOeval's setKpParams): it is left out there.
 constexpr std::array<AreaRange, 4> kAreaRanges{
     {{0, 1e10}, {0, 32.0 * 32.0}, {32.0 * 32.0, 96.0 * 96.0}, {96.0 * 96.0, 1e10}}};
+constexpr std::size_t kSmallRange = 1;
 
 struct Xywh {
   double x, y, w, h;
@@ -49,45 +55,50 @@ struct ImageCategoryResult {
   std::size_t counted_ground_truths = 0;            // objects inside the area range
 };
 
-// `dts` already sorted by descending score and cut to kMaxDetections.
-ImageCategoryResult evaluate_image_category(const std::vector<Xywh>& gts_in,
-                                            const std::vector<std::pair<double, Xywh>>& dts,
-                                            const std::vector<double>& thresholds,
+// One (image, category) before the area ranges apply: detections by descending score, cut to the
+// maximum; similarities[d][g] with the objects in their input order.
+struct ImageCategory {
+  std::vector<double> gt_areas, dt_areas, dt_scores;
+  std::vector<char> gt_always_ignored;  // keypoints: an object with no labelled keypoint
+  std::vector<std::vector<double>> similarities;
+};
+
+ImageCategoryResult evaluate_image_category(const ImageCategory& in, const std::vector<double>& thresholds,
                                             const AreaRange& range) {
-  // Objects outside the range are ignored and go last (a stable sort, as COCOeval's mergesort).
-  std::vector<Xywh> gts;
+  // Ignored objects (out of range, or always) go last, in a stable order as COCOeval's mergesort.
+  std::vector<std::size_t> order;
   std::vector<char> gt_ignored;
   for (int pass = 0; pass < 2; ++pass)
-    for (const auto& g : gts_in)
-      if (range.contains(g.area()) == (pass == 0)) {
-        gts.push_back(g);
-        gt_ignored.push_back(pass == 1);
+    for (std::size_t g = 0; g < in.gt_areas.size(); ++g) {
+      const bool ignored = in.gt_always_ignored[g] || !range.contains(in.gt_areas[g]);
+      if (ignored == (pass == 1)) {
+        order.push_back(g);
+        gt_ignored.push_back(ignored);
       }
+    }
+  const std::size_t n_gts = order.size(), n_dts = in.dt_scores.size();
   ImageCategoryResult r;
-  r.counted_ground_truths =
-      static_cast<std::size_t>(std::count(gt_ignored.begin(), gt_ignored.end(), 0));
-  for (const auto& d : dts) r.scores.push_back(d.first);
-  r.matched.assign(thresholds.size(), std::vector<char>(dts.size(), 0));
-  r.ignored.assign(thresholds.size(), std::vector<char>(dts.size(), 0));
-  std::vector<std::vector<double>> ious(dts.size(), std::vector<double>(gts.size()));
-  for (std::size_t d = 0; d < dts.size(); ++d)
-    for (std::size_t g = 0; g < gts.size(); ++g) ious[d][g] = coco_iou(dts[d].second, gts[g]);
+  r.counted_ground_truths = static_cast<std::size_t>(std::count(gt_ignored.begin(), gt_ignored.end(), 0));
+  r.scores = in.dt_scores;
+  r.matched.assign(thresholds.size(), std::vector<char>(n_dts, 0));
+  r.ignored.assign(thresholds.size(), std::vector<char>(n_dts, 0));
 
   for (std::size_t t = 0; t < thresholds.size(); ++t) {
-    std::vector<char> gt_matched(gts.size(), 0);
-    for (std::size_t d = 0; d < dts.size(); ++d) {
+    std::vector<char> gt_matched(n_gts, 0);
+    for (std::size_t d = 0; d < n_dts; ++d) {
       double best = std::min(thresholds[t], 1 - 1e-10);
       std::ptrdiff_t match = -1;
-      for (std::size_t g = 0; g < gts.size(); ++g) {
+      for (std::size_t g = 0; g < n_gts; ++g) {
         if (gt_matched[g]) continue;
         // A counted object already found beats any ignored one.
         if (match > -1 && !gt_ignored[static_cast<std::size_t>(match)] && gt_ignored[g]) break;
-        if (ious[d][g] < best) continue;  // ties go to the later object, as in COCOeval
-        best = ious[d][g];
+        const double similarity = in.similarities[d][order[g]];
+        if (similarity < best) continue;  // ties go to the later object, as in COCOeval
+        best = similarity;
         match = static_cast<std::ptrdiff_t>(g);
       }
       if (match < 0) {
-        r.ignored[t][d] = !range.contains(dts[d].second.area());
+        r.ignored[t][d] = !range.contains(in.dt_areas[d]);
         continue;
       }
       gt_matched[static_cast<std::size_t>(match)] = 1;
@@ -96,6 +107,19 @@ ImageCategoryResult evaluate_image_category(const std::vector<Xywh>& gts_in,
     }
   }
   return r;
+}
+
+double similarity(const GroundTruth& gt, const Detection& dt, Similarity kind) {
+  switch (kind) {
+    case Similarity::Mask: return mask_iou(dt.mask, gt.mask);
+    case Similarity::Keypoints: return coco_oks(dt.keypoints, gt.keypoints, gt.box, to_xywh(gt.box).area());
+    case Similarity::Box: break;
+  }
+  return coco_iou(to_xywh(dt.box), to_xywh(gt.box));
+}
+
+double ground_truth_area(const GroundTruth& gt, Similarity kind) {
+  return kind == Similarity::Mask ? static_cast<double>(gt.mask.area()) : to_xywh(gt.box).area();
 }
 
 struct ClassResult {
@@ -143,10 +167,11 @@ std::optional<ClassResult> accumulate(const std::vector<ImageCategoryResult>& pe
 
 }  // namespace
 
-DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images) {
+DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images, Similarity kind) {
   // The operating-point precision/recall and per-class counts come from the Ultralytics pass;
   // COCOeval has no single precision/recall.
-  DetectionMetrics result = ultralytics_metrics(images);
+  DetectionMetrics result = ultralytics_metrics(images, kind);
+  const std::size_t max_detections = kind == Similarity::Keypoints ? kMaxKeypointDetections : kMaxDetections;
   result.metric = ApMetric::Coco;
   result.map50 = result.map50_95 = 0;
 
@@ -164,27 +189,38 @@ DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images) {
   for (auto& class_metrics : result.per_class) {
     const int cls = class_metrics.class_id;
     // Per image, in image id order: COCOeval concatenates in that order before its stable sort.
-    std::vector<std::vector<Xywh>> gts_per_image;
-    std::vector<std::vector<std::pair<double, Xywh>>> dts_per_image;
+    std::vector<ImageCategory> per_image_category;
     for (const auto* image : ordered) {
-      std::vector<Xywh> gts;
-      std::vector<std::pair<double, Xywh>> dts;
+      std::vector<const GroundTruth*> gts;
+      std::vector<const Detection*> dts;
       for (const auto& g : image->ground_truth)
-        if (g.class_id == cls) gts.push_back(to_xywh(g.box));
+        if (g.class_id == cls) gts.push_back(&g);
       for (const auto& d : image->detections)
-        if (d.class_id == cls) dts.push_back({static_cast<double>(d.score), to_xywh(d.box)});
+        if (d.class_id == cls) dts.push_back(&d);
       if (gts.empty() && dts.empty()) continue;
-      std::stable_sort(dts.begin(), dts.end(),
-                       [](const auto& a, const auto& b) { return a.first > b.first; });
-      if (dts.size() > kMaxDetections) dts.resize(kMaxDetections);
-      gts_per_image.push_back(std::move(gts));
-      dts_per_image.push_back(std::move(dts));
+      std::stable_sort(dts.begin(), dts.end(), [](const Detection* a, const Detection* b) { return a->score > b->score; });
+      if (dts.size() > max_detections) dts.resize(max_detections);
+      ImageCategory ic;
+      for (const auto* g : gts) {
+        ic.gt_areas.push_back(ground_truth_area(*g, kind));
+        ic.gt_always_ignored.push_back(kind == Similarity::Keypoints &&
+                                       std::none_of(g->keypoints.begin(), g->keypoints.end(),
+                                                    [](const Keypoint& k) { return k.v > 0; }));
+      }
+      for (const auto* d : dts) {
+        ic.dt_scores.push_back(static_cast<double>(d->score));
+        ic.dt_areas.push_back(to_xywh(d->box).area());
+        std::vector<double> row;
+        for (const auto* g : gts) row.push_back(similarity(*g, *d, kind));
+        ic.similarities.push_back(std::move(row));
+      }
+      per_image_category.push_back(std::move(ic));
     }
     for (std::size_t a = 0; a < kAreaRanges.size(); ++a) {
+      if (a == kSmallRange && kind == Similarity::Keypoints) continue;
       std::vector<ImageCategoryResult> per_image;
-      for (std::size_t i = 0; i < gts_per_image.size(); ++i)
-        per_image.push_back(evaluate_image_category(gts_per_image[i], dts_per_image[i], thresholds,
-                                                    kAreaRanges[a]));
+      for (const auto& ic : per_image_category)
+        per_image.push_back(evaluate_image_category(ic, thresholds, kAreaRanges[a]));
       const auto curves = accumulate(per_image, thresholds.size());
       if (!curves) continue;
       const double class_ap = std::accumulate(curves->ap.begin(), curves->ap.end(), 0.0);

@@ -15,18 +15,13 @@ namespace fs = std::filesystem;
 
 namespace yoloq {
 
-namespace {
-
-// strtod on the whole field, so "0.5x" or "nan" are rejected rather than half-read.
-bool parse_number(const std::string& field, double& value) {
+bool parse_label_number(const std::string& field, double& value) {
   if (field.empty()) return false;
   errno = 0;
   char* end = nullptr;
   value = std::strtod(field.c_str(), &end);
   return errno == 0 && end == field.c_str() + field.size() && std::isfinite(value);
 }
-
-}  // namespace
 
 std::vector<LabelBox> read_label_file(const fs::path& path, int num_classes) {
   std::istringstream text(read_file(path));
@@ -44,7 +39,7 @@ std::vector<LabelBox> read_label_file(const fs::path& path, int num_classes) {
                   std::to_string(fields.size()));
     double values[5];
     for (int i = 0; i < 5; ++i)
-      if (!parse_number(fields[static_cast<std::size_t>(i)], values[i]))
+      if (!parse_label_number(fields[static_cast<std::size_t>(i)], values[i]))
         throw Error(where + "field " + std::to_string(i + 1) + " '" +
                     fields[static_cast<std::size_t>(i)] + "' is not a number");
     if (values[0] < 0 || values[0] != std::floor(values[0]) || values[0] > 1e9)

@@ -61,7 +61,8 @@ std::vector<Detection> end_to_end_detections(const Tensor& output, std::int64_t 
   std::vector<Detection> detections;
   for (std::size_t r = 0; r < rows; ++r, row += kEndToEndColumns)
     if (row[4] > options.conf_threshold)
-      detections.push_back({{row[0], row[1], row[2], row[3]}, row[4], static_cast<int>(std::lround(row[5]))});
+      detections.push_back({{row[0], row[1], row[2], row[3]}, row[4], static_cast<int>(std::lround(row[5])),
+                            static_cast<std::int64_t>(r), {}, {}});
   std::stable_sort(detections.begin(), detections.end(),
                    [](const Detection& a, const Detection& b) { return a.score > b.score; });
   if (detections.size() > options.max_det) detections.resize(options.max_det);
@@ -93,7 +94,8 @@ std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batc
     if (options.multi_label) {
       for (std::size_t c = 0; c < static_cast<std::size_t>(layout.num_classes); ++c) {
         const float score = at(4 + c, a);
-        if (score > options.conf_threshold) candidates.push_back({box, score, static_cast<int>(c)});
+        if (score > options.conf_threshold)
+          candidates.push_back({box, score, static_cast<int>(c), static_cast<std::int64_t>(a), {}, {}});
       }
     } else {
       std::size_t best = 0;
@@ -101,7 +103,7 @@ std::vector<Detection> decode_detections(const Tensor& output, std::int64_t batc
         if (at(4 + c, a) > at(4 + best, a)) best = c;
       const float score = at(4 + best, a);
       if (score > options.conf_threshold)
-        candidates.push_back({box, score, static_cast<int>(best)});
+        candidates.push_back({box, score, static_cast<int>(best), static_cast<std::int64_t>(a), {}, {}});
     }
   }
   return non_max_suppression(std::move(candidates), options);

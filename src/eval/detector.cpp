@@ -1,5 +1,6 @@
 #include "yoloq/eval/detector.hpp"
 
+#include "yoloq/eval/task_outputs.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/support/error.hpp"
 
@@ -43,10 +44,11 @@ Detector::Detector(const std::filesystem::path& model, int imgsz, const RuntimeO
   // The task and class count come from the metadata and the outputs' real shapes; a model whose
   // outputs do not fit its task is an error, not a silent score. An end-to-end output does not say
   // how many classes there are (0: labels are not bounded).
-  const auto layout = box_output_layout(load_model(model), session_.output_names(),
-                                        probe_output_shapes(session_, input_name_, height_, width_));
+  output_shapes_ = probe_output_shapes(session_, input_name_, height_, width_);
+  const auto layout = box_output_layout(load_model(model), session_.output_names(), output_shapes_);
   if (const auto* why_not = std::get_if<std::string>(&layout)) throw Error(model.string() + ": " + *why_not);
-  num_classes_ = std::get<BoxOutputLayout>(layout).num_classes;
+  layout_ = std::get<BoxOutputLayout>(layout);
+  num_classes_ = layout_.num_classes;
 }
 
 std::vector<Detection> Detector::detect_letterboxed(const Tensor& input) {
@@ -57,8 +59,18 @@ std::vector<Detection> Detector::detect_letterboxed(const Tensor& input) {
 }
 
 std::vector<Detection> Detector::detect(const LetterboxedImage& image) {
-  auto detections = detect_letterboxed(image.tensor);
+  if (layout_.task == "detect") {
+    auto detections = detect_letterboxed(image.tensor);
+    map_to_original(detections, image.geometry);
+    return detections;
+  }
+  // Segment and pose models: the task's parts are read from every output at each kept anchor.
+  NamedTensors inputs;
+  inputs.emplace_back(input_name_, image.tensor);
+  const auto outputs = session_.run(inputs, session_.output_names());
+  auto detections = decode_detections(outputs.front(), 0, nms_, num_classes_);
   map_to_original(detections, image.geometry);
+  attach_task_outputs(detections, outputs, 0, layout_, image.geometry);
   return detections;
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "yoloq/eval/dataset.hpp"
+#include "yoloq/eval/task_labels.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/progress.hpp"
 #include "yoloq/yolo/metadata.hpp"
@@ -33,21 +34,43 @@ std::vector<GroundTruth> load_ground_truth(const fs::path& image, const fs::path
   std::vector<GroundTruth> gts;
   if (!found) return gts;
   for (const auto& label : read_label_file(label_file, num_classes))
-    gts.push_back({label_to_pixels(label, width, height), label.class_id});
+    gts.push_back({label_to_pixels(label, width, height), label.class_id, {}, {}});
   return gts;
+}
+
+std::vector<GroundTruth> load_task_ground_truth(const fs::path& image, const fs::path& labels_dir, int width,
+                                                int height, const BoxOutputLayout& layout, bool& found) {
+  const int num_classes = static_cast<int>(layout.num_classes);
+  if (layout.task != "segment" && layout.task != "pose")
+    return load_ground_truth(image, labels_dir, width, height, num_classes, found);
+  const fs::path label_file = label_path_for(image, labels_dir);
+  std::error_code ec;
+  found = fs::exists(label_file, ec);
+  std::vector<GroundTruth> gts;
+  if (!found) return gts;
+  const std::int64_t per_keypoint = layout.keypoint_values;
+  const auto labels = layout.task == "segment"
+                          ? read_segment_label_file(label_file, num_classes)
+                          : read_pose_label_file(label_file, num_classes, layout.task_channels / per_keypoint, per_keypoint);
+  for (const auto& label : labels) gts.push_back(task_label_to_pixels(label, width, height, per_keypoint));
+  return gts;
+}
+
+bool is_known_task(const std::string& task) {
+  return task == "detect" || task == "segment" || task == "pose" || task == "obb" || task == "classify";
 }
 
 std::vector<EvaluatedImage> detect_dataset(Detector& detector, const std::vector<fs::path>& images,
                                            const fs::path& labels_dir, bool quiet) {
   const int height = detector.input_height(), width = detector.input_width();
-  const int num_classes = static_cast<int>(detector.num_classes());
-  auto prepare = [&, height, width, num_classes](const fs::path& path) {
+  const BoxOutputLayout layout = detector.layout();
+  auto prepare = [&, height, width, layout](const fs::path& path) {
     PreparedImage p;
     p.letterboxed = letterbox(read_image(path), height, width);
     if (!labels_dir.empty())
       p.ground_truth =
-          load_ground_truth(path, labels_dir, p.letterboxed.geometry.original_width,
-                            p.letterboxed.geometry.original_height, num_classes, p.has_label_file);
+          load_task_ground_truth(path, labels_dir, p.letterboxed.geometry.original_width,
+                                 p.letterboxed.geometry.original_height, layout, p.has_label_file);
     return p;
   };
   const auto ids = coco_image_ids(images);
@@ -74,9 +97,51 @@ std::vector<EvaluatedImage> detect_dataset(Detector& detector, const std::vector
   return results;
 }
 
+namespace {
+
+std::string declared_shape(const onnx::ValueInfoProto& value) {
+  std::vector<std::int64_t> dims;
+  for (const auto& d : value.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return value.name() + " [" + shape_string(dims) + "]";
+}
+
+// "a segment model (output0 [1,116,2100], output1 [1,32,80,80])": what --task is checked against.
+std::string task_and_outputs(const Model& model, const std::string& task) {
+  std::string outputs;
+  for (const auto& out : model.graph().output()) outputs += (outputs.empty() ? "" : ", ") + declared_shape(out);
+  return "a" + std::string(task == "obb" ? "n " : " ") + task + " model (" + outputs + ")";
+}
+
+// The task's own AP (masks, keypoints) needs that part on every labelled object; labels with
+// none of them give box AP alone and a note, a mix is an error (the AP would be wrong).
+std::optional<DetectionMetrics> task_metrics(const std::vector<ImageDetections>& images, ApMetric metric,
+                                             Similarity similarity, const std::string& labels,
+                                             std::string& note) {
+  std::size_t objects = 0, with_part = 0;
+  for (const auto& image : images)
+    for (const auto& gt : image.ground_truth) {
+      ++objects;
+      with_part += similarity == Similarity::Mask ? !gt.mask.empty() : !gt.keypoints.empty();
+    }
+  const std::string part = similarity == Similarity::Mask ? "polygon" : "keypoints";
+  if (objects > 0 && with_part == 0) {
+    note = "no " + similarity_name(similarity) + " mAP: the labels in " + labels + " are boxes without " + part;
+    return std::nullopt;
+  }
+  if (with_part < objects)
+    throw Error(labels + ": " + std::to_string(objects - with_part) + " of " + std::to_string(objects) +
+                " labelled objects are boxes without " + part + "; " + similarity_name(similarity) +
+                " mAP needs them on every line");
+  return compute_metrics(images, metric, similarity);
+}
+
+}  // namespace
+
 EvalResult evaluate(const fs::path& model, const EvalOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::error_code ec;
+  if (!options.task.empty() && !is_known_task(options.task))
+    throw Error("--task '" + options.task + "' is not one of detect, segment, pose, obb, classify");
   if (!fs::is_directory(options.labels, ec))
     throw Error(options.labels.string() +
                 ": labels folder does not exist (expected labels/NAME.txt per image)");
@@ -85,18 +150,36 @@ EvalResult evaluate(const fs::path& model, const EvalOptions& options) {
     images.resize(options.max_images);
 
   EvalResult result;
-  if (auto metadata = read_yolo_metadata(load_model(model))) result.class_names = metadata->names;
+  const Model loaded = load_model(model);
+  const auto metadata = read_yolo_metadata(loaded);
+  if (metadata) result.class_names = metadata->names;
+  const std::string model_task = metadata && !metadata->task.empty() ? metadata->task : "detect";
+  if (!options.task.empty() && options.task != model_task)
+    throw Error(model.string() + " is " + task_and_outputs(loaded, model_task) + "; --task " + options.task +
+                " does not fit");
+  // Oriented boxes and classification are scored by evaluations of their own.
+  if (model_task == "obb" || model_task == "classify")
+    throw Error(model.string() + " is " + task_and_outputs(loaded, model_task) +
+                "; yoloq eval scores detect, segment and pose models");
   RuntimeOptions runtime;
   runtime.threads = options.threads;
   Detector detector(model, options.imgsz, runtime, options.nms);
+  result.task = detector.layout().task;
   result.images = detect_dataset(detector, images, options.labels, options.quiet);
 
+  // Moved out and back: a segment model's masks are the bulk of the memory, kept once.
   std::vector<ImageDetections> scored;
-  for (const auto& image : result.images) {
+  for (auto& image : result.images) {
     if (!image.has_label_file) ++result.images_without_label_file;
-    scored.push_back(image.data);
+    scored.push_back(std::move(image.data));
   }
   result.metrics = compute_metrics(scored, options.metric);
+  if (result.task == "segment")
+    result.mask_metrics = task_metrics(scored, options.metric, Similarity::Mask, options.labels.string(), result.task_note);
+  if (result.task == "pose")
+    result.keypoint_metrics =
+        task_metrics(scored, options.metric, Similarity::Keypoints, options.labels.string(), result.task_note);
+  for (std::size_t i = 0; i < scored.size(); ++i) result.images[i].data = std::move(scored[i]);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
@@ -104,11 +187,19 @@ EvalResult evaluate(const fs::path& model, const EvalOptions& options) {
 nlohmann::json coco_results_json(const std::vector<EvaluatedImage>& images) {
   auto results = nlohmann::json::array();
   for (const auto& image : images)
-    for (const auto& d : image.data.detections)
-      results.push_back({{"image_id", image.data.image_id},
-                         {"category_id", d.class_id},
-                         {"bbox", {d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1}},
-                         {"score", static_cast<double>(d.score)}});
+    for (const auto& d : image.data.detections) {
+      nlohmann::json r{{"image_id", image.data.image_id},
+                       {"category_id", d.class_id},
+                       {"bbox", {d.box.x1, d.box.y1, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1}},
+                       {"score", static_cast<double>(d.score)}};
+      if (!d.mask.empty())
+        r["segmentation"] = {{"size", {d.mask.height, d.mask.width}}, {"counts", coco_rle_string(d.mask)}};
+      if (!d.keypoints.empty()) {
+        auto& k = r["keypoints"] = nlohmann::json::array();
+        for (const auto& p : d.keypoints) k.insert(k.end(), {p.x, p.y, p.v});
+      }
+      results.push_back(std::move(r));
+    }
   return results;
 }
 

@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "yoloq/eval/detection_metrics.hpp"
+#include "yoloq/eval/keypoints.hpp"
 
 namespace yoloq {
 
@@ -30,8 +31,17 @@ float box_iou_float(const Box& a, const Box& b) {
 // For each detection and threshold: is it a true positive? Candidate pairs above the threshold
 // are ranked by IoU; each detection keeps its best pair; then, visiting detections in their
 // (score) order, each ground truth goes to the first detection that claims it.
-std::vector<Correct> match_image(const ImageDetections& image,
-                                 const std::vector<float>& thresholds) {
+float similarity_float(const GroundTruth& gt, const Detection& det, Similarity similarity) {
+  switch (similarity) {
+    case Similarity::Mask: return static_cast<float>(mask_iou(det.mask, gt.mask));
+    case Similarity::Keypoints: return static_cast<float>(ultralytics_oks(det.keypoints, gt.keypoints, gt.box));
+    case Similarity::Box: break;
+  }
+  return box_iou_float(gt.box, det.box);
+}
+
+std::vector<Correct> match_image(const ImageDetections& image, const std::vector<float>& thresholds,
+                                 Similarity similarity) {
   const auto& gts = image.ground_truth;
   const auto& dets = image.detections;
   std::vector<Correct> correct(dets.size(), Correct{});
@@ -40,7 +50,7 @@ std::vector<Correct> match_image(const ImageDetections& image,
   for (std::size_t g = 0; g < gts.size(); ++g)
     for (std::size_t d = 0; d < dets.size(); ++d)
       if (gts[g].class_id == dets[d].class_id)
-        ious[g * dets.size() + d] = box_iou_float(gts[g].box, dets[d].box);
+        ious[g * dets.size() + d] = similarity_float(gts[g], dets[d], similarity);
 
   struct Pair {
     std::size_t gt, det;
@@ -132,7 +142,7 @@ std::pair<std::vector<double>, std::vector<double>> class_curves(ClassMetrics& m
 
 }  // namespace
 
-DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images) {
+DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images, Similarity similarity) {
   std::vector<float> thresholds;
   for (double t : iou_thresholds()) thresholds.push_back(static_cast<float>(t));
 
@@ -151,7 +161,7 @@ DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images)
       c.instances += n;
       result.instances += n;
     }
-    const auto correct = match_image(image, thresholds);
+    const auto correct = match_image(image, thresholds, similarity);
     for (std::size_t d = 0; d < image.detections.size(); ++d)
       scored.push_back({image.detections[d].score, image.detections[d].class_id, correct[d]});
   }
@@ -198,8 +208,9 @@ DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images)
   return result;
 }
 
-DetectionMetrics compute_metrics(const std::vector<ImageDetections>& images, ApMetric metric) {
-  return metric == ApMetric::Coco ? coco_metrics(images) : ultralytics_metrics(images);
+DetectionMetrics compute_metrics(const std::vector<ImageDetections>& images, ApMetric metric,
+                                 Similarity similarity) {
+  return metric == ApMetric::Coco ? coco_metrics(images, similarity) : ultralytics_metrics(images, similarity);
 }
 
 }  // namespace yoloq

@@ -72,6 +72,12 @@ std::string markdown_report(const VerifyResult& r) {
     md << "| measure | mAP50-95 | mAP50 |\n| --- | --- | --- |\n";
     md << "| INT8 vs float detections (" << d.images << " images) | "
        << fmt("%.3f", d.agreement.map50_95) << " | " << fmt("%.3f", d.agreement.map50) << " |\n";
+    if (d.mask_agreement)
+      md << "| INT8 vs float masks | " << fmt("%.3f", d.mask_agreement->map50_95) << " | "
+         << fmt("%.3f", d.mask_agreement->map50) << " |\n";
+    if (d.keypoint_agreement)
+      md << "| INT8 vs float keypoints (OKS) | " << fmt("%.3f", d.keypoint_agreement->map50_95) << " | "
+         << fmt("%.3f", d.keypoint_agreement->map50) << " |\n";
     if (d.with_labels) {
       md << "| float vs labels, COCO-style | " << fmt("%.3f", d.float_coco.map50_95) << " | "
          << fmt("%.3f", d.float_coco.map50) << " |\n";

@@ -9,6 +9,7 @@
 #include "yoloq/eval/dataset.hpp"
 #include "yoloq/eval/detection_metrics.hpp"
 #include "yoloq/eval/eval.hpp"
+#include "yoloq/eval/task_outputs.hpp"
 #include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/runtime/session.hpp"
 #include "yoloq/support/error.hpp"
@@ -65,28 +66,33 @@ struct DetectionSamples {
   std::size_t images = 0;
 };
 
-void add_detections(const Tensor& float_out, const Tensor& quant_out, std::int64_t row, const SampleOrigin& origin,
-                    const LetterboxGeometry& geometry, const VerifyOptions& options, std::int64_t num_classes,
-                    DetectionSamples& out) {
-  auto float_dets = decode_detections(float_out, row, {}, num_classes);
-  auto quant_dets = decode_detections(quant_out, row, {}, num_classes);
+void add_detections(const std::vector<Tensor>& float_out, const std::vector<Tensor>& quant_out, std::int64_t row,
+                    const SampleOrigin& origin, const LetterboxGeometry& geometry, const VerifyOptions& options,
+                    const BoxOutputLayout& layout, DetectionSamples& out) {
+  auto float_dets = decode_detections(float_out[0], row, {}, layout.num_classes);
+  auto quant_dets = decode_detections(quant_out[0], row, {}, layout.num_classes);
   map_to_original(float_dets, geometry);
   map_to_original(quant_dets, geometry);
+  // Masks and keypoints for their agreement; a detect model has none.
+  attach_task_outputs(float_dets, float_out, row, layout, geometry);
+  attach_task_outputs(quant_dets, quant_out, row, layout, geometry);
   const auto id = static_cast<long long>(++out.images);
   out.quant_vs_float.push_back({id, agreement_reference(float_dets), quant_dets});
   if (options.labels.empty()) return;
   bool found = false;
-  auto gts = load_ground_truth(origin.image, options.labels, geometry.original_width, geometry.original_height,
-                               static_cast<int>(num_classes), found);
+  auto gts = load_task_ground_truth(origin.image, options.labels, geometry.original_width, geometry.original_height,
+                                    layout, found);
   out.float_vs_labels.push_back({id, gts, std::move(float_dets)});
   out.quant_vs_labels.push_back({id, std::move(gts), std::move(quant_dets)});
 }
 
-DetectionReport score_detections(const DetectionSamples& samples, bool with_labels) {
+DetectionReport score_detections(const DetectionSamples& samples, bool with_labels, const std::string& task) {
   DetectionReport det;
   det.evaluated = true;
   det.images = samples.images;
   det.agreement = map_pair(coco_metrics(samples.quant_vs_float));
+  if (task == "segment") det.mask_agreement = map_pair(coco_metrics(samples.quant_vs_float, Similarity::Mask));
+  if (task == "pose") det.keypoint_agreement = map_pair(coco_metrics(samples.quant_vs_float, Similarity::Keypoints));
   for (const auto& image : samples.quant_vs_float) det.reference_objects += image.ground_truth.size();
   det.note = "agreement: INT8 detections scored against the float model's detections with score >= 0.25, COCO-style";
   if (!with_labels) return det;
@@ -147,7 +153,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
 
   std::vector<verify_detail::OutputComparison> comparisons;
   std::optional<std::string> skip_reason;
-  std::int64_t num_classes = 0;  // of the boxes' scores; 0 for end-to-end rows
+  BoxOutputLayout box_layout;  // of the first output, when it holds boxes
   DetectionSamples detections;
   NamedTensors first_batch;  // the speed part times one batch
   std::size_t batches = 0;
@@ -167,14 +173,14 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
       for (const auto& out : float_out) shapes.push_back(out.shape);
       // The per-part numerics need only the output layout; detections also need a geometry.
       const auto layout = box_output_layout(float_model, compared, shapes);
-      const auto* box_layout = std::get_if<BoxOutputLayout>(&layout);
-      if (!box_layout) skip_reason = std::get<std::string>(layout);
+      const auto* found_layout = std::get_if<BoxOutputLayout>(&layout);
+      if (!found_layout) skip_reason = std::get<std::string>(layout);
       if (!skip_reason && (batch->size() != 1 || !sample_geometry(held_out.origins().front(), input)))
         skip_reason = "held-out samples are not images (detections need a single [N, 3, H, W] input)";
-      if (box_layout) num_classes = box_layout->num_classes;
+      if (found_layout) box_layout = *found_layout;
       for (std::size_t o = 0; o < compared.size(); ++o)
-        comparisons.emplace_back(compared[o], o == 0 && box_layout ? std::optional(*box_layout) : std::nullopt);
-      if (box_layout && box_layout->end_to_end) comparisons.front().mark_end_to_end();
+        comparisons.emplace_back(compared[o], o == 0 && found_layout ? std::optional(*found_layout) : std::nullopt);
+      if (found_layout && found_layout->end_to_end) comparisons.front().mark_end_to_end();
       first_batch = *batch;
     }
     for (std::size_t o = 0; o < compared.size(); ++o) comparisons[o].add(float_out[o], quant_out[o]);
@@ -183,8 +189,8 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
     for (const auto& origin : origins) result.calibration_samples_seen += calibration_samples.count(origin.fingerprint);
     if (!skip_reason)
       for (std::size_t row = 0; row < origins.size(); ++row)
-        add_detections(float_out[0], quant_out[0], static_cast<std::int64_t>(row), origins[row],
-                       *sample_geometry(origins[row], input), options, num_classes, detections);
+        add_detections(float_out, quant_out, static_cast<std::int64_t>(row), origins[row],
+                       *sample_geometry(origins[row], input), options, box_layout, detections);
     progress.update(++batches, result.samples);
   }
   progress.finish(batches, result.samples);
@@ -194,7 +200,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
   if (skip_reason)
     result.detections.note = "detection metrics skipped: " + *skip_reason;
   else
-    result.detections = score_detections(detections, !options.labels.empty());
+    result.detections = score_detections(detections, !options.labels.empty(), box_layout.task);
   result.speed = measure_speed(float_session, quant_session, first_batch, options);
   result.verdict = judge(result, options.thresholds, options.real_data, options.held_out);
   return result;

@@ -75,6 +75,8 @@ nlohmann::json to_json(const VerifyResult& r) {
   if (d.evaluated) {
     dj["images"] = d.images;
     dj["agreement"] = map_json(d.agreement);
+    if (d.mask_agreement) dj["mask_agreement"] = map_json(*d.mask_agreement);
+    if (d.keypoint_agreement) dj["keypoint_agreement"] = map_json(*d.keypoint_agreement);
     dj["reference_objects"] = d.reference_objects;
     dj["with_labels"] = d.with_labels;
     if (d.with_labels) {
@@ -146,6 +148,12 @@ std::string summary_text(const VerifyResult& r) {
                   "  detections: agreement with float mAP50-95 %.3f, mAP50 %.3f (%zu images, %zu float detections)\n",
                   d.agreement.map50_95, d.agreement.map50, d.images, d.reference_objects);
     out << line;
+    for (const auto& [what, pair] : {std::pair{"masks", d.mask_agreement}, std::pair{"keypoints (OKS)", d.keypoint_agreement}})
+      if (pair) {
+        std::snprintf(line, sizeof line, "  %s: agreement with float mAP50-95 %.3f, mAP50 %.3f\n", what,
+                      pair->map50_95, pair->map50);
+        out << line;
+      }
     if (d.with_labels) {
       std::snprintf(
           line, sizeof line,

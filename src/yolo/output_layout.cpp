@@ -67,6 +67,7 @@ std::variant<BoxOutputLayout, std::string> box_output_layout(const Model& model,
     if (kpt.size() != 2 || kpt[0] < 1 || kpt[1] < 2 || kpt[1] > 3)
       return "the pose model's metadata has no kpt_shape [keypoints, 2 or 3]";
     layout.task_channels = kpt[0] * kpt[1];
+    layout.keypoint_values = kpt[1];
   }
   const std::int64_t channels = kDetectBoxChannels + classes + layout.task_channels;
   if (shape.size() != 3 || shape[1] != channels || shape[2] <= channels)

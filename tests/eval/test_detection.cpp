@@ -9,7 +9,7 @@ namespace yoloq {
 namespace {
 
 Detection det(double x1, double y1, double x2, double y2, float score, int cls) {
-  return {{x1, y1, x2, y2}, score, cls};
+  return {{x1, y1, x2, y2}, score, cls, -1, {}, {}};
 }
 
 TEST(Iou, KnownOverlaps) {

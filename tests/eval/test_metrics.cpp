@@ -57,10 +57,10 @@ TEST(IouThresholds, AsNumpyLinspace) {
 }
 
 GroundTruth gt(double x1, double y1, double x2, double y2, int cls) {
-  return {{x1, y1, x2, y2}, cls};
+  return {{x1, y1, x2, y2}, cls, {}, {}};
 }
 Detection dt(double x1, double y1, double x2, double y2, float score, int cls) {
-  return {{x1, y1, x2, y2}, score, cls};
+  return {{x1, y1, x2, y2}, score, cls, -1, {}, {}};
 }
 
 TEST(DatasetMetrics, PerfectDetectionsScoreOneAndPointNineNineFive) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "yoloq/eval/rle_mask.hpp"
 #include "yoloq/tensor/tensor.hpp"
 #include "yoloq/yolo/letterbox.hpp"
 #include "yoloq/yolo/output_layout.hpp"
@@ -22,10 +23,19 @@ struct Box {
   double area() const { return width() * height(); }
 };
 
+// A pose keypoint in pixels; v is a label's visibility (0 unlabelled, 1, 2) or the model's
+// visibility confidence (1 when the model has none).
+struct Keypoint {
+  double x = 0, y = 0, v = 0;
+};
+
 struct Detection {
   Box box;
   float score = 0;
   int class_id = 0;
+  std::int64_t anchor = -1;  // the output column it was decoded from (its mask coefficients, keypoints)
+  RleMask mask;                     // segment models, at the original image resolution
+  std::vector<Keypoint> keypoints;  // pose models, in the same pixels as the box
 };
 
 // Intersection over union; 0 when the union is empty. Boxes with x2 < x1 count as empty.

@@ -23,7 +23,14 @@ std::string metric_name(ApMetric metric);
 struct GroundTruth {
   Box box;
   int class_id = 0;
+  RleMask mask;                     // segment labels: the polygon rasterized at image resolution
+  std::vector<Keypoint> keypoints;  // pose labels, in pixels
 };
+
+// What a detection is compared with its ground truth by: box IoU, mask IoU (segment), or object
+// keypoint similarity (pose). COCO's iouTypes bbox, segm and keypoints.
+enum class Similarity { Box, Mask, Keypoints };
+std::string similarity_name(Similarity similarity);  // "box", "mask", "keypoints"
 
 // One image: its labels and its detections (descending score, as NMS returns them), both in the
 // same pixel coordinates. Images are ordered by image_id for COCO's tie-breaking.
@@ -35,14 +42,11 @@ struct ImageDetections {
 
 // The ground truth of the agreement metric (verify, and the accuracy tuning of tune/): a float
 // model's detections at or above the confidence Ultralytics' predict uses, so that low-score noise
-// is not treated as objects.
+// is not treated as objects. Their masks come along; their keypoints count as labelled where the
+// model's visibility is at least 0.5 (Ultralytics' plotting threshold), as v = 2, else v = 0.
 inline constexpr float kAgreementReferenceScore = 0.25f;
-inline std::vector<GroundTruth> agreement_reference(const std::vector<Detection>& float_detections) {
-  std::vector<GroundTruth> reference;
-  for (const auto& d : float_detections)
-    if (d.score >= kAgreementReferenceScore) reference.push_back({d.box, d.class_id});
-  return reference;
-}
+inline constexpr double kAgreementKeypointVisibility = 0.5;
+std::vector<GroundTruth> agreement_reference(const std::vector<Detection>& float_detections);
 
 struct ClassMetrics {
   int class_id = 0;
@@ -65,9 +69,16 @@ struct DetectionMetrics {
   std::vector<ClassMetrics> per_class;  // classes present in the labels, ascending id
 };
 
-DetectionMetrics compute_metrics(const std::vector<ImageDetections>& images, ApMetric metric);
-DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images);
-DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images);
+// `similarity` Mask needs every ground truth's and detection's mask, Keypoints their keypoints.
+// COCO's keypoint flavour follows COCOeval's keypoint parameters: 20 detections per image, area
+// ranges all, medium and large (small stays -1), objects without a labelled keypoint ignored, the
+// object area being the labelled box's w * h. Ultralytics' keypoint flavour is its OKS (area
+// 0.53 * box area), its mask flavour the mask IoU at the original image resolution.
+DetectionMetrics compute_metrics(const std::vector<ImageDetections>& images, ApMetric metric,
+                                 Similarity similarity = Similarity::Box);
+DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images,
+                                     Similarity similarity = Similarity::Box);
+DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images, Similarity similarity = Similarity::Box);
 
 // The two AP integrals on one precision/recall curve (points in detection order), exposed for
 // tests. Ultralytics: recall 0 -> precision 1 and recall 1 -> precision 0 appended, envelope,

@@ -1,5 +1,5 @@
 #pragma once
-// A detect model in ONNX Runtime, used the way the Ultralytics validator uses it: letterbox to the
+// A detect, segment or pose model in ONNX Runtime, used the way the Ultralytics validator uses it: letterbox to the
 // model's input size, run, decode the first output, NMS, boxes back in original image pixels.
 #include <filesystem>
 #include <string>
@@ -20,12 +20,16 @@ class Detector {
   int input_height() const { return height_; }
   int input_width() const { return width_; }
   std::int64_t num_classes() const { return num_classes_; }
+  // The task and how its first output is laid out (metadata and output shapes agree: else the
+  // constructor threw), and every output's shape from the probe run.
+  const BoxOutputLayout& layout() const { return layout_; }
+  const std::vector<std::vector<std::int64_t>>& output_shapes() const { return output_shapes_; }
   const std::string& input_name() const { return input_name_; }
   const std::string& output_name() const { return output_name_; }
 
   // Input pixels of the letterboxed image, before mapping back.
   std::vector<Detection> detect_letterboxed(const Tensor& input);
-  // Original image pixels.
+  // Original image pixels, with each detection's mask (segment) or keypoints (pose).
   std::vector<Detection> detect(const LetterboxedImage& image);
   Session& session() { return session_; }
 
@@ -36,6 +40,8 @@ class Detector {
   std::string input_name_, output_name_;
   int height_ = 0, width_ = 0;
   std::int64_t num_classes_ = 0;
+  BoxOutputLayout layout_;
+  std::vector<std::vector<std::int64_t>> output_shapes_;
 };
 
 }  // namespace yoloq

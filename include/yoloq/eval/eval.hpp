@@ -1,7 +1,10 @@
 #pragma once
-// `yoloq eval`: a detect model over a YOLO-format dataset, scored with COCO-style metrics.
+// `yoloq eval`: a detect, segment or pose model over a YOLO-format dataset, scored with COCO-style
+// metrics: boxes for every task, masks (segment) and keypoints (pose) beside them. The task comes
+// from the model's Ultralytics metadata, checked against its output shapes.
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,9 @@ namespace yoloq {
 
 struct EvalOptions {
   std::filesystem::path images, labels;
+  // "" takes the model's own task; else detect|segment|pose|obb|classify, which must be the
+  // model's (a mismatch is an Error naming both and the output shapes).
+  std::string task;
   int imgsz = 0;  // 0: the model's input size
   ApMetric metric = ApMetric::Ultralytics;
   NmsOptions nms;              // conf 0.001, IoU 0.7, 300 detections
@@ -28,7 +34,12 @@ struct EvaluatedImage {
 };
 
 struct EvalResult {
-  DetectionMetrics metrics;
+  std::string task = "detect";
+  DetectionMetrics metrics;  // boxes
+  // Segment: mask AP; pose: keypoint AP (OKS). Empty when the task has none, or when the labels
+  // carry no polygons / keypoints (task_note says so).
+  std::optional<DetectionMetrics> mask_metrics, keypoint_metrics;
+  std::string task_note;
   std::vector<EvaluatedImage> images;
   std::size_t images_without_label_file = 0;  // counted as images with no objects
   std::vector<std::string> class_names;       // from the model's metadata; may be empty
@@ -40,6 +51,15 @@ std::vector<GroundTruth> load_ground_truth(const std::filesystem::path& image,
                                            const std::filesystem::path& labels_dir, int width,
                                            int height, int num_classes, bool& found);
 
+// Labels of one image in pixels for `layout`'s task: boxes (detect), boxes and polygon masks
+// (segment), boxes and keypoints (pose). A missing file gives no objects and found = false.
+std::vector<GroundTruth> load_task_ground_truth(const std::filesystem::path& image,
+                                                const std::filesystem::path& labels_dir, int width, int height,
+                                                const BoxOutputLayout& layout, bool& found);
+
+// The tasks `yoloq eval --task` names.
+bool is_known_task(const std::string& task);
+
 // Runs the model over the images (letterbox, ONNX Runtime, decode, NMS, map back) and scores it.
 EvalResult evaluate(const std::filesystem::path& model, const EvalOptions& options);
 // Same, with a detector already built (verify reuses its sessions).
@@ -48,7 +68,8 @@ std::vector<EvaluatedImage> detect_dataset(Detector& detector,
                                            const std::filesystem::path& labels_dir, bool quiet);
 
 // COCO results format: [{image_id, category_id (the model's class index), bbox [x, y, w, h],
-// score}], every detection kept (up to max_det per image), full double precision so that
+// score}, plus segmentation (COCO compressed RLE {size [h, w], counts}) for segment models and
+// keypoints [x1, y1, v1, ...] (v the model's visibility) for pose models], every detection kept (up to max_det per image), full double precision so that
 // pycocotools sees exactly the boxes yoloq scored.
 nlohmann::json coco_results_json(const std::vector<EvaluatedImage>& images);
 

@@ -83,6 +83,9 @@ struct DetectionReport {
   // INT8 detections scored against the float model's detections with score >= 0.25 as ground
   // truth, COCO-style.
   MapPair agreement;
+  // The same, for a segment model's masks (mask IoU at the original image resolution) and a pose
+  // model's keypoints (OKS; the float keypoints with visibility >= 0.5 count as labelled).
+  std::optional<MapPair> mask_agreement, keypoint_agreement;
   std::size_t reference_objects = 0;  // float detections with score >= 0.25; 0 leaves nothing to score
   bool with_labels = false;
   std::size_t labelled_objects = 0;

@@ -43,6 +43,7 @@ struct BoxOutputLayout {
   std::int64_t num_classes = 0;    // score channels after the box; 0 for end-to-end rows
   std::int64_t task_channels = 0;  // after the scores: mask coefficients or keypoint values
   bool end_to_end = false;
+  std::int64_t keypoint_values = 0;  // pose: values per keypoint, 2 (x, y) or 3 (x, y, visibility)
   // What the task's channels hold: "mask coefficients", "keypoints", or "" for detect.
   std::string task_channels_name() const;
 };
