@@ -10,6 +10,7 @@
 #include "yoloq/plan/quant_plan.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/synth/graph_builder.hpp"
+#include "synth/synth_test_support.hpp"
 #include "yoloq/synth/yolo_synth.hpp"
 
 namespace yoloq {
@@ -26,12 +27,8 @@ Kept kept_float(const Model& model, Target target, YoloHeadMode preset) {
   return kept;
 }
 
-Model synth(const std::string& arch) {
-  SynthOptions options;
-  options.arch = arch;
-  options.imgsz = 64;
-  return synthesize_yolo(options);
-}
+// The graph of `name` at 64 pixels: the head is the same at every size, and small is fast.
+Model synth(const std::string& name) { return synthesize_yolo(testing::arch(name, 64)); }
 
 // `base` plus `extra`, for presets that keep more than another.
 Kept with(Kept base, const Kept& extra) {

@@ -5,6 +5,7 @@
 
 #include "test_support.hpp"
 #include "yoloq/synth/graph_builder.hpp"
+#include "synth/synth_test_support.hpp"
 #include "yoloq/synth/yolo_synth.hpp"
 #include "yoloq/yolo/yolo_head.hpp"
 
@@ -24,12 +25,8 @@ std::multiset<std::int64_t> out_channels(const GraphIndex& index, const std::set
   return out;
 }
 
-Model synth(const std::string& arch) {
-  SynthOptions options;
-  options.arch = arch;
-  options.imgsz = 64;
-  return synthesize_yolo(options);
-}
+// The graph of `name` at 64 pixels: the head is the same at every size, and small is fast.
+Model synth(const std::string& name) { return synthesize_yolo(testing::arch(name, 64)); }
 
 struct Expected {
   std::string arch;
