@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 #include <unordered_set>
 
 #include "verify/numerics.hpp"
@@ -23,20 +24,32 @@ namespace yoloq {
 
 namespace {
 
-double median_ms(Session& session, const NamedTensors& inputs, int warmup, int runs) {
-  for (int i = 0; i < warmup; ++i) session.run(inputs);
-  std::vector<double> times;
-  for (int i = 0; i < runs; ++i) {
-    check_interrupted();
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// Milliseconds of each session's runs, timed in turns (float, INT8, float, ...) so that a change in
+// the machine's load falls on both models alike rather than on whichever ran second.
+std::pair<double, double> alternating_median_ms(Session& first, Session& second, const NamedTensors& inputs,
+                                                int warmup, int runs) {
+  for (int i = 0; i < warmup; ++i) {
+    first.run(inputs);
+    second.run(inputs);
+  }
+  std::vector<double> first_ms, second_ms;
+  auto timed = [&](Session& session) {
     const auto start = std::chrono::steady_clock::now();
     session.run(inputs);
-    times.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-            .count());
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (int i = 0; i < runs; ++i) {
+    check_interrupted();
+    first_ms.push_back(timed(first));
+    second_ms.push_back(timed(second));
   }
-  std::sort(times.begin(), times.end());
-  const std::size_t n = times.size();
-  return n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  return {median(std::move(first_ms)), median(std::move(second_ms))};
 }
 
 MapPair map_pair(const DetectionMetrics& m) { return {m.map50_95, m.map50}; }
@@ -116,8 +129,8 @@ SpeedReport measure_speed(Session& float_session, Session& quant_session, const 
   }
   speed.runs = options.speed_runs;
   speed.cpu = cpu_features().text();
-  speed.float_median_ms = median_ms(float_session, inputs, options.warmup_runs, options.speed_runs);
-  speed.quant_median_ms = median_ms(quant_session, inputs, options.warmup_runs, options.speed_runs);
+  std::tie(speed.float_median_ms, speed.quant_median_ms) =
+      alternating_median_ms(float_session, quant_session, inputs, options.warmup_runs, options.speed_runs);
   speed.speedup = speed.quant_median_ms > 0 ? speed.float_median_ms / speed.quant_median_ms : 0;
   return speed;
 }

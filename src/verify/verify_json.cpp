@@ -166,7 +166,7 @@ std::string summary_text(const VerifyResult& r) {
   }
   if (r.speed.runs > 0) {
     std::snprintf(line, sizeof line,
-                  "  speed (ONNX Runtime CPU: %s; median of %d): float %.1f ms, INT8 %.1f ms, %.2fx\n",
+                  "  speed (ONNX Runtime CPU: %s; median of %d alternating runs): float %.1f ms, INT8 %.1f ms, %.2fx\n",
                   r.speed.cpu.c_str(), r.speed.runs, r.speed.float_median_ms, r.speed.quant_median_ms, r.speed.speedup);
     out << line;
   } else if (!r.speed.note.empty()) {
