@@ -14,7 +14,7 @@ constexpr const char* kWhat = "calibration_data";
 
 class ArraySamples : public SampleProvider {
  public:
-  ArraySamples(std::vector<ArrayView> arrays, const std::vector<ResolvedInput>& inputs) : inputs_(inputs) {
+  ArraySamples(std::vector<ArrayView> arrays, std::vector<ResolvedInput>& inputs) {
     if (arrays.size() == 1 && arrays.front().name.empty()) {
       if (inputs.size() != 1)
         throw Error(std::string(kWhat) + ": one array feeds a single-input model, this one has " +
@@ -28,6 +28,7 @@ class ArraySamples : public SampleProvider {
     }
     for (std::size_t i : match_input_arrays(kWhat, descriptions, inputs, count_))
       data_.push_back(static_cast<const float*>(arrays[i].data));
+    inputs_ = inputs;  // as the arrays sized them
   }
 
   std::size_t size() const override { return count_; }
@@ -49,7 +50,7 @@ class ArraySamples : public SampleProvider {
 }  // namespace
 
 std::shared_ptr<SampleProvider> make_array_samples(const std::vector<ArrayView>& arrays,
-                                                   const std::vector<ResolvedInput>& inputs) {
+                                                   std::vector<ResolvedInput>& inputs) {
   return std::make_shared<ArraySamples>(arrays, inputs);
 }
 

@@ -9,10 +9,38 @@
 namespace yoloq {
 
 std::string ResolvedInput::data_shape() const {
-  std::vector<std::int64_t> per_sample(shape.begin() + 1, shape.end());
   std::string text = "N";
-  if (!per_sample.empty()) text.append("x").append(shape_string(per_sample));
+  for (std::size_t d = 1; d < shape.size(); ++d) {
+    text.push_back('x');
+    if (d < data_sized.size() && data_sized[d])
+      text.push_back('*');
+    else
+      text.append(std::to_string(shape[d]));
+  }
   return text;
+}
+
+bool ResolvedInput::accepts(const std::vector<std::int64_t>& array_shape) const {
+  if (array_shape.size() != shape.size()) return false;
+  for (std::size_t d = 1; d < shape.size(); ++d) {
+    const bool sized_by_data = d < data_sized.size() && data_sized[d];
+    if (sized_by_data ? array_shape[d] <= 0 : array_shape[d] != shape[d]) return false;
+  }
+  return true;
+}
+
+void ResolvedInput::adopt_data_sizes(const std::vector<std::int64_t>& array_shape) {
+  for (std::size_t d = 1; d < shape.size() && d < array_shape.size(); ++d)
+    if (d < data_sized.size() && data_sized[d]) shape[d] = array_shape[d];
+}
+
+void check_sized(const std::vector<ResolvedInput>& inputs, const std::string& what) {
+  for (const auto& in : inputs)
+    for (auto d : in.shape)
+      if (d <= 0)
+        throw Error(what + ": input '" + in.name + "' has dynamic shape " + in.data_shape() +
+                    " and the model has no Ultralytics imgsz; give one with --calibration_shapes " + in.name +
+                    ":BxCxHxW, or calibrate on a .npy/.npz, whose own shape is taken");
 }
 
 std::uint64_t splitmix64(std::uint64_t& state) {

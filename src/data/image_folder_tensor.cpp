@@ -11,7 +11,7 @@ Tensor letterbox_image_folder(const std::filesystem::path& folder, int height, i
   if (height <= 0 || width <= 0)
     throw Error("image size " + std::to_string(height) + "x" + std::to_string(width) +
                 " must be positive");
-  ResolvedInput input{"images", {1, 3, height, width}, false};
+  ResolvedInput input{"images", {1, 3, height, width}, false, {}};
   auto samples = make_image_samples(folder, {input}, quiet);
   const auto split = split_samples(samples->size(), max_samples, 0, true, seed, samples->what());
   const std::size_t per_sample = input.sample_size();

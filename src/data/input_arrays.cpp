@@ -7,7 +7,7 @@
 namespace yoloq {
 
 std::vector<std::size_t> match_input_arrays(const std::string& what, const std::vector<ArrayDescription>& arrays,
-                                            const std::vector<ResolvedInput>& inputs, std::size_t& sample_count) {
+                                            std::vector<ResolvedInput>& inputs, std::size_t& sample_count) {
   std::string expected_names;
   for (const auto& in : inputs) expected_names += (expected_names.empty() ? "'" : ", '") + in.name + "'";
   for (const auto& array : arrays) {
@@ -17,7 +17,7 @@ std::vector<std::size_t> match_input_arrays(const std::string& what, const std::
       throw Error(what + ": array '" + array.name + "' is not an input of the model (inputs: " + expected_names + ")");
   }
   std::vector<std::size_t> order;
-  for (const auto& in : inputs) {
+  for (auto& in : inputs) {
     std::size_t i = 0;
     while (i < arrays.size() && arrays[i].name != in.name) ++i;
     if (i == arrays.size())
@@ -25,11 +25,10 @@ std::vector<std::size_t> match_input_arrays(const std::string& what, const std::
     const auto& array = arrays[i];
     if (array.dtype != "float32")
       throw Error(what + ": array '" + in.name + "' is " + array.dtype + ", expected float32");
-    bool match = array.shape.size() == in.shape.size();
-    for (std::size_t d = 1; match && d < in.shape.size(); ++d) match = array.shape[d] == in.shape[d];
-    if (!match)
+    if (!in.accepts(array.shape))
       throw Error(what + ": array '" + in.name + "' has shape " + shape_string(array.shape) +
                   ", which does not match the model input (expected " + in.data_shape() + ")");
+    in.adopt_data_sizes(array.shape);
     const auto n = static_cast<std::size_t>(array.shape[0]);
     if (!order.empty() && n != sample_count)
       throw Error(what + ": arrays hold different numbers of samples ('" + inputs.front().name +

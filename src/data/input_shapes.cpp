@@ -1,6 +1,6 @@
 // Resolving the model's input shapes for calibration: the model's own shapes, overridden by
-// --calibration_shapes, with a dynamic batch taken as 1 and dynamic image sizes taken from the
-// Ultralytics metadata when the export carries it.
+// --calibration_shapes, with a dynamic batch taken as 1; other dynamic dimensions are sized by
+// tensor data itself, and for images and random data by the Ultralytics metadata's imgsz.
 #include <sstream>
 
 #include "data/source_internal.hpp"
@@ -78,14 +78,14 @@ std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string&
                     "' has no shape; give one with --calibration_shapes " + info.name + ":BxCxHxW");
       in.shape = info.shape;
       if (in.shape[0] < 0) in.shape[0] = 1;
+      in.data_sized.assign(in.shape.size(), false);
       for (std::size_t d = 1; d < in.shape.size(); ++d) {
         if (in.shape[d] > 0) continue;
-        if (metadata && in.shape.size() == 4 && d >= 2 && metadata->imgsz.size() == 2)
-          in.shape[d] = metadata->imgsz[d - 2];
-        else
-          throw Error(model.path.string() + ": input '" + info.name + "' has dynamic shape " +
-                      shape_string(info.shape) + "; give one with --calibration_shapes " +
-                      info.name + ":BxCxHxW");
+        // Tensor data will say; images and random data take the export's imgsz, or are refused
+        // by check_sized without one.
+        in.data_sized[d] = true;
+        const bool image_axis = metadata && in.shape.size() == 4 && d >= 2 && metadata->imgsz.size() == 2;
+        in.shape[d] = image_axis ? metadata->imgsz[d - 2] : -1;
       }
     }
     inputs.push_back(std::move(in));
@@ -94,7 +94,7 @@ std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string&
     throw Error("--calibration_shapes: the model has no input named '" + overrides.begin()->first +
                 "'");
   if (inputs.empty()) throw Error(model.path.string() + ": the model has no inputs to feed");
-  const auto batch = inputs.front().shape[0];
+  const auto batch = inputs.front().shape[0];  // the batch is never data-sized
   for (const auto& in : inputs)
     if (in.shape[0] != batch)
       throw Error("calibration: inputs '" + inputs.front().name + "' and '" + in.name +
@@ -105,7 +105,9 @@ std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string&
 std::vector<std::pair<std::string, std::vector<std::int64_t>>> resolve_input_shapes(
     const Model& model, const std::string& shapes) {
   std::vector<std::pair<std::string, std::vector<std::int64_t>>> out;
-  for (auto& in : resolve_inputs(model, shapes)) out.emplace_back(in.name, in.shape);
+  const auto inputs = resolve_inputs(model, shapes);
+  check_sized(inputs, model.path.string());
+  for (const auto& in : inputs) out.emplace_back(in.name, in.shape);
   return out;
 }
 

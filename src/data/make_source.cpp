@@ -14,7 +14,7 @@ std::size_t holdout_count(std::size_t samples) {
   return std::clamp<std::size_t>(samples / 8, 4, 32);
 }
 
-std::shared_ptr<SampleProvider> make_sample_provider(const std::vector<ResolvedInput>& inputs,
+std::shared_ptr<SampleProvider> make_sample_provider(std::vector<ResolvedInput>& inputs,
                                                      const SourceOptions& options, std::size_t random_count) {
   const fs::path& path = options.path;
   std::error_code ec;
@@ -22,8 +22,14 @@ std::shared_ptr<SampleProvider> make_sample_provider(const std::vector<ResolvedI
     if (!path.empty()) throw UsageError("calibration data: give a path or arrays, not both");
     return make_array_samples(options.arrays, inputs);
   }
-  if (path.empty()) return make_random_samples(random_count, options.seed, inputs);
-  if (fs::is_directory(path, ec)) return make_image_samples(path, inputs, options.quiet);
+  if (path.empty()) {
+    check_sized(inputs, "random data");
+    return make_random_samples(random_count, options.seed, inputs);
+  }
+  if (fs::is_directory(path, ec)) {
+    check_sized(inputs, path.string());
+    return make_image_samples(path, inputs, options.quiet);
+  }
   if (!fs::exists(path, ec)) throw Error(path.string() + ": no such file or folder");
   // A FIFO or a device would block or never end.
   if (!fs::is_regular_file(path, ec)) throw Error(path.string() + ": is not a regular file or a folder");
@@ -55,7 +61,7 @@ std::unique_ptr<BatchSource> batched(const std::shared_ptr<SampleProvider>& samp
 }  // namespace
 
 CalibrationData make_calibration_data(const Model& model, const SourceOptions& options, bool hold_out) {
-  const auto inputs = resolve_inputs(model, options.shapes);
+  auto inputs = resolve_inputs(model, options.shapes);
   const bool random = options.random();
   CalibrationData data;
   std::size_t holdout = 0;

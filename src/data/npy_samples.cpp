@@ -96,7 +96,7 @@ NpyLayout read_layout(const FileHandle& file, const std::string& what) {
 
 class NpySamples : public SampleProvider {
  public:
-  NpySamples(const std::filesystem::path& path, const std::vector<ResolvedInput>& inputs)
+  NpySamples(const std::filesystem::path& path, std::vector<ResolvedInput>& inputs)
       : what_(path.string()), file_(path) {
     if (inputs.size() != 1)
       throw Error(what_ + ": a .npy file feeds a single-input model, this one has " +
@@ -107,16 +107,13 @@ class NpySamples : public SampleProvider {
                   layout.descr + "'");
     if (layout.fortran_order)
       throw Error(what_ + ": Fortran-ordered arrays are not supported; save in C order");
-    const auto& in = inputs.front();
-    std::vector<std::int64_t> expected = in.shape;
-    bool match = layout.shape.size() == expected.size();
-    for (std::size_t d = 1; match && d < expected.size(); ++d)
-      match = layout.shape[d] == expected[d];
-    if (!match) {
+    auto& in = inputs.front();
+    if (!in.accepts(layout.shape)) {
       throw Error(what_ + ": shape " + shape_string(layout.shape) +
                   " does not match the model input '" + in.name + "' (expected " + in.data_shape() +
                   ")");
     }
+    in.adopt_data_sizes(layout.shape);
     count_ = static_cast<std::size_t>(layout.shape[0]);
     sample_bytes_ = in.sample_size() * sizeof(float);
     data_offset_ = layout.data_offset;
@@ -145,8 +142,7 @@ class NpySamples : public SampleProvider {
 
 }  // namespace
 
-std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& path,
-                                                 const std::vector<ResolvedInput>& inputs) {
+std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& path, std::vector<ResolvedInput>& inputs) {
   return std::make_shared<NpySamples>(path, inputs);
 }
 

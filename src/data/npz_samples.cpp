@@ -13,8 +13,7 @@ namespace {
 
 class NpzSamples : public SampleProvider {
  public:
-  NpzSamples(const std::filesystem::path& path, const std::vector<ResolvedInput>& inputs)
-      : what_(path.string()), inputs_(inputs) {
+  NpzSamples(const std::filesystem::path& path, std::vector<ResolvedInput>& inputs) : what_(path.string()) {
     auto arrays = read_npz(path);
     std::vector<ArrayDescription> descriptions;
     std::vector<Tensor*> tensors;
@@ -23,6 +22,7 @@ class NpzSamples : public SampleProvider {
       tensors.push_back(&tensor);
     }
     for (std::size_t i : match_input_arrays(what_, descriptions, inputs, count_)) arrays_.push_back(std::move(*tensors[i]));
+    inputs_ = inputs;  // as the arrays sized them
   }
 
   std::size_t size() const override { return count_; }
@@ -45,8 +45,7 @@ class NpzSamples : public SampleProvider {
 
 }  // namespace
 
-std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path,
-                                                 const std::vector<ResolvedInput>& inputs) {
+std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path, std::vector<ResolvedInput>& inputs) {
   return std::make_shared<NpzSamples>(path, inputs);
 }
 

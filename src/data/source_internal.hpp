@@ -13,16 +13,30 @@ namespace yoloq {
 
 struct ResolvedInput {
   std::string name;
-  std::vector<std::int64_t> shape;  // batch first, no dynamic dims
+  std::vector<std::int64_t> shape;  // batch first; -1 where only tensor data can say (see below)
   bool dynamic_batch = false;       // the model accepts a smaller last batch
+  // Dimensions after the batch that are dynamic in the model and not set by
+  // --calibration_shapes: tensor data (.npy, .npz, arrays) gives them its own size; images and
+  // random data take the Ultralytics metadata's imgsz, and without it they stay -1 and the source
+  // refuses them (check_sized).
+  std::vector<bool> data_sized;
   std::size_t sample_size() const {
     std::size_t n = 1;
     for (std::size_t d = 1; d < shape.size(); ++d) n *= static_cast<std::size_t>(shape[d]);
     return n;
   }
-  // "Nx3x640x640": the shape a data array for this input must have.
+  // "Nx3x640x640": the shape a data array for this input must have ("Nx3xHxW" where data_sized).
   std::string data_shape() const;
+  // Takes the data's size for the data-sized dimensions of an array of `shape` (rank and fixed
+  // dimensions are checked by the caller).
+  void adopt_data_sizes(const std::vector<std::int64_t>& shape);
+  // True when an array of `shape` [N, ...] can feed this input: same rank, the fixed dimensions
+  // equal, any positive size where data_sized.
+  bool accepts(const std::vector<std::int64_t>& shape) const;
 };
+
+// Throws Error when an input still has a dimension only tensor data could have set.
+void check_sized(const std::vector<ResolvedInput>& inputs, const std::string& what);
 
 std::vector<ResolvedInput> resolve_inputs(const Model& model, const std::string& shapes);
 
@@ -52,15 +66,15 @@ struct ArrayDescription {
   std::string dtype;  // numpy-style name
   std::vector<std::int64_t> shape;
 };
+// Also sizes the inputs' data-sized dimensions from the arrays.
 std::vector<std::size_t> match_input_arrays(const std::string& what, const std::vector<ArrayDescription>& arrays,
-                                            const std::vector<ResolvedInput>& inputs, std::size_t& sample_count);
+                                            std::vector<ResolvedInput>& inputs, std::size_t& sample_count);
 
-std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& path,
-                                                 const std::vector<ResolvedInput>& inputs);
-std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path,
-                                                 const std::vector<ResolvedInput>& inputs);
+// The tensor sources size the inputs' data-sized dimensions from their arrays.
+std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& path, std::vector<ResolvedInput>& inputs);
+std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path, std::vector<ResolvedInput>& inputs);
 std::shared_ptr<SampleProvider> make_array_samples(const std::vector<ArrayView>& arrays,
-                                                   const std::vector<ResolvedInput>& inputs);
+                                                   std::vector<ResolvedInput>& inputs);
 std::shared_ptr<SampleProvider> make_image_samples(const std::filesystem::path& folder,
                                                    const std::vector<ResolvedInput>& inputs,
                                                    bool quiet);
@@ -84,7 +98,7 @@ std::unique_ptr<BatchSource> make_batched_source(std::shared_ptr<SampleProvider>
                                                  std::vector<std::size_t> indices,
                                                  std::string description);
 // The provider for `options.path` (random data: `random_count` samples).
-std::shared_ptr<SampleProvider> make_sample_provider(const std::vector<ResolvedInput>& inputs,
+std::shared_ptr<SampleProvider> make_sample_provider(std::vector<ResolvedInput>& inputs,
                                                      const SourceOptions& options, std::size_t random_count);
 
 }  // namespace yoloq

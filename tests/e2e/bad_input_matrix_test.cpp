@@ -191,6 +191,7 @@ class BadInputMatrix : public ::testing::Test {
 
     write_npy(in_ / "good.npy", filled({4, 3, 8, 8}, 0.5f));
     write_npy(in_ / "wrong_shape.npy", filled({4, 3, 16, 16}, 0.5f));
+    write_npy(in_ / "four_channels.npy", filled({4, 4, 8, 8}, 0.5f));
     write_npy(in_ / "wrong_dtype.npy", Tensor(DType::Int32, {4, 3, 8, 8}));
     auto nan = filled({4, 3, 8, 8}, 0.5f);
     nan.values<float>()[7] = std::numeric_limits<float>::quiet_NaN();
@@ -301,9 +302,14 @@ TEST_F(BadInputMatrix, ShapesAndInputs) {
        "give one with --calibration_shapes x:BxCxHxW"},
       {"dynamic spatial with shapes", quantize("dyn_spatial.onnx", {"--calibration_shapes", "x:1x3x16x16"}), 0,
        "structure: loads in ONNX Runtime"},
-      // The shapes come from the flag, not from the data file.
+      // Tensor data sizes the dynamic dimensions itself (8x8 here, 16x16 below); the fixed ones
+      // (3 channels) still have to match.
       {"dynamic spatial with npy, no shapes", quantize("dyn_spatial.onnx", {"--calibration_data_path", "{in}/good.npy"}),
-       1, "give one with --calibration_shapes x:BxCxHxW"},
+       0, "structure: loads in ONNX Runtime"},
+      {"dynamic spatial with a 16x16 npy", quantize("dyn_spatial.onnx", {"--calibration_data_path", "{in}/wrong_shape.npy"}),
+       0, "structure: loads in ONNX Runtime"},
+      {"dynamic spatial, 4 channels", quantize("dyn_spatial.onnx", {"--calibration_data_path", "{in}/four_channels.npy"}),
+       1, "{in}/four_channels.npy: shape 4x4x8x8 does not match the model input 'x' (expected Nx3x*x*)"},
       {"dynamic spatial with npy and shapes",
        quantize("dyn_spatial.onnx", {"--calibration_data_path", "{in}/good.npy", "--calibration_shapes", "x:1x3x8x8"}), 0,
        "structure: loads in ONNX Runtime"},
