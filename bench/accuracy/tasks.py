@@ -2,9 +2,11 @@
 
 For every model given (reference exports, synth graphs, the shared real models): `yoloq quantize`
 with default settings on the coco128 images, then the figures verification reports on the
-held-out eighth: agreement mAP50-95 with the float model's detections (boxes of detect, segment
-and pose models), the SNR of each part of the first output (boxes, class scores, the task's own
-channels), the verdict, or why detections were not scored. Writes a Markdown table.
+held-out eighth: the head found, agreement with the float model's predictions (mAP50-95 of boxes
+for detect, segment and pose models, of rotated boxes for OBB, top-1 agreement and top-5 overlap
+for classify; masks and keypoints (OKS) apart), the SNR of each part of the first output (boxes,
+class scores, the task's own channels), the verdict, or why predictions were not scored. Writes a
+Markdown table.
 
     python3 bench/accuracy/tasks.py --yoloq build/yoloq --images ../shared/data/coco128/images \
         --out bench/results/tasks.md MODEL.onnx ... [--synth ARCH ...]
@@ -13,8 +15,7 @@ Only the COCO-trained models (the first rows) say something about accuracy. The 
 exports of bench/exports find nothing at score >= 0.25, so there is no agreement to score; synth
 graphs with synthetic weights find thousands of boxes of near-equal scores, where any rounding
 reorders them, so their low agreement is the weights', not the quantizer's. For those rows the
-table shows that every family and task quantizes, verifies and reports; OBB and classify boxes
-are not scored yet (their output SNR is).
+table shows that every family and task quantizes, verifies and reports.
 """
 import argparse
 import json
@@ -41,12 +42,21 @@ def fmt_db(value):
 
 def row(label, target, report):
     if "error" in report:
-        return f"| {label} | {target} | error: {report['error']} | | | | | |"
+        return f"| {label} | {target} | error: {report['error']} | | | | | | |"
     v = report["verification"]
     det = v["detections"]
     first = v["numerics"][0]
-    task = report.get("plan", {}).get("head_kind", "")
-    agreement = f"{det['agreement']['map50_95']:.3f} ({det['reference_objects']} boxes)" if det["evaluated"] else det["note"]
+    head = report["settings"].get("head") or "none found"
+    if v.get("classification"):
+        c = v["classification"]
+        agreement = f"top-1 {c['top1_agreement']:.3f}, top-5 overlap {c['top5_overlap']:.3f} ({c['images']} images)"
+    elif det["evaluated"]:
+        agreement = f"{det['agreement']['map50_95']:.3f} ({det['reference_objects']} objects)"
+    else:
+        agreement = det["note"]
+    own = [f"{name} {det[key]['map50_95']:.3f}" for key, name in (("mask_agreement", "masks"),
+                                                                   ("keypoint_agreement", "keypoints"))
+           if det.get(key)]
     if first.get("end_to_end"):
         parts = "end-to-end rows (compared as detections)"
     elif first.get("detect_output"):
@@ -59,8 +69,8 @@ def row(label, target, report):
     verdict = v["verdict"]["level"]
     if verdict != "PASS":
         verdict += ": " + "; ".join(v["verdict"]["reasons"])
-    return (f"| {label} | {target} | {s['quantize_linear']}+{s['dequantize_linear']} | {s['float_nodes']} | "
-            f"{parts} | {agreement} | {verdict} |")
+    return (f"| {label} | {target} | {head.split(':')[0]} | {s['quantize_linear']}+{s['dequantize_linear']} | "
+            f"{s['float_nodes']} | {parts} | {agreement} | {', '.join(own) or '-'} | {verdict} |")
 
 
 def main():
@@ -77,8 +87,9 @@ def main():
         path = os.path.join(work, f"synth-{arch}.onnx")
         subprocess.run([args.yoloq, "synth", "--arch", arch, "-o", path], check=True, capture_output=True)
         models.append((f"synth {arch}", path))
-    lines = ["| model | target | Q+DQ nodes | float nodes | output0 SNR dB by part | agreement mAP50-95 | verdict |",
-             "| --- | --- | ---: | ---: | --- | --- | --- |"]
+    lines = ["| model | target | head found | Q+DQ nodes | float nodes | output0 SNR dB by part | agreement (boxes; "
+             "rotated boxes; classes) | masks / keypoints agreement | verdict |",
+             "| --- | --- | --- | ---: | ---: | --- | --- | --- | --- |"]
     for label, path in models:
         for target in ("trt", "ort-cpu"):
             lines.append(row(label, target, quantize(args.yoloq, path, args.images, target, work)))
