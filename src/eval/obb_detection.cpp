@@ -35,8 +35,9 @@ std::vector<ObbDetection> rotated_fast_nms(std::vector<ObbDetection> candidates,
 
 std::int64_t obb_num_classes(const std::vector<std::int64_t>& shape, std::int64_t num_classes) {
   const std::int64_t extra = kDetectBoxChannels + kAngleChannels;
-  const bool fits = shape.size() == 3 && shape[1] > extra && shape[2] > shape[1] &&
-                    (num_classes <= 0 || shape[1] == extra + num_classes);
+  // With the class count unknown, more anchors than channels is what tells the layout from [B, A, C].
+  const bool fits = shape.size() == 3 && shape[1] > extra && shape[2] > 0 &&
+                    (num_classes > 0 ? shape[1] == extra + num_classes : shape[2] > shape[1]);
   if (!fits) {
     throw Error("OBB output [" + shape_string(shape) + "] is not [batch, 4 + " +
                 (num_classes > 0 ? std::to_string(num_classes) : std::string("classes")) +
