@@ -67,7 +67,7 @@ std::string class_label(int id, const std::vector<std::string>& names) {
 
 }  // namespace
 
-ObbMetrics obb_metrics(const std::vector<ObbImage>& images) {
+ObbMetrics obb_metrics(const std::vector<ObbImage>& images, ApMetric integral) {
   std::vector<float> thresholds;
   for (double t : iou_thresholds()) thresholds.push_back(static_cast<float>(t));
   ObbMetrics result;
@@ -102,9 +102,12 @@ ObbMetrics obb_metrics(const std::vector<ObbImage>& images) {
       }
     }
     if (!recall[0].empty()) {
+      auto ap = [integral](const std::vector<double>& r, const std::vector<double>& p) {
+        return integral == ApMetric::Coco ? coco_ap(r, p) : ultralytics_ap(r, p);
+      };
       double sum = 0;
-      for (std::size_t t = 0; t < kThresholds; ++t) sum += ultralytics_ap(recall[t], precision[t]);
-      metrics.ap50 = ultralytics_ap(recall[0], precision[0]);
+      for (std::size_t t = 0; t < kThresholds; ++t) sum += ap(recall[t], precision[t]);
+      metrics.ap50 = ap(recall[0], precision[0]);
       metrics.ap50_95 = sum / kThresholds;
     }
     result.map50 += metrics.ap50 / static_cast<double>(classes.size());

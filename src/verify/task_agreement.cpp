@@ -39,12 +39,12 @@ void TaskAgreement::finish(VerifyResult& result) const {
   d = {};
   d.evaluated = true;
   d.images = obb_images_.size();
-  const auto metrics = obb_metrics(obb_images_);
+  const auto metrics = obb_metrics(obb_images_, ApMetric::Coco);
   d.agreement = {metrics.map50_95, metrics.map50};
   d.reference_objects = metrics.instances;
   d.note =
       "agreement: INT8 rotated boxes scored against the float model's with score >= 0.25, exact rotated IoU, "
-      "Ultralytics-style AP";
+      "COCO's AP integral";
 }
 
 }  // namespace yoloq::verify_detail

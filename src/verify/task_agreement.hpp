@@ -1,7 +1,7 @@
 #pragma once
 // Verify's agreement for the tasks whose outputs are not boxes of [B, 4 + nc, A]: an OBB model's
 // rotated detections (INT8 against the float model's with score >= 0.25, exact rotated IoU,
-// Ultralytics-style mAP50-95, in input pixels) and a classify model's class ranking (top-1
+// mAP50-95 with COCO's AP integral, in input pixels) and a classify model's class ranking (top-1
 // agreement and top-5 overlap). The task comes from the Ultralytics metadata.
 #include <memory>
 #include <vector>

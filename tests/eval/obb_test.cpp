@@ -110,6 +110,15 @@ TEST(ObbMetrics, TwoLabelsThreeDetections) {
   EXPECT_EQ(m.per_class[0].images, 1u);
 }
 
+TEST(ObbMetrics, CocoIntegralScoresAPerfectRankingOne) {
+  const RotatedBox a{10, 10, 10, 10, 0.2}, b{40, 10, 20, 10, 1.0};
+  ObbImage image;
+  image.ground_truth = {gt(a), gt(b)};
+  image.detections = {{b, 0.9f, 0}, {a, 0.8f, 0}};
+  EXPECT_DOUBLE_EQ(obb_metrics({image}, ApMetric::Coco).map50_95, 1.0);
+  EXPECT_NEAR(obb_metrics({image}).map50_95, 0.995, 1e-12);
+}
+
 TEST(ObbMetrics, ClassesMustMatchAndUnlabelledClassesDoNotCount) {
   const RotatedBox a{10, 10, 10, 10, 0};
   ObbImage image;

@@ -45,16 +45,16 @@ TEST(TaskAgreement, ObbIdenticalThenOneBoxLost) {
   agreement->finish(same);
   EXPECT_TRUE(same.detections.evaluated);
   EXPECT_EQ(same.detections.reference_objects, 2u);
-  EXPECT_NEAR(same.detections.agreement.map50_95, 0.995, 1e-12);  // Ultralytics' AP of a perfect ranking
+  EXPECT_DOUBLE_EQ(same.detections.agreement.map50_95, 1.0);
 
   auto lossy = TaskAgreement::for_model(model_with_task("obb", "{0: 'plane'}"));
   lossy->add(float_out, quant_out, 0);
   VerifyResult half;
   lossy->finish(half);
-  // Recall 0.5 at precision 1; Ultralytics' curve then falls linearly to precision 0 at recall 1,
-  // so the AP is 0.5 + 0.25 at every threshold.
-  EXPECT_NEAR(half.detections.agreement.map50_95, ultralytics_ap({0.5}, {1.0}), 1e-12);
-  EXPECT_NEAR(half.detections.agreement.map50_95, 0.75, 1e-12);
+  // Recall 0.5 at precision 1: COCO's integral has precision 1 at the 51 recall points 0..0.5 of
+  // 101 and 0 beyond, at every threshold.
+  EXPECT_NEAR(half.detections.agreement.map50_95, coco_ap({0.5}, {1.0}), 1e-12);
+  EXPECT_NEAR(half.detections.agreement.map50_95, 51.0 / 101, 1e-12);
 }
 
 TEST(TaskAgreement, ClassifyTopOneAgreementAndVerdict) {

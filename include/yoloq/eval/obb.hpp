@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "yoloq/eval/detection.hpp"
+#include "yoloq/eval/detection_metrics.hpp"
 #include "yoloq/eval/rotated_box.hpp"
 #include "yoloq/tensor/tensor.hpp"
 #include "yoloq/yolo/letterbox.hpp"
@@ -81,9 +82,12 @@ struct ObbMetrics {
   std::vector<ObbClassMetrics> per_class;  // classes present in the labels, ascending id
 };
 
-// Ultralytics-style AP (match_predictions, ap_per_class) at IoU 0.50:0.05:0.95 with the exact
-// rotated IoU, mean over the classes present in the labels.
-ObbMetrics obb_metrics(const std::vector<ObbImage>& images);
+// Ultralytics-style matching (match_predictions) at IoU 0.50:0.05:0.95 with the exact rotated IoU,
+// AP per class present in the labels, mean over them. `integral` Ultralytics: its ap_per_class
+// (101-point trapezoid after appending recall 1 -> precision 0; a perfect ranking scores 0.995);
+// Coco: COCO's 101-point mean of the precision envelope (a perfect ranking scores 1), which the
+// agreement metric uses, as detect's agreement is COCO-style.
+ObbMetrics obb_metrics(const std::vector<ObbImage>& images, ApMetric integral = ApMetric::Ultralytics);
 
 std::string obb_metrics_text(const ObbMetrics& metrics, bool per_class, const std::vector<std::string>& names);
 nlohmann::json to_json(const ObbMetrics& metrics, const std::vector<std::string>& names);
