@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "e2e/cli_runner.hpp"
+#include "yoloq/tensor/npy.hpp"
+#include "yoloq/yolo/classify_crop.hpp"
 
 namespace yoloq::testing {
 namespace {
@@ -111,6 +113,18 @@ TEST_F(ObbClassify, EvalOfClassifyFolderWithoutSubfoldersIsOneError) {
   const auto folder = images(2);
   const auto r = run_cli({"eval", model.string(), "--images", folder.string(), "--quiet"});
   expect_one_error_line(r, folder.string() + ": no class subfolders");
+}
+
+TEST_F(ObbClassify, CalibDataOfClassifyModelIsCentreCropped) {
+  const auto model = synth("yolo11n-cls", 64);
+  const auto folder = images(1);
+  const auto npy = dir_.path() / "calib.npy";
+  const auto r = run_cli({"calib-data", folder.string(), "--model", model.string(), "-o", npy.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Tensor written = read_npy(npy);
+  const Tensor expected = classify_crop(cv::imread((folder / "im0.png").string()), 64, 64);
+  ASSERT_EQ(written.shape, expected.shape);
+  EXPECT_TRUE(std::equal(written.bytes.begin(), written.bytes.end(), expected.bytes.begin()));
 }
 
 }  // namespace
