@@ -1,11 +1,11 @@
 #include "yoloq/eval/eval.hpp"
-#include "yoloq/eval/task_eval.hpp"
 
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "yoloq/eval/task_eval.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
 
@@ -24,7 +24,10 @@ void add_eval(CLI::App& app, Invocation& invocation) {
     bool per_class = false, quiet = false, multi_label = false;
   };
   auto f = std::make_shared<Flags>();
-  cmd->add_option("model", f->model, "ONNX detect model (output [1, 4+nc, anchors], or an end-to-end model's [1, N, 6])")->required();
+  cmd->add_option("model", f->model,
+                  "ONNX model: detect (output [1, 4+nc, anchors], or an end-to-end model's [1, N, 6]), segment, "
+                  "pose (their boxes), obb ([1, 4+nc+1, anchors]) or classify ([1, nc])")
+      ->required();
   cmd->add_option("--images,--data", f->images,
                   "Folder of images (classify: one subfolder per class, named by class name or index)")
       ->required();
