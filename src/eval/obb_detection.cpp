@@ -20,12 +20,14 @@ std::vector<ObbDetection> rotated_fast_nms(std::vector<ObbDetection> candidates,
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const ObbDetection& a, const ObbDetection& b) { return a.score > b.score; });
   if (candidates.size() > options.max_candidates) candidates.resize(options.max_candidates);
+  std::vector<BoxGaussian> gaussians;
+  for (const auto& c : candidates) gaussians.push_back(box_gaussian(c.box));
   std::vector<ObbDetection> kept;
   for (std::size_t i = 0; i < candidates.size() && kept.size() < options.max_det; ++i) {
     bool suppressed = false;
     for (std::size_t j = 0; j < i && !suppressed; ++j)
       suppressed = candidates[j].class_id == candidates[i].class_id &&
-                   probiou(candidates[j].box, candidates[i].box) > options.iou_threshold;
+                   probiou(gaussians[j], gaussians[i]) > options.iou_threshold;
     if (!suppressed) kept.push_back(candidates[i]);
   }
   return kept;

@@ -80,23 +80,20 @@ double rotated_iou(const Quad& a, const Quad& b) {
 
 double rotated_iou(const RotatedBox& a, const RotatedBox& b) { return rotated_iou(corners(a), corners(b)); }
 
-double probiou(const RotatedBox& a, const RotatedBox& b) {
-  constexpr double eps = 1e-7;
+BoxGaussian box_gaussian(const RotatedBox& r) {
   // _get_covariance_matrix: the box as a Gaussian with variances w^2/12 and h^2/12, rotated.
-  auto covariance = [](const RotatedBox& r, double& ca, double& cb, double& cc) {
-    const double va = r.w * r.w / 12, vb = r.h * r.h / 12;
-    const double c = std::cos(r.angle), s = std::sin(r.angle);
-    ca = va * c * c + vb * s * s;
-    cb = va * s * s + vb * c * c;
-    cc = (va - vb) * c * s;
-  };
-  double a1, b1, c1, a2, b2, c2;
-  covariance(a, a1, b1, c1);
-  covariance(b, a2, b2, c2);
-  const double dx = a.cx - b.cx, dy = a.cy - b.cy;
+  const double va = r.w * r.w / 12, vb = r.h * r.h / 12;
+  const double c = std::cos(r.angle), s = std::sin(r.angle);
+  return {r.cx, r.cy, va * c * c + vb * s * s, va * s * s + vb * c * c, (va - vb) * c * s};
+}
+
+double probiou(const BoxGaussian& g1, const BoxGaussian& g2) {
+  constexpr double eps = 1e-7;
+  const double a1 = g1.a, b1 = g1.b, c1 = g1.c, a2 = g2.a, b2 = g2.b, c2 = g2.c;
+  const double dx = g1.cx - g2.cx, dy = g1.cy - g2.cy;
   const double det = (a1 + a2) * (b1 + b2) - (c1 + c2) * (c1 + c2);
   const double t1 = ((a1 + a2) * dy * dy + (b1 + b2) * dx * dx) / (det + eps) * 0.25;
-  const double t2 = ((c1 + c2) * (b.cx - a.cx) * (a.cy - b.cy)) / (det + eps) * 0.5;
+  const double t2 = ((c1 + c2) * (g2.cx - g1.cx) * (g1.cy - g2.cy)) / (det + eps) * 0.5;
   const double t3 =
       std::log(det / (4 * std::sqrt(std::max(a1 * b1 - c1 * c1, 0.0) * std::max(a2 * b2 - c2 * c2, 0.0)) + eps) + eps) *
       0.5;
@@ -104,5 +101,7 @@ double probiou(const RotatedBox& a, const RotatedBox& b) {
   const double hd = std::sqrt(1.0 - std::exp(-bd) + eps);
   return 1 - hd;
 }
+
+double probiou(const RotatedBox& a, const RotatedBox& b) { return probiou(box_gaussian(a), box_gaussian(b)); }
 
 }  // namespace yoloq

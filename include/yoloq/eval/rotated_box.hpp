@@ -39,4 +39,12 @@ double rotated_iou(const RotatedBox& a, const RotatedBox& b);
 // what Ultralytics' OBB NMS suppresses with.
 double probiou(const RotatedBox& a, const RotatedBox& b);
 
+// The same in two steps, for NMS over many pairs: each box's Gaussian (centre and covariance
+// [[a, c], [c, b]], Ultralytics' _get_covariance_matrix) once, then the pairwise part without trig.
+struct BoxGaussian {
+  double cx = 0, cy = 0, a = 0, b = 0, c = 0;
+};
+BoxGaussian box_gaussian(const RotatedBox& box);
+double probiou(const BoxGaussian& a, const BoxGaussian& b);
+
 }  // namespace yoloq
