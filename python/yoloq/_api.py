@@ -277,10 +277,16 @@ def verify(
     return result
 
 
-def eval(model: PathLike, images: PathLike, labels: PathLike, verbose: bool = True, **kwargs: Any) -> Dict[str, Any]:  # noqa: A001
-    """COCO-style metrics (boxes; masks or keypoints of segment and pose models under "masks" and
-    "keypoints"), as ``yoloq eval`` computes them; returns ``--json``'s content."""
-    args = ["eval", os.fspath(model), "--images", os.fspath(images), "--labels", os.fspath(labels)]
+def eval(  # noqa: A001
+    model: PathLike, images: PathLike, labels: Optional[PathLike] = None, verbose: bool = True, **kwargs: Any
+) -> Dict[str, Any]:
+    """The model's accuracy as ``yoloq eval`` computes it for its task (box mAP; masks or keypoints of
+    segment and pose models under "masks" and "keypoints"; OBB rotated-box mAP; classify top-1/top-5,
+    where ``images`` holds one subfolder per class and ``labels`` is not given); returns ``--json``'s
+    content."""
+    args = ["eval", os.fspath(model), "--images", os.fspath(images)]
+    if labels is not None:
+        args += ["--labels", os.fspath(labels)]
     result, _ = _run([*args, *_flag_arguments({**kwargs, "quiet": not verbose})], verbose=verbose)
     assert result is not None
     return result

@@ -7,6 +7,7 @@
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
 #include "yoloq/tensor/npy.hpp"
+#include "yoloq/yolo/classify_crop.hpp"
 
 namespace yoloq::cli {
 
@@ -31,8 +32,11 @@ std::pair<int, int> parse_imgsz(const std::string& text) {
 void run(const CalibDataArgs& args) {
   check_writable_output(args.output);
   auto [height, width] = parse_imgsz(args.imgsz);
+  bool classify_crop = false;  // a classify model takes its images resized and centre-cropped
   if (!args.model.empty()) {
-    const auto shapes = resolve_input_shapes(load_model(args.model), "");
+    const Model model = load_model(args.model);
+    classify_crop = image_preprocessing_for(model) == ImagePreprocessing::ClassifyCrop;
+    const auto shapes = resolve_input_shapes(model, "");
     const auto& shape = shapes.front().second;
     if (shapes.size() != 1 || shape.size() != 4 || shape[1] != 3)
       throw Error(args.model + ": expected one image input of shape Bx3xHxW");
@@ -41,7 +45,7 @@ void run(const CalibDataArgs& args) {
   }
   std::vector<std::string> warnings;
   const Tensor tensor = letterbox_image_folder(args.images, height, width, args.calibration_size,
-                                               args.seed, args.quiet, warnings);
+                                               args.seed, args.quiet, warnings, classify_crop);
   print_warnings(warnings);
   write_npy(args.output, tensor);
   std::cout << "wrote " << tensor.shape[0] << " images as " << shape_string(tensor.shape)
@@ -60,7 +64,10 @@ void add_calib_data(CLI::App& app) {
   cmd->add_option("-o,--output,--output_path", args->output, "Output .npy")->required();
   auto* imgsz =
       cmd->add_option("--imgsz", args->imgsz, "Input size: 640 or HxW")->capture_default_str();
-  cmd->add_option("--model", args->model, "Take the input size from this model")->excludes(imgsz);
+  cmd->add_option("--model", args->model,
+                  "Take the input size from this model (a classify model: images resized and centre-cropped, as "
+                  "Ultralytics feeds it, not letterboxed)")
+      ->excludes(imgsz);
   cmd->add_option("--calibration_size", args->calibration_size,
                   "Use N images chosen by a seeded shuffle (0 = all)");
   cmd->add_option("--seed", args->seed, "Seed for the image choice")->capture_default_str();

@@ -5,6 +5,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "yoloq/eval/task_eval.hpp"
+#include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
 
 namespace yoloq::cli {
@@ -13,8 +15,9 @@ namespace {
 void add_eval(CLI::App& app, Invocation& invocation) {
   auto* cmd = app.add_subcommand(
       "eval",
-      "COCO-style metrics of a YOLO detect, segment or pose model on a YOLO-format dataset: box mAP, and mask "
-      "mAP (segment) or keypoint mAP with OKS (pose)");
+      "Accuracy of a YOLO model on a labelled dataset, by the task in its metadata: COCO-style box mAP (detect), "
+      "box and mask mAP (segment), box and keypoint mAP with OKS (pose), rotated-box mAP on DOTA-style labels "
+      "(obb), top-1/top-5 on a folder of class subfolders (classify)");
   struct Flags {
     std::string model, images, labels, metric = "ultralytics", save_json, json, task;
     int imgsz = 0, threads = 0;
@@ -23,17 +26,20 @@ void add_eval(CLI::App& app, Invocation& invocation) {
   auto f = std::make_shared<Flags>();
   cmd->add_option("model", f->model,
                   "ONNX model: detect (output [1, 4+nc, anchors], or an end-to-end model's [1, N, 6]), segment "
-                  "([1, 4+nc+masks, anchors] and prototypes [1, masks, h, w]) or pose ([1, 4+nc+K*3, anchors])")
+                  "([1, 4+nc+masks, anchors] and prototypes [1, masks, h, w]), pose ([1, 4+nc+K*3, anchors]), obb "
+                  "([1, 4+nc+1, anchors]) or classify ([1, nc])")
       ->required();
   cmd->add_option("--task", f->task,
                   "The task the model must be (default: its Ultralytics metadata; a model whose metadata or "
                   "outputs are another task's is an error)")
       ->check(CLI::IsMember({"detect", "segment", "pose", "obb", "classify"}));
-  cmd->add_option("--images,--data", f->images, "Folder of images")->required();
+  cmd->add_option("--images,--data", f->images,
+                  "Folder of images (classify: one subfolder per class, named by class name or index)")
+      ->required();
   cmd->add_option("--labels", f->labels,
                   "Folder of YOLO labels, NAME.txt per image: 'class cx cy w h' (detect); 'class x1 y1 x2 y2 ...' "
-                  "polygons (segment: masks, and boxes from their extent); 'class cx cy w h x1 y1 v1 ...' (pose)")
-      ->required();
+                  "polygons (segment: masks, and boxes from their extent); 'class cx cy w h x1 y1 v1 ...' (pose); "
+                  "'class x1 y1 x2 y2 x3 y3 x4 y4' (obb); not used for classify");
   cmd->add_option("--imgsz", f->imgsz,
                   "Input size for models with a dynamic input (default: the model's)");
   cmd->add_option("--metric", f->metric,
@@ -61,6 +67,13 @@ void add_eval(CLI::App& app, Invocation& invocation) {
     options.threads = f->threads;
     options.quiet = f->quiet;
     options.nms.multi_label = f->multi_label;
+    if (auto report = evaluate_obb_or_classify(f->model, options, f->per_class, !f->save_json.empty())) {
+      invocation.result = report->json;
+      if (!f->json.empty()) write_file_atomically(f->json, invocation.result.dump(2) + "\n");
+      std::cout << report->text;
+      return;
+    }
+    if (f->labels.empty()) throw UsageError("eval: --labels is required (a folder of YOLO labels for the images)");
     const auto result = evaluate(f->model, options);
     if (!f->save_json.empty())
       write_file_atomically(f->save_json, coco_results_json(result.images).dump() + "\n");

@@ -53,8 +53,9 @@ void add_verify(CLI::App& app, Invocation& invocation) {
     options.thresholds = f->verdict.thresholds;
     const Model float_model = load_model(f->float_model), quant_model = load_model(f->quant_model);
     skip_speed_for_int8_activations(options, quant_model);
-    // Held-out samples as calibration reads them: images letterboxed to the model's input,
-    // tensors split into the model's batches, or (no --data) a few seeded random samples.
+    // Held-out samples as calibration reads them: images letterboxed to the model's input (a
+    // classify model's resized and centre-cropped), tensors split into the model's batches, or
+    // (no --data) a few seeded random samples.
     SourceOptions source;
     source.path = f->data;
     source.arrays = invocation.arrays;

@@ -1,5 +1,6 @@
-// Samples from a folder of images, letterboxed exactly as Ultralytics does, decoded one at a
-// time when their batch is built. Files that do not decode are skipped with one warning each.
+// Samples from a folder of images, letterboxed exactly as Ultralytics does (or, for a classify
+// model, resized and centre-cropped as Ultralytics does), decoded one at a time when their batch
+// is built. Files that do not decode are skipped with one warning each.
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -11,6 +12,7 @@
 #include "yoloq/data/image_folder.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/file_io.hpp"
+#include "yoloq/yolo/classify_crop.hpp"
 #include "yoloq/yolo/letterbox.hpp"
 
 namespace fs = std::filesystem;
@@ -49,8 +51,9 @@ cv::Mat decode_image(const fs::path& path) {
 
 class ImageSamples : public SampleProvider {
  public:
-  ImageSamples(const fs::path& folder, const std::vector<ResolvedInput>& inputs, bool quiet)
-      : what_(folder.string()), images_(list_images(folder)), quiet_(quiet) {
+  ImageSamples(const fs::path& folder, const std::vector<ResolvedInput>& inputs, bool quiet,
+               ImagePreprocessing preprocessing)
+      : what_(folder.string()), images_(list_images(folder)), quiet_(quiet), preprocessing_(preprocessing) {
     if (inputs.size() != 1)
       throw Error(what_ + ": an image folder feeds a single-input model, this one has " +
                   std::to_string(inputs.size()) + " inputs; give a .npz keyed by input name");
@@ -66,7 +69,14 @@ class ImageSamples : public SampleProvider {
   bool fill(std::size_t index, const std::vector<float*>& destinations) override {
     if (undecodable_.count(index)) return false;
     try {
-      auto boxed = letterbox(decode_image(images_[index]), height_, width_);
+      const cv::Mat image = decode_image(images_[index]);
+      if (preprocessing_ == ImagePreprocessing::ClassifyCrop) {
+        // A crop has no letterbox geometry: nothing maps back to the image.
+        const Tensor cropped = classify_crop(image, height_, width_);
+        std::memcpy(destinations[0], cropped.bytes.data(), cropped.bytes.size());
+        return true;
+      }
+      auto boxed = letterbox(image, height_, width_);
       std::memcpy(destinations[0], boxed.tensor.bytes.data(), boxed.tensor.bytes.size());
       geometry_[index] = boxed.geometry;
       return true;
@@ -83,12 +93,15 @@ class ImageSamples : public SampleProvider {
   std::vector<std::string> take_warnings() override { return std::exchange(warnings_, {}); }
   std::string sample_name(std::size_t index) const override { return images_[index].string(); }
   std::string what() const override { return what_; }
-  std::string kind() const override { return "images"; }
+  std::string kind() const override {
+    return preprocessing_ == ImagePreprocessing::ClassifyCrop ? "images (classify: resized, centre-cropped)" : "images";
+  }
 
  private:
   std::string what_;
   std::vector<fs::path> images_;
   bool quiet_;
+  ImagePreprocessing preprocessing_;
   int height_ = 0, width_ = 0;
   std::set<std::size_t> undecodable_;
   std::map<std::size_t, LetterboxGeometry> geometry_;  // of the images filled so far
@@ -99,8 +112,8 @@ class ImageSamples : public SampleProvider {
 
 std::shared_ptr<SampleProvider> make_image_samples(const fs::path& folder,
                                                    const std::vector<ResolvedInput>& inputs,
-                                                   bool quiet) {
-  return std::make_shared<ImageSamples>(folder, inputs, quiet);
+                                                   bool quiet, ImagePreprocessing preprocessing) {
+  return std::make_shared<ImageSamples>(folder, inputs, quiet, preprocessing);
 }
 
 }  // namespace yoloq

@@ -15,7 +15,8 @@ std::size_t holdout_count(std::size_t samples) {
 }
 
 std::shared_ptr<SampleProvider> make_sample_provider(std::vector<ResolvedInput>& inputs,
-                                                     const SourceOptions& options, std::size_t random_count) {
+                                                     const SourceOptions& options, std::size_t random_count,
+                                                     ImagePreprocessing preprocessing) {
   const fs::path& path = options.path;
   std::error_code ec;
   if (!options.arrays.empty()) {
@@ -28,7 +29,7 @@ std::shared_ptr<SampleProvider> make_sample_provider(std::vector<ResolvedInput>&
   }
   if (fs::is_directory(path, ec)) {
     check_sized(inputs, path.string());
-    return make_image_samples(path, inputs, options.quiet);
+    return make_image_samples(path, inputs, options.quiet, preprocessing);
   }
   if (!fs::exists(path, ec)) throw Error(path.string() + ": no such file or folder");
   // A FIFO or a device would block or never end.
@@ -62,6 +63,8 @@ std::unique_ptr<BatchSource> batched(const std::shared_ptr<SampleProvider>& samp
 
 CalibrationData make_calibration_data(const Model& model, const SourceOptions& options, bool hold_out) {
   auto inputs = resolve_inputs(model, options.shapes);
+  // A classify model sees images resized and centre-cropped, as Ultralytics feeds it; the rest letterboxed.
+  const auto preprocessing = image_preprocessing_for(model);
   const bool random = options.random();
   CalibrationData data;
   std::size_t holdout = 0;
@@ -75,7 +78,7 @@ CalibrationData make_calibration_data(const Model& model, const SourceOptions& o
                             "; these scales are placeholders that do not match real activations, calibrate on "
                             "real images");
   } else {
-    samples = make_sample_provider(inputs, options, 0);
+    samples = make_sample_provider(inputs, options, 0, preprocessing);
     // --calibration_size N calibrates on N samples whatever the source, and holds out only what is
     // left beyond them; without it, the held-out eighth comes off the whole set.
     const std::size_t total = samples->size();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "yoloq/data/batch_source.hpp"
+#include "yoloq/yolo/classify_crop.hpp"
 
 namespace yoloq {
 
@@ -75,9 +76,11 @@ std::shared_ptr<SampleProvider> make_npy_samples(const std::filesystem::path& pa
 std::shared_ptr<SampleProvider> make_npz_samples(const std::filesystem::path& path, std::vector<ResolvedInput>& inputs);
 std::shared_ptr<SampleProvider> make_array_samples(const std::vector<ArrayView>& arrays,
                                                    std::vector<ResolvedInput>& inputs);
+// Images letterboxed, or resized and centre-cropped for a classify model (yolo/classify_crop.hpp).
 std::shared_ptr<SampleProvider> make_image_samples(const std::filesystem::path& folder,
                                                    const std::vector<ResolvedInput>& inputs,
-                                                   bool quiet);
+                                                   bool quiet,
+                                                   ImagePreprocessing preprocessing = ImagePreprocessing::Letterbox);
 std::shared_ptr<SampleProvider> make_random_samples(std::size_t count, std::uint64_t seed,
                                                     const std::vector<ResolvedInput>& inputs);
 
@@ -97,8 +100,10 @@ std::unique_ptr<BatchSource> make_batched_source(std::shared_ptr<SampleProvider>
                                                  std::vector<ResolvedInput> inputs,
                                                  std::vector<std::size_t> indices,
                                                  std::string description);
-// The provider for `options.path` (random data: `random_count` samples).
+// The provider for `options.path` (random data: `random_count` samples); image folders are
+// prepared with `preprocessing`.
 std::shared_ptr<SampleProvider> make_sample_provider(std::vector<ResolvedInput>& inputs,
-                                                     const SourceOptions& options, std::size_t random_count);
+                                                     const SourceOptions& options, std::size_t random_count,
+                                                     ImagePreprocessing preprocessing = ImagePreprocessing::Letterbox);
 
 }  // namespace yoloq

@@ -112,6 +112,15 @@ std::string task_and_outputs(const Model& model, const std::string& task) {
   return "a" + std::string(task == "obb" ? "n " : " ") + task + " model (" + outputs + ")";
 }
 
+}  // namespace
+
+void check_task(const fs::path& path, const Model& model, const std::string& model_task, const std::string& wanted) {
+  if (!wanted.empty() && wanted != model_task)
+    throw Error(path.string() + " is " + task_and_outputs(model, model_task) + "; --task " + wanted + " does not fit");
+}
+
+namespace {
+
 // The task's own AP (masks, keypoints) needs that part on every labelled object; labels with
 // none of them give box AP alone and a note, a mix is an error (the AP would be wrong).
 std::optional<DetectionMetrics> task_metrics(const std::vector<ImageDetections>& images, ApMetric metric,
@@ -154,13 +163,11 @@ EvalResult evaluate(const fs::path& model, const EvalOptions& options) {
   const auto metadata = read_yolo_metadata(loaded);
   if (metadata) result.class_names = metadata->names;
   const std::string model_task = metadata && !metadata->task.empty() ? metadata->task : "detect";
-  if (!options.task.empty() && options.task != model_task)
-    throw Error(model.string() + " is " + task_and_outputs(loaded, model_task) + "; --task " + options.task +
-                " does not fit");
+  check_task(model, loaded, model_task, options.task);
   // Oriented boxes and classification are scored by evaluations of their own.
   if (model_task == "obb" || model_task == "classify")
     throw Error(model.string() + " is " + task_and_outputs(loaded, model_task) +
-                "; yoloq eval scores detect, segment and pose models");
+                "; evaluate() scores detect, segment and pose models (evaluate_obb_or_classify the others)");
   RuntimeOptions runtime;
   runtime.threads = options.threads;
   Detector detector(model, options.imgsz, runtime, options.nms);

@@ -2,10 +2,12 @@
 
 #include <utility>
 
+#include "yoloq/eval/classify.hpp"
 #include "yoloq/eval/detection.hpp"
 #include "yoloq/eval/eval.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/tensor/signal_noise.hpp"
+#include "yoloq/yolo/metadata.hpp"
 #include "yoloq/yolo/yolo_head.hpp"
 #include "yoloq/yolo/output_layout.hpp"
 
@@ -53,6 +55,17 @@ HeldOutMetric::HeldOutMetric(const Model& float_model, BatchSource& held_out, co
   const auto layout = box_output_layout(float_model, output_names_, shapes);
   detect_ = std::holds_alternative<BoxOutputLayout>(layout);
   if (detect_) num_classes_ = std::get<BoxOutputLayout>(layout).num_classes;
+  if (!detect_) {
+    const auto metadata = read_yolo_metadata(float_model);
+    if (metadata && (metadata->task == "obb" || metadata->task == "classify")) {
+      agreement_task_ = metadata->task;
+      num_classes_ = static_cast<std::int64_t>(metadata->names.size());
+    }
+  }
+  for (std::size_t b = 0; agreement_task_ == "obb" && b < batches_.size(); ++b)
+    for (std::size_t row = 0; row < origins_[b].size(); ++row)
+      obb_references_.push_back(obb_agreement_reference(
+          decode_obb_detections(float_outputs_[b][0], static_cast<std::int64_t>(row), {}, num_classes_)));
   if (!detect_ && options.metric == DropMetric::Map)
     throw Error("--drop_metric map needs a detect model (one [batch, 4 + classes, anchors] or [batch, N, 6] output)");
 
@@ -83,11 +96,13 @@ HeldOutMetric::HeldOutMetric(const Model& float_model, BatchSource& held_out, co
 }
 
 std::string HeldOutMetric::name() const {
+  if (agreement_task_ == "obb") return "agreement mAP50-95 (rotated boxes)";
+  if (agreement_task_ == "classify") return "top-1 agreement";
   if (!detect_) return "output SNR";
   return options_.metric == DropMetric::Map ? "mAP50-95 vs labels" : "agreement mAP50-95";
 }
 
-std::string HeldOutMetric::unit() const { return detect_ ? "points" : "dB"; }
+std::string HeldOutMetric::unit() const { return detect_ || !agreement_task_.empty() ? "points" : "dB"; }
 
 Session HeldOutMetric::open_session(const Model& model, const std::string& what) const {
   Model exposed = model;
@@ -122,6 +137,26 @@ HeldOutMetric::Measurement HeldOutMetric::measure_in_detail(const Model& candida
 }
 
 double HeldOutMetric::score(const std::vector<std::vector<Tensor>>& outputs) const {
+  if (agreement_task_ == "obb") {
+    std::vector<ObbImage> images;
+    for (std::size_t b = 0; b < outputs.size(); ++b)
+      for (std::size_t row = 0; row < origins_[b].size(); ++row)
+        images.push_back({obb_references_[images.size()],
+                          decode_obb_detections(outputs[b][0], static_cast<std::int64_t>(row), {}, num_classes_)});
+    return 100 * obb_metrics(images, ApMetric::Coco).map50_95;
+  }
+  if (agreement_task_ == "classify") {
+    ClassifyAgreementScorer agreement;
+    for (std::size_t b = 0; b < outputs.size(); ++b) {
+      const auto& reference = float_outputs_[b][0];
+      if (reference.shape.size() != 2) throw Error("a classify model's output is [batch, classes]");
+      const auto classes = static_cast<std::size_t>(reference.shape[1]);
+      for (std::size_t row = 0; row < origins_[b].size(); ++row)
+        agreement.add(reference.values<float>().subspan(row * classes, classes),
+                      outputs[b][0].values<float>().subspan(row * classes, classes));
+    }
+    return 100 * agreement.agreement().top1;
+  }
   if (!detect_) {
     SignalNoise all;
     for (std::size_t b = 0; b < outputs.size(); ++b)

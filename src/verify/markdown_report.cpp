@@ -67,6 +67,10 @@ std::string markdown_report(const VerifyResult& r) {
   }
 
   const auto& d = r.detections;
+  if (r.classification)
+    md << "\n## Classification\n\nINT8 against the float model on " << r.classification->images
+       << " images: top-1 agreement " << fmt("%.3f", r.classification->top1) << ", top-5 overlap "
+       << fmt("%.3f", r.classification->top5_overlap) << ".\n";
   md << "\n## Detections\n\n" << d.note << ".\n\n";
   if (d.evaluated) {
     md << "| measure | mAP50-95 | mAP50 |\n| --- | --- | --- |\n";

@@ -44,6 +44,11 @@ std::vector<std::string> checks(const VerifyResult& r, const VerdictThresholds& 
     check(!agreement_low,
           "agreement " + number("%.3f", d.agreement.map50_95) + " >= " + number("%.2f", t.min_agreement),
           "agreement " + number("%.3f", d.agreement.map50_95) + " < " + number("%.2f", t.min_agreement));
+  // A classify model's top-1 agreement is judged against the same threshold as a detect model's mAP.
+  if (r.classification && r.classification->images >= t.min_samples)
+    check(r.classification->top1 >= t.min_agreement,
+          "top-1 agreement " + number("%.3f", r.classification->top1) + " >= " + number("%.2f", t.min_agreement),
+          "top-1 agreement " + number("%.3f", r.classification->top1) + " < " + number("%.2f", t.min_agreement));
   if (d.with_labels && d.images >= t.min_samples)
     check(d.drop_points_coco <= t.max_drop,
           "mAP drop " + number("%.2f", d.drop_points_coco) + " <= " + number("%g", t.max_drop) + " points",
@@ -76,7 +81,10 @@ Verdict judge(const VerifyResult& r, const VerdictThresholds& t, bool real_data,
   if (real_data && d.evaluated && d.images < t.min_samples)
     caveats.push_back("too few held-out samples (" + std::to_string(d.images) + " < " +
                       std::to_string(t.min_samples) + ") to judge detections");
-  if (real_data && !d.evaluated) caveats.push_back("detections not checked (" + d.note + ")");
+  if (real_data && r.classification && r.classification->images < t.min_samples)
+    caveats.push_back("too few held-out samples (" + std::to_string(r.classification->images) + " < " +
+                      std::to_string(t.min_samples) + ") to judge the classification");
+  if (real_data && !d.evaluated && !r.classification) caveats.push_back("detections not checked (" + d.note + ")");
   if (real_data && d.evaluated && d.images >= t.min_samples && d.reference_objects == 0)
     caveats.push_back("the float model detects nothing on the held-out samples: no agreement to judge");
   if (real_data && d.evaluated && d.images >= t.min_samples && d.reference_objects > 0 &&

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "verify/numerics.hpp"
+#include "verify/task_agreement.hpp"
 #include "yoloq/data/fingerprint.hpp"
 #include "yoloq/eval/dataset.hpp"
 #include "yoloq/eval/detection_metrics.hpp"
@@ -168,6 +169,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
   std::optional<std::string> skip_reason;
   BoxOutputLayout box_layout;  // of the first output, when it holds boxes
   DetectionSamples detections;
+  const auto task_agreement = verify_detail::TaskAgreement::for_model(float_model);  // OBB, classify
   NamedTensors first_batch;  // the speed part times one batch
   std::size_t batches = 0;
   const auto calibrated = recorded_calibration_fingerprints(quant_model);
@@ -204,6 +206,9 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
       for (std::size_t row = 0; row < origins.size(); ++row)
         add_detections(float_out, quant_out, static_cast<std::int64_t>(row), origins[row],
                        *sample_geometry(origins[row], input), options, box_layout, detections);
+    if (task_agreement)
+      for (std::size_t row = 0; row < origins.size(); ++row)
+        task_agreement->add(float_out[0], quant_out[0], static_cast<std::int64_t>(row));
     progress.update(++batches, result.samples);
   }
   progress.finish(batches, result.samples);
@@ -214,6 +219,7 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
     result.detections.note = "detection metrics skipped: " + *skip_reason;
   else
     result.detections = score_detections(detections, !options.labels.empty(), box_layout.task);
+  if (task_agreement) task_agreement->finish(result);
   result.speed = measure_speed(float_session, quant_session, first_batch, options);
   result.verdict = judge(result, options.thresholds, options.real_data, options.held_out);
   return result;

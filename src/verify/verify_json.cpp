@@ -89,6 +89,10 @@ nlohmann::json to_json(const VerifyResult& r) {
                            {"drop_points", d.drop_points_ultralytics}};
     }
   }
+  if (r.classification)
+    j["classification"] = {{"top1_agreement", r.classification->top1},
+                           {"top5_overlap", r.classification->top5_overlap},
+                           {"images", r.classification->images}};
   j["speed"] = {{"runs", r.speed.runs},
                 {"float_median_ms", r.speed.float_median_ms},
                 {"quant_median_ms", r.speed.quant_median_ms},
@@ -138,7 +142,12 @@ std::string summary_text(const VerifyResult& r) {
     out << "\n";
   }
   const auto& d = r.detections;
-  if (!d.evaluated) {
+  if (r.classification) {
+    std::snprintf(line, sizeof line,
+                  "  classification: agreement with float top-1 %.3f, top-5 overlap %.3f (%zu images)\n",
+                  r.classification->top1, r.classification->top5_overlap, r.classification->images);
+    out << line;
+  } else if (!d.evaluated) {
     out << "  detections: " << d.note << "\n";
   } else if (d.reference_objects == 0) {
     out << "  detections: the float model finds nothing at score >= 0.25 on these " << d.images

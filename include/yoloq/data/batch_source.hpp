@@ -89,8 +89,10 @@ CalibrationData make_calibration_data(const Model& model, const SourceOptions& o
 // `yoloq calib-data`: letterboxes the images of `folder` (all, or `max_samples` chosen by a
 // seeded shuffle) into one [N, 3, height, width] float32 tensor, in path order, the array
 // ModelOpt's --calibration_data_path takes. Undecodable images are skipped, each with a warning
-// added to `warnings`.
+// added to `warnings`. `classify_crop`: resized and centre-cropped as a classify model takes them
+// (yolo/classify_crop.hpp) instead of letterboxed.
 Tensor letterbox_image_folder(const std::filesystem::path& folder, int height, int width, std::size_t max_samples,
-                              std::uint64_t seed, bool quiet, std::vector<std::string>& warnings);
+                              std::uint64_t seed, bool quiet, std::vector<std::string>& warnings,
+                              bool classify_crop = false);
 
 }  // namespace yoloq

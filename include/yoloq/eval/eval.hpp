@@ -59,6 +59,10 @@ std::vector<GroundTruth> load_task_ground_truth(const std::filesystem::path& ima
 
 // The tasks `yoloq eval --task` names.
 bool is_known_task(const std::string& task);
+// Throws Error naming the model's task and output shapes when `wanted` (--task; empty: any) is
+// not `model_task`, the task its metadata says.
+void check_task(const std::filesystem::path& path, const Model& model, const std::string& model_task,
+                const std::string& wanted);
 
 // Runs the model over the images (letterbox, ONNX Runtime, decode, NMS, map back) and scores it.
 EvalResult evaluate(const std::filesystem::path& model, const EvalOptions& options);

@@ -3,7 +3,9 @@
 // against the float model's outputs on the same samples. For a detect model (a head's
 // [B, 4+nc, A] or end-to-end [B, N, 6] output) it is mAP50-95 x 100, either of the candidate's
 // detections against the float model's with score >= 0.25 ("agreement", the float model scores
-// 100) or against YOLO labels ("map"); for any other model, the SNR of its outputs in dB.
+// 100) or against YOLO labels ("map"); for an OBB model the agreement of its rotated boxes
+// (eval/obb.hpp, COCO's AP integral) and for a classify model the top-1 agreement, both x 100
+// (agreement only); for any other model, the SNR of its outputs in dB.
 //
 // The held-out samples are read once and kept: every candidate runs on the same batches, and
 // there are at most a few dozen of them (holdout_count in data/batch_source.hpp).
@@ -14,6 +16,7 @@
 
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/eval/detection_metrics.hpp"
+#include "yoloq/eval/obb.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/runtime/session.hpp"
 
@@ -74,6 +77,9 @@ class HeldOutMetric {
   std::vector<Tensor> float_class_scores_;  // per batch
   HeldOutMetricOptions options_;
   bool detect_ = false;  // boxes to score (detect, segment, pose: yolo/output_layout.hpp)
+  // "obb" or "classify" (Ultralytics metadata) when scored by agreement as such, else "".
+  std::string agreement_task_;
+  std::vector<std::vector<ObbGroundTruth>> obb_references_;  // per sample: float rotated boxes
   std::int64_t num_classes_ = 0;
   double float_value_ = 0;
   std::size_t samples_ = 0;

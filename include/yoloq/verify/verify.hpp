@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "yoloq/data/batch_source.hpp"
+#include "yoloq/eval/classify.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/tensor/tensor.hpp"
@@ -111,7 +112,9 @@ struct VerifyResult {
   std::size_t calibration_samples_seen = 0;
   StructureReport structure;
   std::vector<OutputNumerics> numerics;
-  DetectionReport detections;
+  DetectionReport detections;  // OBB models: rotated boxes
+  // Classify models: top-1 agreement and top-5 overlap of the INT8 model with the float model.
+  std::optional<ClassifyAgreement> classification;
   SpeedReport speed;
   Verdict verdict;
 };
