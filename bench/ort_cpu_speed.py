@@ -11,9 +11,10 @@ Models (all from the same float model, calibrated on the 126 coco128 images):
 - ORT quantize_static, x86 recommendation: QDQ, UINT8 activations (asymmetric), INT8 per-channel
   weights, MinMax, every op type ORT quantizes (onnxruntime from this venv).
 Speed: `yoloq verify FLOAT MODEL --speed_runs N`, which times the float model and the quantized
-one in turns in yoloq's own ONNX Runtime (2 intra-op threads on this 2-core machine, batch 1);
-each model's ratio comes from its own alternating run, so a change of the machine's load between
-models does not enter a ratio. Accuracy: `yoloq eval --metric coco` against the coco128 labels.
+one in turns in yoloq's own ONNX Runtime (2 intra-op threads on this 2-core machine, batch 1),
+and the same in turns in this venv's onnxruntime (another release); each model's ratio comes
+from its own alternating run, so a change of the machine's load between models does not enter a
+ratio. Accuracy: `yoloq eval --metric coco` against the coco128 labels.
 The CPU's flags head the table: ONNX Runtime's integer kernels differ with VNNI and AMX.
 """
 import argparse
@@ -24,6 +25,7 @@ import subprocess
 import tempfile
 
 import numpy as np
+import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 
 
@@ -43,6 +45,12 @@ class Images(CalibrationDataReader):
             return None
         self.i += 1
         return {"images": np.ascontiguousarray(self.data[self.i - 1:self.i])}
+
+
+def ort_version(y):
+    """The ONNX Runtime yoloq runs on, as `yoloq --version` reports it ("?" if it does not)."""
+    text = run([y, "--version"])
+    return text.split("ONNX Runtime")[-1].split()[0].strip(",;()") if "ONNX Runtime" in text else "?"
 
 
 def cpu_flags():
@@ -96,7 +104,8 @@ def main():
              "--quiet", "--json", report])
         speed = json.load(open(report))["speed"]
         m = json.load(open(eval_json(y, path, args, work, os.path.basename(path))))["map50_95"]
-        rows.append((name, speed["float_median_ms"], speed["quant_median_ms"], speed["speedup"], m))
+        pf, pq = python_ort_ms(args.model, path, args.runs)
+        rows.append((name, speed["float_median_ms"], speed["quant_median_ms"], speed["speedup"], pf, pq, m))
         print(rows[-1], flush=True)
 
     cpu, flags = cpu_flags()
@@ -108,10 +117,31 @@ def main():
                 f"own runtime, `yoloq verify --speed_runs {args.runs}`: float and quantized timed in turns, medians). "
                 f"mAP50-95: `yoloq eval --metric coco` on the 126 coco128 images; the float model scores "
                 f"{float_map:.4f}.\n\n")
-        f.write("| model | float ms | quantized ms | speed-up | mAP50-95 |\n| --- | ---: | ---: | ---: | ---: |\n")
-        for name, fms, qms, ratio, m in rows:
-            f.write(f"| {name} | {fms:.1f} | {qms:.1f} | {ratio:.2f}x | {m:.4f} |\n")
+        f.write(f"| model | yoloq's ORT {ort_version(y)}: float ms | quantized ms | speed-up | "
+                f"Python ORT {ort.__version__}: float ms | quantized ms | speed-up | mAP50-95 |\n"
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+        for name, fms, qms, ratio, pf, pq, m in rows:
+            f.write(f"| {name} | {fms:.1f} | {qms:.1f} | {ratio:.2f}x | {pf:.1f} | {pq:.1f} | {pf / pq:.2f}x | {m:.4f} |\n")
     print("wrote", args.out)
+
+
+def python_ort_ms(float_model, model, runs):
+    """Medians of the two models timed in turns in this venv's onnxruntime (another build than
+    yoloq's), 2 intra-op threads, one letterboxed-size random input."""
+    import time
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    sessions = [ort.InferenceSession(m, options, providers=["CPUExecutionProvider"]) for m in (float_model, model)]
+    x = {"images": np.random.default_rng(0).random((1, 3, 640, 640), dtype=np.float32)}
+    times = ([], [])
+    for i in range(runs + 5):
+        for k, session in enumerate(sessions):
+            start = time.perf_counter()
+            session.run(None, x)
+            if i >= 5:
+                times[k].append(1000 * (time.perf_counter() - start))
+    return float(np.median(times[0])), float(np.median(times[1]))
 
 
 def eval_json(y, model, args, work, tag):

@@ -1,5 +1,6 @@
 #include "cli/run.hpp"
 
+#include "yoloq/runtime/session.hpp"
 #include "yoloq/support/interrupt.hpp"
 #include "yoloq/support/version.hpp"
 
@@ -23,7 +24,7 @@ RunOutcome run_command_line(const std::vector<std::string>& args, Invocation& in
   // Every option's default in --help; subcommands inherit this.
   app.option_defaults()->always_capture_default();
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("yoloq ") + version());
+  app.set_version_flag("--version", std::string("yoloq ") + version() + " (ONNX Runtime " + onnxruntime_version() + ")");
   invocation.command_line = quoted_command_line(args);
   register_commands(app, invocation);
   std::vector<const char*> argv;

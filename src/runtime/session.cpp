@@ -137,6 +137,8 @@ Ort::SessionOptions make_options(const RuntimeOptions& options) {
 
 std::vector<std::string> available_providers() { return Ort::GetAvailableProviders(); }
 
+std::string onnxruntime_version() { return Ort::GetVersionString(); }
+
 std::vector<std::string> parse_execution_providers(const std::vector<std::string>& values) {
   std::vector<std::string> out;
   for (const auto& value : values) {

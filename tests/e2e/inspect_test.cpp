@@ -5,6 +5,7 @@
 
 #include "e2e/cli_runner.hpp"
 #include "test_models.hpp"
+#include "yoloq/runtime/session.hpp"
 
 namespace fs = std::filesystem;
 using yoloq::testing::run_cli;
@@ -172,5 +173,5 @@ TEST(Inspect, UsageErrors) {
 
   auto version = run_cli({"--version"});
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_EQ(version.out, "yoloq 0.1.0\n");
+  EXPECT_EQ(version.out, "yoloq 0.1.0 (ONNX Runtime " + yoloq::onnxruntime_version() + ")\n");
 }

@@ -28,6 +28,8 @@ struct RuntimeOptions {
 
 // Providers this ONNX Runtime library was built with, ONNX Runtime's names.
 std::vector<std::string> available_providers();
+// The ONNX Runtime library's own version ("1.30.0"): speed figures depend on it.
+std::string onnxruntime_version();
 
 // --calibration_eps as every subcommand reads it: values split on spaces and commas (ModelOpt's
 // users write "cuda:0 cpu" as one argument), lower-cased; throws Error for a name that is not
