@@ -193,8 +193,10 @@ VerifyResult verify_models(const Model& float_model, const Model& quant_model, B
       if (!skip_reason && (batch->size() != 1 || !sample_geometry(held_out.origins().front(), input)))
         skip_reason = "held-out samples are not images (detections need a single [N, 3, H, W] input)";
       if (found_layout) box_layout = *found_layout;
+      // An OBB output's boxes are not read here (task_agreement scores them), but its parts are.
+      const auto parts = found_layout ? std::optional(*found_layout) : obb_parts_layout(float_model, shapes);
       for (std::size_t o = 0; o < compared.size(); ++o)
-        comparisons.emplace_back(compared[o], o == 0 && found_layout ? std::optional(*found_layout) : std::nullopt);
+        comparisons.emplace_back(compared[o], o == 0 ? parts : std::nullopt);
       if (found_layout && found_layout->end_to_end) comparisons.front().mark_end_to_end();
       first_batch = *batch;
     }

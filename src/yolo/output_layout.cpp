@@ -29,6 +29,7 @@ DetectLayout detect_layout(const std::vector<std::int64_t>& shape, const std::st
 std::string BoxOutputLayout::task_channels_name() const {
   if (task == "segment") return "mask coefficients";
   if (task == "pose") return "keypoints";
+  if (task == "obb") return "angle";
   return "";
 }
 
@@ -74,6 +75,19 @@ std::variant<BoxOutputLayout, std::string> box_output_layout(const Model& model,
     return "output '" + outputs[0] + "' [" + shape_string(shape) + "] does not fit a " + layout.task + " model with " +
            std::to_string(classes) + " classes and " + std::to_string(layout.task_channels) + " " +
            layout.task_channels_name() + ": expected [batch, " + std::to_string(channels) + ", anchors]";
+  return layout;
+}
+
+std::optional<BoxOutputLayout> obb_parts_layout(const Model& model, const std::vector<std::vector<std::int64_t>>& shapes) {
+  const auto metadata = read_yolo_metadata(model);
+  if (!metadata || metadata->task != "obb" || metadata->names.empty() || shapes.size() != 1) return std::nullopt;
+  const auto classes = static_cast<std::int64_t>(metadata->names.size());
+  const auto& shape = shapes.front();
+  if (shape.size() != 3 || shape[1] != kDetectBoxChannels + classes + 1) return std::nullopt;
+  BoxOutputLayout layout;
+  layout.task = "obb";
+  layout.num_classes = classes;
+  layout.task_channels = 1;
   return layout;
 }
 

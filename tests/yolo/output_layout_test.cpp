@@ -71,3 +71,20 @@ TEST(BoxOutputLayout, ShapesThatDoNotFitTheTaskAndOtherTasksSayWhy) {
 
 }  // namespace
 }  // namespace yoloq
+
+namespace yoloq {
+namespace {
+
+TEST(ObbPartsLayout, AngleIsTheChannelAfterTheScores) {
+  const auto obb = model_with_metadata({{"task", "obb"}, {"names", kTwoClasses}});
+  const auto layout = obb_parts_layout(obb, {{1, 7, 100}});
+  ASSERT_TRUE(layout);
+  EXPECT_EQ(layout->num_classes, 2);
+  EXPECT_EQ(layout->task_channels, 1);
+  EXPECT_EQ(layout->task_channels_name(), "angle");
+  EXPECT_FALSE(obb_parts_layout(obb, {{1, 6, 100}}));  // no angle channel
+  EXPECT_FALSE(obb_parts_layout(model_with_metadata({{"task", "detect"}, {"names", kTwoClasses}}), {{1, 7, 100}}));
+}
+
+}  // namespace
+}  // namespace yoloq

@@ -44,7 +44,7 @@ struct BoxOutputLayout {
   std::int64_t task_channels = 0;  // after the scores: mask coefficients or keypoint values
   bool end_to_end = false;
   std::int64_t keypoint_values = 0;  // pose: values per keypoint, 2 (x, y) or 3 (x, y, visibility)
-  // What the task's channels hold: "mask coefficients", "keypoints", or "" for detect.
+  // What the task's channels hold: "mask coefficients", "keypoints", "angle", or "" for detect.
   std::string task_channels_name() const;
 };
 
@@ -54,5 +54,10 @@ struct BoxOutputLayout {
 // segment model's output0 must have 4 + nc + the prototypes' channels).
 std::variant<BoxOutputLayout, std::string> box_output_layout(const Model& model, const std::vector<std::string>& outputs,
                                                              const std::vector<std::vector<std::int64_t>>& shapes);
+
+// An OBB model's output [B, 4 + nc + 1, A] split into its parts (cx, cy, w, h; class scores; the
+// angle), for verify's per-part figures; its rotated boxes are scored elsewhere (eval/obb.hpp).
+// nullopt unless the metadata says obb with class names and the one output fits them.
+std::optional<BoxOutputLayout> obb_parts_layout(const Model& model, const std::vector<std::vector<std::int64_t>>& shapes);
 
 }  // namespace yoloq
