@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "eval/class_report.hpp"
 #include "eval/ultralytics_matching.hpp"
 #include "yoloq/eval/detection_metrics.hpp"
 #include "yoloq/eval/obb.hpp"
@@ -24,11 +25,6 @@ std::vector<ThresholdHits> match_image(const ObbImage& image, const std::vector<
         ious[g * dets.size() + d] = static_cast<float>(rotated_iou(gts[g].corners, det_corners));
   }
   return match_predictions(ious, gts.size(), dets.size(), thresholds);
-}
-
-std::string class_label(int id, const std::vector<std::string>& names) {
-  return id >= 0 && static_cast<std::size_t>(id) < names.size() ? names[static_cast<std::size_t>(id)]
-                                                                  : std::to_string(id);
 }
 
 }  // namespace
@@ -73,12 +69,7 @@ nlohmann::json to_json(const ObbMetrics& m, const std::vector<std::string>& name
                    {"images", m.images},     {"instances", m.instances}};
   j["per_class"] = nlohmann::json::array();
   for (const auto& c : m.per_class)
-    j["per_class"].push_back({{"class_id", c.class_id},
-                              {"name", class_label(c.class_id, names)},
-                              {"images", c.images},
-                              {"instances", c.instances},
-                              {"ap50", c.ap50},
-                              {"ap50_95", c.ap50_95}});
+    j["per_class"].push_back(class_json(c.class_id, names, c.images, c.instances, c.ap50, c.ap50_95));
   return j;
 }
 
