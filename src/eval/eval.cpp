@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "eval/class_report.hpp"
 #include "yoloq/eval/dataset.hpp"
 #include "yoloq/eval/task_labels.hpp"
 #include "yoloq/support/error.hpp"
@@ -210,14 +211,6 @@ nlohmann::json coco_results_json(const std::vector<EvaluatedImage>& images) {
   return results;
 }
 
-namespace {
-std::string class_label(int id, const std::vector<std::string>& names) {
-  return id >= 0 && static_cast<std::size_t>(id) < names.size()
-             ? names[static_cast<std::size_t>(id)]
-             : std::to_string(id);
-}
-}  // namespace
-
 std::string metrics_text(const DetectionMetrics& m, bool per_class,
                          const std::vector<std::string>& names) {
   std::ostringstream out;
@@ -250,15 +243,12 @@ nlohmann::json to_json(const DetectionMetrics& m, const std::vector<std::string>
     j["map50_95_large"] = m.coco_ap_large;
   }
   j["per_class"] = nlohmann::json::array();
-  for (const auto& c : m.per_class)
-    j["per_class"].push_back({{"class_id", c.class_id},
-                              {"name", class_label(c.class_id, names)},
-                              {"images", c.images},
-                              {"instances", c.instances},
-                              {"precision", c.precision},
-                              {"recall", c.recall},
-                              {"ap50", c.ap50},
-                              {"ap50_95", c.ap50_95}});
+  for (const auto& c : m.per_class) {
+    auto class_entry = class_json(c.class_id, names, c.images, c.instances, c.ap50, c.ap50_95);
+    class_entry["precision"] = c.precision;
+    class_entry["recall"] = c.recall;
+    j["per_class"].push_back(std::move(class_entry));
+  }
   return j;
 }
 

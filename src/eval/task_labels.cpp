@@ -3,10 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
+#include "eval/label_lines.hpp"
 #include "yoloq/support/error.hpp"
-#include "yoloq/support/file_io.hpp"
 
 namespace fs = std::filesystem;
 
@@ -14,52 +13,16 @@ namespace yoloq {
 
 namespace {
 
-// One non-blank line: its class id (checked) and the rest as numbers.
-struct LabelLine {
-  std::string where;  // "file:line: "
-  int class_id = 0;
-  std::vector<double> values;
-  std::vector<std::string> fields;  // as written, the class id first
-
-  // values[i] must lie in [low, high]: coordinates in [0, 1], pose visibilities in [0, 2].
-  void check_range(std::size_t i, double low, double high, const char* what) const {
-    if (values[i] < low || values[i] > high)
-      throw Error(where + "field " + std::to_string(i + 2) + " '" + fields[i + 1] + "' is outside [" +
-                  std::to_string(static_cast<int>(low)) + ", " + std::to_string(static_cast<int>(high)) + "] (" +
-                  what + ")");
-  }
-};
-constexpr const char* kNormalised = "label coordinates are normalised";
-
-template <typename PerLine>
-void for_each_label_line(const fs::path& path, int num_classes, PerLine per_line) {
-  std::istringstream text(read_file(path));
-  std::string line;
-  for (int line_number = 1; std::getline(text, line); ++line_number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::istringstream fields_in(line);
-    std::vector<std::string> fields;
-    for (std::string f; fields_in >> f;) fields.push_back(f);
-    if (fields.empty()) continue;  // blank lines are harmless
-    LabelLine parsed;
-    parsed.where = path.string() + ":" + std::to_string(line_number) + ": ";
-    double cls = 0;
-    if (!parse_label_number(fields[0], cls) || cls < 0 || cls != std::floor(cls) || cls > 1e9)
-      throw Error(parsed.where + "class id '" + fields[0] + "' is not a whole number >= 0");
-    parsed.class_id = static_cast<int>(cls);
-    if (num_classes > 0 && parsed.class_id >= num_classes)
-      throw Error(parsed.where + "class id " + std::to_string(parsed.class_id) + " is beyond the model's " +
-                  std::to_string(num_classes) + " classes (0.." + std::to_string(num_classes - 1) + ")");
-    for (std::size_t i = 1; i < fields.size(); ++i) {
-      double v = 0;
-      if (!parse_label_number(fields[i], v))
-        throw Error(parsed.where + "field " + std::to_string(i + 1) + " '" + fields[i] + "' is not a number");
-      parsed.values.push_back(v);
-    }
-    parsed.fields = std::move(fields);
-    per_line(parsed);
-  }
+// values[i] (fields[i + 1] as written; the class id is field 1) must lie in [low, high]:
+// coordinates in [0, 1], pose visibilities in [0, 2].
+void check_range(const LabelLine& line, const std::vector<double>& values, std::size_t i, double low, double high,
+                 const char* what) {
+  if (values[i] < low || values[i] > high)
+    line.fail("field " + std::to_string(i + 2) + " '" + line.fields[i + 1] + "' is outside [" +
+              std::to_string(static_cast<int>(low)) + ", " + std::to_string(static_cast<int>(high)) + "] (" + what +
+              ")");
 }
+constexpr const char* kNormalised = "label coordinates are normalised";
 
 LabelBox box_from_values(int class_id, const std::vector<double>& v) { return {class_id, v[0], v[1], v[2], v[3]}; }
 
@@ -67,28 +30,31 @@ LabelBox box_from_values(int class_id, const std::vector<double>& v) { return {c
 
 std::vector<TaskLabel> read_segment_label_file(const fs::path& path, int num_classes) {
   std::vector<TaskLabel> labels;
-  for_each_label_line(path, num_classes, [&](const LabelLine& line) {
-    const std::size_t n = line.values.size();
-    for (std::size_t i = 0; i < n; ++i) line.check_range(i, 0, 1, kNormalised);
+  for_each_label_line(path, [&](const LabelLine& line) {
+    // The class id before the other numbers, so a non-numeric one is reported as a bad class id.
+    const int class_id = line.class_id(num_classes);
+    const std::vector<double> values = line.numbers(1);
+    const std::size_t n = values.size();
+    for (std::size_t i = 0; i < n; ++i) check_range(line, values, i, 0, 1, kNormalised);
     TaskLabel label;
     if (n == 4) {  // Ultralytics reads lines of up to 6 fields as boxes; 5 is the box format
-      label.box = box_from_values(line.class_id, line.values);
+      label.box = box_from_values(class_id, values);
       labels.push_back(std::move(label));
       return;
     }
     if (n % 2 != 0)
-      throw Error(line.where + "a polygon needs x y pairs, found " + std::to_string(n) +
-                  " coordinates (an odd number) after the class");
+      line.fail("a polygon needs x y pairs, found " + std::to_string(n) +
+                " coordinates (an odd number) after the class");
     if (n < 6)
-      throw Error(line.where + "a polygon needs at least 3 points, found " + std::to_string(n / 2));
-    label.polygon = line.values;
+      line.fail("a polygon needs at least 3 points, found " + std::to_string(n / 2));
+    label.polygon = values;
     // The box is the polygon's extent, as Ultralytics' segments2boxes makes it.
     double x_min = 1, y_min = 1, x_max = 0, y_max = 0;
     for (std::size_t i = 0; i < n; i += 2) {
-      x_min = std::min(x_min, line.values[i]), x_max = std::max(x_max, line.values[i]);
-      y_min = std::min(y_min, line.values[i + 1]), y_max = std::max(y_max, line.values[i + 1]);
+      x_min = std::min(x_min, values[i]), x_max = std::max(x_max, values[i]);
+      y_min = std::min(y_min, values[i + 1]), y_max = std::max(y_max, values[i + 1]);
     }
-    label.box = {line.class_id, (x_min + x_max) / 2, (y_min + y_max) / 2, x_max - x_min, y_max - y_min};
+    label.box = {class_id, (x_min + x_max) / 2, (y_min + y_max) / 2, x_max - x_min, y_max - y_min};
     labels.push_back(std::move(label));
   });
   return labels;
@@ -101,22 +67,25 @@ std::vector<TaskLabel> read_pose_label_file(const fs::path& path, int num_classe
                 std::to_string(values_per_keypoint) + "] is not [K, 2 or 3]");
   const auto expected = static_cast<std::size_t>(4 + keypoints * values_per_keypoint);
   std::vector<TaskLabel> labels;
-  for_each_label_line(path, num_classes, [&](const LabelLine& line) {
-    const std::size_t n = line.values.size();
+  for_each_label_line(path, [&](const LabelLine& line) {
+    // The class id before the other numbers, so a non-numeric one is reported as a bad class id.
+    const int class_id = line.class_id(num_classes);
+    const std::vector<double> values = line.numbers(1);
+    const std::size_t n = values.size();
     if (n != 4 && n != expected)
-      throw Error(line.where + "expected 5 + " + std::to_string(keypoints) + " x " +
-                  std::to_string(values_per_keypoint) + " = " + std::to_string(expected + 1) +
-                  " fields 'class cx cy w h' then the keypoints (or 5 for a box alone), found " +
-                  std::to_string(n + 1));
+      line.fail("expected 5 + " + std::to_string(keypoints) + " x " + std::to_string(values_per_keypoint) + " = " +
+                std::to_string(expected + 1) +
+                " fields 'class cx cy w h' then the keypoints (or 5 for a box alone), found " + std::to_string(n + 1));
     const auto per = static_cast<std::size_t>(values_per_keypoint);
     for (std::size_t i = 0; i < n; ++i) {
       const bool visibility = i >= 4 && per == 3 && (i - 4) % 3 == 2;
-      line.check_range(i, 0, visibility ? 2 : 1, visibility ? "a keypoint's visibility is 0, 1 or 2" : kNormalised);
+      check_range(line, values, i, 0, visibility ? 2 : 1,
+                  visibility ? "a keypoint's visibility is 0, 1 or 2" : kNormalised);
     }
     TaskLabel label;
-    label.box = box_from_values(line.class_id, line.values);
+    label.box = box_from_values(class_id, values);
     for (std::size_t i = 4; i < n; i += per)
-      label.keypoints.push_back({line.values[i], line.values[i + 1], per == 3 ? line.values[i + 2] : 2.0});
+      label.keypoints.push_back({values[i], values[i + 1], per == 3 ? values[i + 2] : 2.0});
     labels.push_back(std::move(label));
   });
   return labels;

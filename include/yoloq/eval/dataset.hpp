@@ -15,9 +15,6 @@ struct LabelBox {
   double cx = 0, cy = 0, w = 0, h = 0;  // normalised
 };
 
-// A label field as a finite number: strtod on the whole field, so "0.5x" or "nan" are rejected.
-bool parse_label_number(const std::string& field, double& value);
-
 // Parses one label file. Errors name the file and the line: wrong number of fields, a value that
 // is not a number, a coordinate outside [0, 1], a class id that is not a whole number in
 // [0, num_classes) (num_classes <= 0 skips the upper bound).
