@@ -4,30 +4,14 @@
 
 namespace yoloq {
 
-namespace {
-
-std::vector<std::int64_t> ints(const onnx::NodeProto& node, const std::string& name) {
-  for (const auto& a : node.attribute())
-    if (a.name() == name) return {a.ints().begin(), a.ints().end()};
-  return {};
-}
-
-std::optional<std::int64_t> int_attribute(const onnx::NodeProto& node, const std::string& name) {
-  for (const auto& a : node.attribute())
-    if (a.name() == name) return a.i();
-  return std::nullopt;
-}
-
-}  // namespace
-
 std::optional<DflNodes> match_dfl(const GraphIndex& index, std::size_t softmax) {
   const auto& sm = index.node(softmax);
   if (sm.op_type() != "Softmax") return std::nullopt;
-  const auto axis = int_attribute(sm, "axis");
-  if (!axis || (*axis != 1 && *axis != -3)) return std::nullopt;  // opset 13's default is -1
+  const auto* axis = find_attribute(sm, "axis");
+  if (!axis || (axis->i() != 1 && axis->i() != -3)) return std::nullopt;  // opset 13's default is -1
   const auto transpose = index.producer(sm.input(0));
   if (!transpose || index.node(*transpose).op_type() != "Transpose" ||
-      ints(index.node(*transpose), "perm") != std::vector<std::int64_t>{0, 2, 1, 3})
+      attribute_ints(index.node(*transpose), "perm") != std::vector<std::int64_t>{0, 2, 1, 3})
     return std::nullopt;
   if (index.consumers(index.node(*transpose).output(0)).size() != 1) return std::nullopt;
   const auto& readers = index.consumers(sm.output(0));
@@ -39,11 +23,11 @@ std::optional<DflNodes> match_dfl(const GraphIndex& index, std::size_t softmax) 
       w->dims(3) != 1)
     return std::nullopt;
   auto all_equal = [&](const char* attribute, std::int64_t value) {
-    const auto values = ints(conv, attribute);
+    const auto values = attribute_ints(conv, attribute);
     return std::all_of(values.begin(), values.end(), [&](std::int64_t v) { return v == value; });
   };
   if (!all_equal("pads", 0) || !all_equal("strides", 1) || !all_equal("dilations", 1)) return std::nullopt;
-  if (const auto group = int_attribute(conv, "group"); group && *group != 1) return std::nullopt;
+  if (attribute_int(conv, "group", 1) != 1) return std::nullopt;
   return DflNodes{*transpose, softmax, readers[0]};
 }
 
