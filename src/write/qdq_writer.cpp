@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "write/float_rewrites.hpp"
+#include "write/graph_edit.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/write/qdq_writer.hpp"
 
@@ -25,22 +26,6 @@ onnx::TensorProto zero_point(const std::string& name, ActivationType type, std::
   Tensor t(DType::UInt8, {});
   t.values<std::uint8_t>()[0] = static_cast<std::uint8_t>(value);
   return to_proto(t, name);
-}
-
-onnx::NodeProto make_node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
-                          const std::string& output, std::optional<std::int64_t> axis = std::nullopt) {
-  onnx::NodeProto n;
-  n.set_op_type(op);
-  n.set_name(name);
-  for (auto& i : inputs) n.add_input(i);
-  n.add_output(output);
-  if (axis) {
-    auto* a = n.add_attribute();
-    a->set_name("axis");
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(*axis);
-  }
-  return n;
 }
 
 // Reorders the nodes so producers come first; the file's order is kept wherever it is valid.
@@ -117,20 +102,12 @@ void check_write_options(const Model& float_model, const QuantPlan& plan, const 
 namespace {
 
 // One rewrite of a copy of the float model: Q/DQ nodes and quantized initializers are collected,
-// then appended at once; names of new tensors and nodes are fresh (a "_1", "_2" suffix where the
-// model already uses a name).
+// then appended at once; names of new tensors and nodes are fresh.
 class QdqRewriter {
  public:
   QdqRewriter(Model& out, const GraphIndex& float_index, const QuantPlan& plan, const WriteOptions& options)
-      : graph_(out.graph()), index_(float_index), plan_(plan), options_(options) {
-    for (int i = 0; i < graph_.node_size(); ++i) {
-      node_by_name_[graph_.node(i).name()] = i;
-      used_node_names_.insert(graph_.node(i).name());
-    }
-    for (const auto& n : graph_.node())
-      for (const auto& o : n.output()) used_tensor_names_.insert(o);
-    for (const auto& t : graph_.initializer()) used_tensor_names_.insert(t.name());
-    for (const auto& v : graph_.input()) used_tensor_names_.insert(v.name());
+      : graph_(out.graph()), index_(float_index), plan_(plan), options_(options), names_(graph_) {
+    for (int i = 0; i < graph_.node_size(); ++i) node_by_name_[graph_.node(i).name()] = i;
   }
 
   void quantize_activation(const ActivationQuant& a, const ActivationQParams& q) {
@@ -162,17 +139,11 @@ class QdqRewriter {
   }
 
  private:
-  std::string fresh(std::set<std::string>& used, const std::string& base) {
-    std::string name = base;
-    for (int k = 1; used.count(name); ++k) name = base + "_" + std::to_string(k);
-    used.insert(name);
-    return name;
-  }
-  std::string fresh_tensor(const std::string& base) { return fresh(used_tensor_names_, base); }
+  std::string fresh_tensor(const std::string& base) { return names_.tensor(base); }
 
   void add_node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
                 const std::string& output, std::optional<std::int64_t> axis = std::nullopt) {
-    new_nodes_.push_back(make_node(op, fresh(used_node_names_, name), std::move(inputs), output, axis));
+    new_nodes_.push_back(make_node(op, names_.node(name), inputs, output, axis));
   }
 
   void replace_input(const std::string& node, const std::string& from, const std::string& to) {
@@ -254,8 +225,8 @@ class QdqRewriter {
   const GraphIndex& index_;
   const QuantPlan& plan_;
   const WriteOptions& options_;
+  FreshNames names_;
   std::map<std::string, int> node_by_name_;
-  std::set<std::string> used_tensor_names_, used_node_names_;
   std::vector<onnx::NodeProto> new_nodes_;
   std::vector<onnx::TensorProto> new_inits_;
   std::map<std::string, float> activation_scale_;

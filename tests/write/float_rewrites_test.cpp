@@ -1,5 +1,7 @@
-// The DFL rewrite (plan/float_rewrites.hpp): decided for ort-cpu only, written as a last-axis
-// Softmax and a MatMul that give the DFL's values, and refused on nodes that are not a DFL.
+// The float rewrites (plan/float_rewrites.hpp), decided for ort-cpu only. The DFL: written as a
+// last-axis Softmax and a MatMul that give the DFL's values, and refused on nodes that are not a
+// DFL. The head's branch join: each branch's levels joined on their own, the Split's outputs
+// exactly, and refused on other nodes or when the plan quantizes a tensor it removes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -31,12 +33,40 @@ Model dfl_graph() {
   return g.model();
 }
 
-QuantPlan rewrite_plan(std::vector<std::string> nodes) {
+QuantPlan rewrite_plan(std::vector<std::string> nodes, const std::string& kind = kDflLastAxisSoftmax) {
   QuantPlan plan;
   plan.target = Target::OrtCpu;
-  plan.rewrites.push_back({kDflLastAxisSoftmax, std::move(nodes), "ort-cpu.dfl-last-axis-softmax"});
+  plan.rewrites.push_back({kind, std::move(nodes), "ort-cpu." + kind});
   return plan;
 }
+
+// Two levels (4x4 and 2x2) of a box branch (8 channels) and a class branch (3 channels), joined
+// as older Ultralytics exports join them: per level Concat over channels, Reshape to [1, 11, -1],
+// Concat over anchors, Split [8, 3] back into the branches.
+Model branch_join_graph(std::int64_t class_channels = 3) {
+  GraphBuilder g;
+  g.input("p0", {1, 4, 4, 4});
+  g.input("p1", {1, 4, 2, 2});
+  g.initializer("shape", int64_vector({1, 11, -1}));
+  std::vector<std::string> levels;
+  for (const std::string l : {"0", "1"}) {
+    g.conv("box" + l, "p" + l, "box_raw" + l, 8, 4);
+    g.conv("cls" + l, "p" + l, "cls_raw" + l, class_channels, 4);
+    g.node("Concat", "level_cat" + l, {"box_raw" + l, "cls_raw" + l}, {"level" + l}, {{"axis", std::int64_t{1}}});
+    g.node("Reshape", "level_flat" + l, {"level" + l, "shape"}, {"flat" + l});
+    levels.push_back("flat" + l);
+  }
+  g.node("Concat", "anchors_cat", levels, {"all"}, {{"axis", std::int64_t{2}}});
+  g.initializer("sizes", int64_vector({8, 3}));
+  g.node("Split", "split", {"all", "sizes"}, {"box", "cls"}, {{"axis", std::int64_t{1}}});
+  g.node("Sigmoid", "scores", {"cls"}, {"probabilities"});
+  g.output("box", {1, 8, 20});
+  g.output("probabilities", {1, 3, 20});
+  return g.model();
+}
+
+const std::vector<std::string> kJoinNodes{"level_cat0",  "level_flat0", "level_cat1",
+                                          "level_flat1", "anchors_cat", "split"};
 
 TEST(FloatRewrites, DflBecomesALastAxisSoftmaxWithTheSameValues) {
   const Model f = dfl_graph();
@@ -81,7 +111,64 @@ TEST(FloatRewrites, NodesThatAreNotADflAreRefused) {
   EXPECT_FALSE(match_dfl(index, *index.find_node("dfl_softmax")));
 }
 
-TEST(FloatRewrites, PlannedForOrtCpuWithAFloatDflOnly) {
+TEST(FloatRewrites, BranchesJoinedApartGiveTheSplitsOutputsExactly) {
+  const Model f = branch_join_graph();
+  const GraphIndex index(f.graph());
+  const auto join = match_branch_join(index, *index.find_node("split"));
+  ASSERT_TRUE(join);
+  EXPECT_EQ(branch_join_node_names(index, *join), kJoinNodes);
+  EXPECT_EQ(join->channels, (std::vector<std::int64_t>{8, 3}));
+  const Model q = write_qdq_model(f, rewrite_plan(kJoinNodes, kBranchesJoinedApart), Ranges{});
+  std::map<std::string, int> ops;
+  for (const auto& n : q.graph().node()) ++ops[n.op_type()];
+  // Per branch a Reshape per level and one Concat; no Split, no Concat over channels.
+  EXPECT_EQ(ops, (std::map<std::string, int>{{"Conv", 4}, {"Reshape", 4}, {"Concat", 2}, {"Sigmoid", 1}}));
+  for (const auto& t : q.graph().initializer()) {
+    EXPECT_NE(t.name(), "shape");  // read by nothing now
+    EXPECT_NE(t.name(), "sizes");
+  }
+  Tensor p0(DType::Float32, {1, 4, 4, 4}), p1(DType::Float32, {1, 4, 2, 2});
+  std::mt19937 gen(3);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  for (auto* t : {&p0, &p1})
+    for (auto& v : t->values<float>()) v = normal(gen);
+  const NamedTensors inputs{{"p0", p0}, {"p1", p1}};
+  const auto expected = Session(serialize_model(f), "float").run(inputs, {"box", "probabilities"});
+  const auto got = Session(serialize_model(q), "rewritten").run(inputs, {"box", "probabilities"});
+  for (std::size_t k = 0; k < 2; ++k) {
+    ASSERT_EQ(got[k].shape, expected[k].shape);
+    for (std::size_t i = 0; i < got[k].numel(); ++i)
+      EXPECT_EQ(got[k].values<float>()[i], expected[k].values<float>()[i]) << k << " " << i;  // data movement only
+  }
+}
+
+TEST(FloatRewrites, BranchJoinIsRefusedOnOtherNodesAndOnQuantizedInnerTensors) {
+  // Split sizes that are not the convolutions' channels: no match.
+  const Model other = branch_join_graph(4);
+  const GraphIndex index(other.graph());
+  EXPECT_FALSE(match_branch_join(index, *index.find_node("split")));
+  // Nodes out of order, or not the pattern's.
+  auto shuffled = kJoinNodes;
+  std::swap(shuffled[0], shuffled[2]);
+  EXPECT_THROW((void)write_qdq_model(branch_join_graph(), rewrite_plan(shuffled, kBranchesJoinedApart), Ranges{}),
+               Error);
+  EXPECT_THROW((void)write_qdq_model(branch_join_graph(), rewrite_plan({"scores"}, kBranchesJoinedApart), Ranges{}),
+               Error);
+  // A plan that quantizes a tensor the rewrite removes.
+  auto plan = rewrite_plan(kJoinNodes, kBranchesJoinedApart);
+  plan.activation_type = ActivationType::UInt8Asymmetric;
+  plan.activations.push_back({"all", {"split"}, "user"});
+  Ranges ranges;
+  ranges.tensors["all"] = TensorRange{-4.0f, 4.0f, 4.0f};
+  try {
+    (void)write_qdq_model(branch_join_graph(), plan, ranges);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("removes tensor 'all'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FloatRewrites, PlannedForOrtCpuWithAFloatHeadOnly) {
   SynthOptions options;
   options.arch = "yolo11n-pose";
   options.imgsz = 64;
@@ -103,7 +190,16 @@ TEST(FloatRewrites, PlannedForOrtCpuWithAFloatDflOnly) {
   EXPECT_EQ(rewrites(pose, Target::OrtCpu, YoloHeadMode::Float).size(), 1u);
   EXPECT_TRUE(rewrites(pose, Target::OrtCpu, YoloHeadMode::Int8).empty());  // its output is quantized
   EXPECT_TRUE(rewrites(pose, Target::Trt, YoloHeadMode::FloatDfl).empty());
-  options.arch = "yolo26n";  // no DFL
+  // The detect graph joins its branches per level first, as the shared YOLO11n's export does (the
+  // pose export joins them apart already).
+  options.arch = "yolo11n";
+  const auto detect = rewrites(synthesize_yolo(options), Target::OrtCpu, YoloHeadMode::FloatDfl);
+  ASSERT_EQ(detect.size(), 2u);
+  EXPECT_EQ(detect[0].kind, kBranchesJoinedApart);
+  EXPECT_EQ(detect[0].nodes.size(), 8u);  // 3 levels' Concat and Reshape, the anchors' Concat, the Split
+  EXPECT_EQ(detect[0].nodes.back(), "/model.23/Split");
+  EXPECT_EQ(detect[1].kind, kDflLastAxisSoftmax);
+  options.arch = "yolo26n";  // no DFL, branches joined apart
   EXPECT_TRUE(rewrites(synthesize_yolo(options), Target::OrtCpu, YoloHeadMode::FloatDfl).empty());
 }
 
