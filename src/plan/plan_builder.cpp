@@ -40,6 +40,11 @@ void PlanBuilder::keep_float(std::size_t node, const std::string& rule) {
   float_nodes_.push_back({index_.node_name(node), index_.node(node).op_type(), rule});
 }
 
+void PlanBuilder::make_float(std::size_t node, const std::string& rule) {
+  keep_float(node, rule);
+  eligible_[node] = false;
+}
+
 std::string PlanBuilder::find(const std::string& t) {
   auto it = parent_.find(t);
   if (it == parent_.end()) return parent_[t] = t;

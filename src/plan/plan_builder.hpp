@@ -30,6 +30,9 @@ class PlanBuilder {
   void share_scale(const std::string& a, const std::string& b, const std::string& rule);
   // An eligible node that the target's rules leave in high precision, listed with the rule.
   void keep_float(std::size_t node, const std::string& rule);
+  // keep_float, and the node is no longer eligible: the rules that run after treat it as any other
+  // float node (its inputs and outputs are at the float boundary).
+  void make_float(std::size_t node, const std::string& rule);
 
   QuantPlan finish(Target target, YoloHeadMode head, std::vector<FloatNode> float_nodes);
 

@@ -40,6 +40,10 @@ const char* const kDfl = "yolo-head.dfl Conv";
 const char* const kOutputConv = "yolo-head.output-conv Conv";
 const char* const kBoundaryConv = "ort-cpu.float-boundary Conv";
 const char* const kBoundaryMul = "ort-cpu.float-boundary Mul";
+// ort-cpu keeps every model's first convolution (it reads the 3-channel image) and its SiLU float.
+const Kept kImageConv{{"ort-cpu.float-image-conv Conv", 1},
+                      {"ort-cpu.float-image-conv Mul", 1},
+                      {"ort-cpu.float-image-conv Sigmoid", 1}};
 
 struct KindCase {
   std::string arch;
@@ -106,9 +110,11 @@ TEST(HeadPresets, EveryKindKeepsItsDecodeFloatAndItsOutputConvolutionsUnderFloat
     EXPECT_EQ(kept_float(model, Target::Trt, YoloHeadMode::Int8), Kept{}) << c.arch;
     // ort-cpu: under float-dfl the output convolutions write tensors only float nodes read, so
     // they run in float (the float boundary); int8 leaves only what has no integer kernel.
-    EXPECT_EQ(kept_float(model, Target::OrtCpu, YoloHeadMode::FloatDfl), with(c.ort_decode, c.ort_boundary)) << c.arch;
+    EXPECT_EQ(kept_float(model, Target::OrtCpu, YoloHeadMode::FloatDfl),
+              with(with(c.ort_decode, c.ort_boundary), kImageConv))
+        << c.arch;
     EXPECT_EQ(kept_float(model, Target::OrtCpu, YoloHeadMode::FloatDfl).at(kBoundaryConv), c.output_convs) << c.arch;
-    EXPECT_EQ(kept_float(model, Target::OrtCpu, YoloHeadMode::Int8), c.ort_int8) << c.arch;
+    EXPECT_EQ(kept_float(model, Target::OrtCpu, YoloHeadMode::Int8), with(c.ort_int8, kImageConv)) << c.arch;
   }
 }
 

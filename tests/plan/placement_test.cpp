@@ -262,6 +262,8 @@ TEST(TrtPlacement, BranchesJoinedOnlyAtTheOutputAreAllPartOfTheHead) {
   auto ort = decode;
   ort.erase("dfl_softmax");  // no integer Softmax kernel: never a candidate, so never listed
   for (const char* conv : {"box_out", "cls_out", "kpt_out"}) ort[conv] = "ort-cpu.float-boundary";
+  // The neck's convolution reads the 3-channel image: float, with its SiLU, on ort-cpu.
+  for (const char* node : {"neck/conv", "neck/sigmoid", "neck/mul"}) ort[node] = "ort-cpu.float-image-conv";
   EXPECT_EQ(float_nodes(plan_for(mini_pose_head_84(), Target::OrtCpu, YoloHeadMode::FloatDfl)), ort);
 }
 
@@ -362,8 +364,8 @@ TEST(TrtPlacement, SiluSigmoidsAreNotAHead) {
 
 TEST(OrtCpuPlacement, QuantizesInputsAndOutputsOfIntegerOpsForAllReaders) {
   GraphBuilder g;
-  g.input("x", {1, 3, 8, 8});
-  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.input("x", {1, 8, 8, 8});  // 8 channels: not an image (see FirstConvolutionOfTheImageStaysFloat)
+  auto a = g.conv_silu("c1", "x", 4, 8);
   g.conv("c2", a, "y", 2, 4);
   g.output("y");
   auto plan = plan_for(g.model(), Target::OrtCpu);
@@ -372,6 +374,35 @@ TEST(OrtCpuPlacement, QuantizesInputsAndOutputsOfIntegerOpsForAllReaders) {
                                           {"c1/sigmoid_out", {"c1/mul"}},
                                           {"c1/out", {"c2"}}}));
   for (const auto& w : plan.weights) EXPECT_TRUE(w.quantize_bias) << w.node;
+}
+
+TEST(OrtCpuPlacement, FirstConvolutionOfTheImageStaysFloat) {
+  // A convolution of a graph input with at most 4 channels runs in float with its SiLU; the
+  // quantization starts at the SiLU's output. With 5 channels it is an integer kernel again.
+  for (const std::int64_t channels : {3, 5}) {
+    GraphBuilder g;
+    g.input("x", {1, channels, 8, 8});
+    auto a = g.conv_silu("c1", "x", 4, channels);
+    g.conv("c2", g.conv_silu("c2a", a, 4, 4), "y", 2, 4);
+    g.output("y");
+    const auto plan = plan_for(g.model(), Target::OrtCpu);
+    const auto acts = activations(plan);
+    const auto kept = float_nodes(plan);
+    if (channels == 3) {
+      EXPECT_EQ(kept, (std::map<std::string, std::string>{{"c1/conv", "ort-cpu.float-image-conv"},
+                                                           {"c1/sigmoid", "ort-cpu.float-image-conv"},
+                                                           {"c1/mul", "ort-cpu.float-image-conv"},
+                                                           {"c2", "ort-cpu.float-boundary"}}));
+      EXPECT_FALSE(acts.count("x"));
+      EXPECT_FALSE(acts.count("c1/conv_out"));
+      EXPECT_EQ(acts.at("c1/out"), (std::set<std::string>{"c2a/conv"}));
+      EXPECT_FALSE(weights(plan).count("c1/conv:c1/conv.weight"));
+    } else {
+      EXPECT_EQ(kept, (std::map<std::string, std::string>{{"c2", "ort-cpu.float-boundary"}}));
+      EXPECT_EQ(acts.at("x"), (std::set<std::string>{"c1/conv"}));
+      EXPECT_TRUE(weights(plan).count("c1/conv:c1/conv.weight"));
+    }
+  }
 }
 
 TEST(OrtCpuPlacement, TensorsReadOnlyByTheFloatHeadStayFloat) {
@@ -387,8 +418,8 @@ TEST(OrtCpuPlacement, TensorsReadOnlyByTheFloatHeadStayFloat) {
 
 TEST(OrtCpuPlacement, SplitAndMaxPoolRunOnUint8WithTheScaleOfTheirInput) {
   GraphBuilder g;
-  g.input("x", {1, 3, 8, 8});
-  auto a = g.conv_silu("c1", "x", 4, 3);
+  g.input("x", {1, 8, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 8);
   g.node("Split", "split", {a}, {"s0", "s1"});
   g.node("MaxPool", "mp", {"s1"}, {"m"},
          {{"kernel_shape", std::vector<std::int64_t>{3, 3}}, {"pads", std::vector<std::int64_t>{1, 1, 1, 1}}});
@@ -413,8 +444,8 @@ TEST(OrtCpuPlacement, SplitAndMaxPoolRunOnUint8WithTheScaleOfTheirInput) {
 
 TEST(OrtCpuPlacement, WeightsArePairSafeExceptForDepthwiseConvolutions) {
   GraphBuilder g;
-  g.input("x", {1, 4, 8, 8});
-  auto a = g.conv_silu("pw", "x", 4, 4);
+  g.input("x", {1, 8, 8, 8});
+  auto a = g.conv_silu("pw", "x", 4, 8);
   GraphBuilder::set_attribute(g.conv("dw", a, "dw_out", 4, 1, 3), "group", 4);
   g.node("Sigmoid", "sig", {"dw_out"}, {"y"});
   g.output("y");
