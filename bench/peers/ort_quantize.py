@@ -2,10 +2,12 @@
 """The ONNX Runtime peer: onnxruntime.quantization.quantize_static as its docs recommend for QDQ.
 
     ort_quantize.py --onnx_path M --calibration_data_path calib.npy --output_path OUT
-                    --method minmax|entropy
+                    --method minmax|entropy [--activations s8|u8]
 
 QDQ format, INT8 (S8) weights per channel, symmetric; INT8 (S8) activations with ORT's default
-asymmetric ranges; every op type ORT quantizes; no nodes excluded. The calibration tensor is
+asymmetric ranges, or with `--activations u8` UINT8 (U8S8, ORT's recommendation for x86, where
+its QDQ transformer fuses Conv and MatMul only with UINT8 activations); every op type ORT
+quantizes; no nodes excluded. The calibration tensor is
 read and fed one image at a time (batch 1, the model's input shape).
 quantize_static keeps every calibration output in memory until it computes the ranges; that is
 ORT's own behaviour and part of what is measured (--max_intermediate_outputs bounds it for
@@ -60,6 +62,7 @@ def main():
     ap.add_argument("--calibration_data_path", required=True)
     ap.add_argument("--output_path", required=True)
     ap.add_argument("--method", choices=["minmax", "entropy"], default="minmax")
+    ap.add_argument("--activations", choices=["s8", "u8"], default="s8")
     ap.add_argument("--max_intermediate_outputs", type=int, default=0)
     args = ap.parse_args()
 
@@ -91,7 +94,7 @@ def run(args, model_path, input_name, extra):
         NpyReader(args.calibration_data_path, input_name),
         quant_format=QuantFormat.QDQ,
         per_channel=True,
-        activation_type=QuantType.QInt8,
+        activation_type={"s8": QuantType.QInt8, "u8": QuantType.QUInt8}[args.activations],
         weight_type=QuantType.QInt8,
         calibrate_method=method,
         calibration_providers=["CPUExecutionProvider"],
