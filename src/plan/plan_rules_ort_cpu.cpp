@@ -108,6 +108,13 @@ void apply_ort_cpu_rules(PlanBuilder& b) {
       if (!b.is_float_activation(out) || at_float_boundary(out)) continue;
       b.quantize_for_all(out, "ort-cpu.integer-op-output");
       if (mover && b.is_float_activation(node.input(0))) b.share_scale(node.input(0), out, "ort-cpu.data-movement-same-scale");
+      // A Concat whose inputs have the output's scale copies bytes; with other scales
+      // QLinearConcat requantizes every input value, a second rounding. On YOLO11n one scale
+      // per Concat took its QLinearConcats from 2.1 to 0.8 ms per run (one thread) and raised
+      // coco128 mAP50-95 from 0.4786 to 0.4859 (box SNR 29.1 to 31.9 dB), as trt's Concat groups.
+      if (node.op_type() == "Concat")
+        for (const auto& in : node.input())
+          if (b.is_float_activation(in)) b.share_scale(in, out, "ort-cpu.concat-same-scale");
     }
     const auto& op = node.op_type();
     if (op != "Conv" && op != "Gemm" && op != "MatMul") continue;

@@ -416,7 +416,7 @@ TEST(OrtCpuPlacement, TensorsReadOnlyByTheFloatHeadStayFloat) {
   EXPECT_EQ(plan.activation_type, ActivationType::UInt8Asymmetric);
 }
 
-TEST(OrtCpuPlacement, SplitAndMaxPoolRunOnUint8WithTheScaleOfTheirInput) {
+TEST(OrtCpuPlacement, SplitMaxPoolAndConcatRunOnUint8WithTheScaleOfTheirInput) {
   GraphBuilder g;
   g.input("x", {1, 8, 8, 8});
   auto a = g.conv_silu("c1", "x", 4, 8);
@@ -435,11 +435,28 @@ TEST(OrtCpuPlacement, SplitAndMaxPoolRunOnUint8WithTheScaleOfTheirInput) {
                                           {"s1", {"mp"}},
                                           {"m", {"cat"}},
                                           {"cat_out", {"c2"}}}));
-  EXPECT_EQ(groups(plan), (Groups{{"c1/out", "m", "s0", "s1"}}));
+  // The Concat joins them: its inputs and output share one scale too, so it copies bytes.
+  EXPECT_EQ(groups(plan), (Groups{{"c1/out", "cat_out", "m", "s0", "s1"}}));
   // c2 writes the graph output, which stays float, so it cannot become a QLinearConv: it runs in
   // float with its float weights.
   EXPECT_EQ(float_nodes(plan), (std::map<std::string, std::string>{{"c2", "ort-cpu.float-boundary"}}));
   EXPECT_EQ(weights(plan), (std::map<std::string, int>{{"c1/conv:c1/conv.weight", 0}}));
+}
+
+TEST(OrtCpuPlacement, ConcatInputsShareTheOutputsScale) {
+  // Two branches with their own ranges: joined by a Concat, they get its scale (one group), so
+  // ONNX Runtime's QLinearConcat copies instead of requantizing every value.
+  GraphBuilder g;
+  g.input("x", {1, 8, 8, 8});
+  auto a = g.conv_silu("c1", "x", 4, 8);
+  auto b = g.conv_silu("c2", "x", 4, 8);
+  g.node("Concat", "cat", {a, b}, {"cat_out"}, {{"axis", 1}});
+  g.conv("c3", "cat_out", "y", 2, 8);
+  g.output("y");
+  const auto plan = plan_for(g.model(), Target::OrtCpu);
+  EXPECT_EQ(groups(plan), (Groups{{"c1/out", "c2/out", "cat_out"}}));
+  ASSERT_EQ(plan.scale_groups.size(), 1u);
+  EXPECT_EQ(plan.scale_groups[0].rule, "ort-cpu.concat-same-scale");
 }
 
 TEST(OrtCpuPlacement, WeightsArePairSafeExceptForDepthwiseConvolutions) {
