@@ -11,6 +11,7 @@
 // as a quantized input feeding a float op, which would only add error. Gemm and MatMul are the
 // exception to the exception: ONNX Runtime has integer kernels with a float output for them.
 #include <set>
+#include <vector>
 
 #include "plan/plan_builder.hpp"
 
@@ -42,7 +43,9 @@ constexpr std::int64_t kImageConvMaxChannels = 4;
 // YOLO11n at 640 it took 3.5 ms of a 34.7 ms INT8 run (one thread, kernel sums), where the float
 // NCHWc convolution takes 1.4 ms and ONNX Runtime fuses the float SiLU into one QuickGelu
 // (0.7 ms). With the image's QuantizeLinear gone the run takes 1.9 ms less
-// (bench/results/ort-cpu-speed.md), and the image keeps its full precision.
+// (bench/results/ort-cpu-speed.md), and the image keeps its full precision. Only where a
+// convolution that can run in INT8 reads the result: a model that is little more than this
+// convolution stays quantized as before.
 void keep_image_conv_float(PlanBuilder& b) {
   const auto& index = b.index();
   for (std::size_t i = 0; i < index.node_count(); ++i) {
@@ -51,22 +54,29 @@ void keep_image_conv_float(PlanBuilder& b) {
       continue;
     const auto* w = index.initializer(conv.input(1));
     if (!w || w->dims_size() < 2 || w->dims(1) * attribute_int(conv, "group", 1) > kImageConvMaxChannels) continue;
-    b.make_float(i, "ort-cpu.float-image-conv");
     // Its SiLU, x * Sigmoid(x): both integer kernels otherwise, which would quantize the
     // convolution's output only to read it back.
+    std::vector<std::size_t> silu;
     const auto& readers = index.consumers(conv.output(0));
-    if (readers.size() != 2) continue;
     for (std::size_t s : readers) {
-      if (index.node(s).op_type() != "Sigmoid") continue;
-      const auto& sigmoid_readers = index.consumers(index.node(s).output(0));
+      if (readers.size() != 2 || index.node(s).op_type() != "Sigmoid") continue;
       const std::size_t m = readers[0] == s ? readers[1] : readers[0];
-      const auto& mul = index.node(m);
-      if (sigmoid_readers.size() != 1 || sigmoid_readers[0] != m || mul.op_type() != "Mul" || !b.eligible(s) ||
-          !b.eligible(m))
-        continue;
-      b.make_float(s, "ort-cpu.float-image-conv");
-      b.make_float(m, "ort-cpu.float-image-conv");
+      const auto& sigmoid_readers = index.consumers(index.node(s).output(0));
+      if (index.node(m).op_type() == "Mul" && sigmoid_readers.size() == 1 && sigmoid_readers[0] == m &&
+          b.eligible(s) && b.eligible(m))
+        silu = {s, m};
     }
+    const std::string& result = silu.empty() ? conv.output(0) : index.node(silu[1]).output(0);
+    bool integer_conv_follows = false;
+    for (std::size_t r : index.consumers(result)) {
+      const auto& next = index.node(r);
+      bool writes_graph_output = false;
+      for (const auto& o : next.output()) writes_graph_output |= index.is_graph_output(o);
+      integer_conv_follows |= b.eligible(r) && next.op_type() == "Conv" && !writes_graph_output;
+    }
+    if (!integer_conv_follows) continue;
+    b.make_float(i, "ort-cpu.float-image-conv");
+    for (std::size_t n : silu) b.make_float(n, "ort-cpu.float-image-conv");
   }
 }
 

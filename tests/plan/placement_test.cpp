@@ -403,6 +403,15 @@ TEST(OrtCpuPlacement, FirstConvolutionOfTheImageStaysFloat) {
       EXPECT_TRUE(weights(plan).count("c1/conv:c1/conv.weight"));
     }
   }
+  // Only where an INT8 convolution reads its result: here the next one writes the graph output
+  // (float), so the image's convolution stays the model's one integer kernel.
+  GraphBuilder g;
+  g.input("x", {1, 3, 8, 8});
+  g.conv("c2", g.conv_silu("c1", "x", 4, 3), "y", 2, 4);
+  g.output("y");
+  const auto plan = plan_for(g.model(), Target::OrtCpu);
+  EXPECT_EQ(float_nodes(plan), (std::map<std::string, std::string>{{"c2", "ort-cpu.float-boundary"}}));
+  EXPECT_TRUE(activations(plan).count("x"));
 }
 
 TEST(OrtCpuPlacement, TensorsReadOnlyByTheFloatHeadStayFloat) {
