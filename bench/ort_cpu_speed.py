@@ -6,8 +6,10 @@ quantize_static with its x86 recommendation, each change of the placement a row.
 
 Models (all from the same float model, calibrated on the 126 coco128 images):
 - yoloq ort-cpu as it is now (default settings);
-- yoloq ort-cpu without the float rewrites (its own plan with `rewrites` removed, via --plan), the
-  placement before the DFL rewrite;
+- the earlier placements, each today's plan with one more change taken out (via --plan): Concat
+  inputs with their own scales (before ort-cpu.concat-same-scale), then the image's convolution
+  quantized (before ort-cpu.float-image-conv), then the head's branches joined
+  as exported (before the branch-join rewrite), then the DFL as exported (before the DFL rewrite);
 - ORT quantize_static, x86 recommendation: QDQ, UINT8 activations (asymmetric), INT8 per-channel
   weights, MinMax, every op type ORT quantizes (onnxruntime from this venv).
 Speed: `yoloq verify FLOAT MODEL --speed_runs N`, which times the float model and the quantized
@@ -16,8 +18,11 @@ and the same in turns in this venv's onnxruntime (another release); each model's
 from its own alternating run, so a change of the machine's load between models does not enter a
 ratio. Accuracy: `yoloq eval --metric coco` against the coco128 labels.
 The CPU's flags head the table: ONNX Runtime's integer kernels differ with VNNI and AMX.
+Then each model's kernel time per op type with one thread (`profile`), which load changes little.
 """
 import argparse
+import collections
+import copy
 import json
 import os
 import shutil
@@ -25,6 +30,7 @@ import subprocess
 import tempfile
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 
@@ -78,20 +84,24 @@ def main():
     run([y, "quantize", "--onnx_path", args.model, "--calibration_data_path", args.images, "--target", "ort-cpu",
          "--output_path", models["yoloq ort-cpu (default)"], "--no_verify", "--quiet"])
     plan = json.loads(run([y, "plan", args.model, "--target", "ort-cpu"]))
-    if plan.pop("rewrites", None) is not None:
-        with open(os.path.join(work, "no_rewrites.json"), "w") as f:
-            json.dump(plan, f)
-        models["yoloq ort-cpu without the DFL rewrite"] = os.path.join(work, "yoloq-no-rewrite.onnx")
-        run([y, "quantize", "--onnx_path", args.model, "--calibration_data_path", args.images, "--plan",
-             os.path.join(work, "no_rewrites.json"), "--output_path", models["yoloq ort-cpu without the DFL rewrite"],
-             "--no_verify", "--quiet"])
+    # Each earlier placement is today's plan with the later changes taken out, written by --plan.
+    earlier = [("yoloq ort-cpu, Concat inputs with their own scales", without_concat_groups(plan, args.model))]
+    earlier.append(("yoloq ort-cpu, and the image convolution quantized", without_image_conv(earlier[-1][1], args.model)))
+    earlier.append(("yoloq ort-cpu, and head branches joined as exported", without_rewrite(earlier[-1][1], "head-branches-joined-apart")))
+    earlier.append(("yoloq ort-cpu, and the DFL as exported", without_rewrite(earlier[-1][1], "dfl-softmax-last-axis")))
+    for k, (name, p) in enumerate(earlier):
+        plan_path, models[name] = os.path.join(work, f"plan{k}.json"), os.path.join(work, f"earlier{k}.onnx")
+        with open(plan_path, "w") as f:
+            json.dump(p, f)
+        run([y, "quantize", "--onnx_path", args.model, "--calibration_data_path", args.images, "--plan", plan_path,
+             "--output_path", models[name], "--no_verify", "--quiet"])
     npy = os.path.join(work, "calib.npy")
     run([y, "calib-data", args.images, "--output", npy])
     ort_model = os.path.join(work, "ort-x86.onnx")
     # quantize_static writes a shape-inferred copy beside its input: work on a copy (shared/data is read-only).
-    copy = os.path.join(work, "float.onnx")
-    shutil.copyfile(args.model, copy)
-    quantize_static(copy, ort_model, Images(npy), quant_format=QuantFormat.QDQ,
+    float_copy = os.path.join(work, "float.onnx")
+    shutil.copyfile(args.model, float_copy)
+    quantize_static(float_copy, ort_model, Images(npy), quant_format=QuantFormat.QDQ,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
                     calibrate_method=CalibrationMethod.MinMax)
     models["ORT quantize_static, x86 (QDQ, U8 activations, S8 per-channel weights)"] = ort_model
@@ -122,7 +132,103 @@ def main():
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
         for name, fms, qms, ratio, pf, pq, m in rows:
             f.write(f"| {name} | {fms:.1f} | {qms:.1f} | {ratio:.2f}x | {pf:.1f} | {pq:.1f} | {pf / pq:.2f}x | {m:.4f} |\n")
+        per_model = profile({"float": args.model, **models})
+        ops = sorted({op for by_op in per_model.values() for op in by_op},
+                     key=lambda op: -max(by_op[op] for by_op in per_model.values()))
+        f.write(f"\n## Where the time goes (Python ORT {ort.__version__}, one thread, ms)\n\n"
+                "Kernel time per op type, each node's minimum over 20 runs with one intra-op thread: the CPU work of "
+                "each model, which other load on the machine barely changes. Columns in the order of the rows above.\n\n")
+        f.write("| op | " + " | ".join(per_model) + " |\n| --- |" + " ---: |" * len(per_model) + "\n")
+        for op in ops:
+            f.write(f"| {op} | " + " | ".join(f"{by_op[op]:.2f}" for by_op in per_model.values()) + " |\n")
+        f.write("| **total** | " + " | ".join(f"**{sum(by_op.values()):.2f}**" for by_op in per_model.values()) + " |\n")
     print("wrote", args.out)
+
+
+def without_rewrite(plan, kind):
+    plan = copy.deepcopy(plan)
+    plan["rewrites"] = [r for r in plan.get("rewrites", []) if r["kind"] != kind]
+    return plan
+
+
+MOVERS = {"Split", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Slice", "Gather", "Expand", "Tile",
+          "MaxPool", "Resize"}
+
+
+def without_concat_groups(plan, model_path):
+    """The plan as it was before ort-cpu.concat-same-scale: scale groups from data-movement ops
+    alone (a quantized input and output of Split, MaxPool, Resize, ... share a scale)."""
+    plan = copy.deepcopy(plan)
+    quantized = {a["tensor"] for a in plan["activations"]}
+    parent = {}
+
+    def find(t):
+        while parent.setdefault(t, t) != t:
+            t = parent[t]
+        return t
+
+    for n in onnx.load(model_path, load_external_data=False).graph.node:
+        if n.op_type in MOVERS and n.input[0] in quantized:
+            for o in n.output:
+                if o in quantized:
+                    parent[find(o)] = find(n.input[0])
+    groups = collections.defaultdict(set)
+    for t in parent:
+        groups[find(t)].add(t)
+    plan["scale_groups"] = [{"rule": "ort-cpu.data-movement-same-scale", "tensors": sorted(g)}
+                            for g in groups.values() if len(g) > 1]
+    return plan
+
+
+def without_image_conv(plan, model_path):
+    """The plan as it was before ort-cpu.float-image-conv: the image's convolution and its SiLU
+    integer kernels again (their inputs and outputs quantized, the weight per channel)."""
+    plan = copy.deepcopy(plan)
+    graph = onnx.load(model_path, load_external_data=False).graph
+    nodes = {n.name: n for n in graph.node}
+    floats = [f["node"] for f in plan["float_nodes"] if f["rule"] == "ort-cpu.float-image-conv"]
+    plan["float_nodes"] = [f for f in plan["float_nodes"] if f["node"] not in floats]
+    readers = {}
+    for n in graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n.name)
+    quantized = {a["tensor"] for a in plan["activations"]}
+    for name in floats:
+        n = nodes[name]
+        for t in list(n.input[:1] if n.op_type == "Conv" else n.input) + list(n.output):
+            if t not in quantized:
+                plan["activations"].append({"tensor": t, "consumers": sorted(readers.get(t, [])), "rule": "bench.earlier"})
+                quantized.add(t)
+        if n.op_type == "Conv":
+            plan["weights"].append({"node": name, "tensor": n.input[1], "axis": 0, "quantize_bias": True,
+                                    "rule": "bench.earlier", "u8s8_pair_safe": True})
+    return plan
+
+
+def profile(models):
+    """Kernel time per op type, one intra-op thread, each node's minimum over 20 runs: CPU work
+    that another process on the machine barely changes (it can only lengthen a run, and the
+    minimum skips those)."""
+    x = {"images": np.random.default_rng(0).random((1, 3, 640, 640), dtype=np.float32)}
+    per_model = {}
+    for name, path in models.items():
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.enable_profiling = True
+        options.profile_file_prefix = os.path.join(os.path.dirname(path), "profile")
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        for _ in range(25):
+            session.run(None, x)
+        nodes, kinds = collections.defaultdict(list), {}
+        for e in json.load(open(session.end_profiling())):
+            if e.get("cat") == "Node" and e["name"].endswith("_kernel_time"):
+                nodes[e["name"]].append(e["dur"])
+                kinds[e["name"]] = e["args"]["op_name"]
+        by_op = collections.Counter()
+        for node, durations in nodes.items():
+            by_op[kinds[node]] += min(durations[5:]) / 1000
+        per_model[name] = by_op
+    return per_model
 
 
 def python_ort_ms(float_model, model, runs):
