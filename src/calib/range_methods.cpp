@@ -1,6 +1,7 @@
 #include "calib/range_methods.hpp"
 #include "yoloq/calib/calibrate.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -138,9 +139,19 @@ double kl_divergence_at(const HistogramCollector& histogram, int kept) {
   return kl;
 }
 
+std::vector<std::uint64_t> merge_bins(const std::vector<std::uint64_t>& bins, int factor) {
+  if (factor < 1) throw Error("merge_bins: factor " + std::to_string(factor) + " < 1");
+  std::vector<std::uint64_t> merged((bins.size() + static_cast<std::size_t>(factor) - 1) / static_cast<std::size_t>(factor), 0);
+  for (std::size_t k = 0; k < bins.size(); ++k) merged[k / static_cast<std::size_t>(factor)] += bins[k];
+  return merged;
+}
+
 double entropy_amax(const HistogramCollector& histogram) {
-  const auto& bins = histogram.counts();
   if (histogram.total() == 0 || histogram.range() == 0) return 0;
+  // The search runs on at most kEntropyBins bins (2048 collected: 4 merged into 1), so the lowest
+  // threshold it can reach is 128 / 512 of the histogram's range instead of TensorRT's 128 / 2048.
+  const int factor = std::max(1, histogram.num_bins() / kEntropyBins);
+  const std::vector<std::uint64_t> bins = factor == 1 ? histogram.counts() : merge_bins(histogram.counts(), factor);
   const Prefix prefix(bins);
   const int n = static_cast<int>(bins.size());
   double best = kInfinity;
@@ -158,7 +169,7 @@ double entropy_amax(const HistogramCollector& histogram) {
       best_kept = kept;
     }
   }
-  return best_kept * histogram.bin_width();
+  return best_kept * histogram.bin_width() * factor;
 }
 
 double mse_amax(const HistogramCollector& histogram) {
