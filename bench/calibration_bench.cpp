@@ -1,24 +1,37 @@
-// Calibration speed and memory against plain inference.
+// Calibration speed and memory against the floor: plain float inference of the same model over
+// the same images in ONNX Runtime.
 //
-//   calibration_bench [--model M] [--images DIR] [--counts 32,512] [--threads 2] [--method entropy]
+//   calibration_bench [--model M] [--images DIR] [--counts 32,512] [--threads 2]
+//                     [--methods max,mse,entropy,percentile] [--targets trt,ort-cpu] [--repeats 1]
+//                     [--in_flight_mb MB]
 //
-// For each count N it runs two child processes (so each peak RSS is its own): "infer" times
-// ONNX Runtime alone on the float model over N letterboxed images (the coco128 images, repeated),
-// counting only Session::run; "calibrate" times the whole calibrate() call over the same images
-// for every float activation tensor: session creation with the exposed outputs, image decoding,
-// inference, histograms and the method's search. It prints both, their ratio, and each
-// process's peak RSS (getrusage ru_maxrss). It also prints CPU seconds (all threads) of the same
-// timed sections: on a shared machine the wall clock mostly measures the neighbours.
+// For each count N, child processes (so each peak RSS is its own): "infer" times ONNX Runtime
+// alone on the float model over N letterboxed images (the coco128 images, repeated), counting
+// only Session::run; "calibrate" times the whole calibrate() call over the same images for the
+// tensors a target's plan quantizes (the plan stage's activation_tensors(), what quantize
+// calibrates; target "all" = every float activation): session creation with the exposed outputs,
+// image decoding, inference, histograms and the method's search. With --repeats R the cases run
+// R times, alternating (infer, then every target and method, then again), and the medians are
+// printed. It prints wall and CPU seconds (all threads) of the timed sections, their ratios to
+// the floor, and each process's peak RSS (getrusage ru_maxrss): on a shared machine the wall
+// clock also measures the neighbours, so the CPU flags and the load average are printed too.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "yoloq/calib/calibrate.hpp"
+#include "yoloq/plan/quant_plan.hpp"
+#include "yoloq/runtime/cpu_features.hpp"
 #include "yoloq/support/error.hpp"
 
 using namespace yoloq;
@@ -75,11 +88,38 @@ struct Args {
       std::string(YOLOQ_SOURCE_DIR) + "/../shared/data/models/yolo11n-coco-640.onnx";
   std::string images = std::string(YOLOQ_SOURCE_DIR) + "/../shared/data/coco128/images";
   std::string counts = "32,512";
-  std::string method = "entropy";
+  std::string methods = "max,mse,entropy,percentile";
+  std::string targets = "trt,ort-cpu";
   std::string mode;  // "infer" or "calibrate": run one case in this process
+  std::string method = "mse", target = "trt";  // of the one case
   std::size_t count = 0;
   int threads = 2;
+  int repeats = 1;
+  long in_flight_mb = -1;  // CalibrationOptions::max_bytes_in_flight in MB; -1 = its default
 };
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> items;
+  std::stringstream stream(list);
+  for (std::string item; std::getline(stream, item, ',');)
+    if (!item.empty()) items.push_back(item);
+  return items;
+}
+
+// The tensors calibrate() is given for a target: the plan's, as quantize does.
+std::vector<std::string> calibration_tensors(const Model& model, const std::string& target) {
+  if (target == "all") return float_activation_tensors(model);
+  PlanOptions options;
+  options.target = parse_target(target);
+  return plan_quantization(model, options).plan.activation_tensors();
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
 
 int run_case(const Args& args) {
   const Model model = load_model(args.model);
@@ -106,7 +146,8 @@ int run_case(const Args& args) {
     options.threads = args.threads;
     options.runtime.threads = args.threads;
     options.quiet = true;
-    const auto names = float_activation_tensors(model);
+    if (args.in_flight_mb >= 0) options.max_bytes_in_flight = static_cast<std::size_t>(args.in_flight_mb) << 20;
+    const auto names = calibration_tensors(model, args.target);
     tensors = names.size();
     const auto start = Clock::now();
     const double cpu_start = cpu_seconds();
@@ -128,7 +169,7 @@ CaseResult spawn_case(const char* self, const Args& args, const std::string& mod
                       std::size_t count) {
   std::ostringstream command;
   command << "'" << self << "' --mode " << mode << " --count " << count << " --threads "
-          << args.threads << " --method " << args.method << " --model '" << args.model
+          << args.threads << " --method " << args.method << " --target " << args.target << " --in_flight_mb " << args.in_flight_mb << " --model '" << args.model
           << "' --images '" << args.images << "'";
   FILE* pipe = popen(command.str().c_str(), "r");
   if (!pipe) throw Error("cannot start " + command.str());
@@ -136,6 +177,27 @@ CaseResult spawn_case(const char* self, const Args& args, const std::string& mod
   const int fields =
       std::fscanf(pipe, "%lf %lf %ld %zu", &r.seconds, &r.cpu, &r.rss_kb, &r.tensors);
   if (pclose(pipe) != 0 || fields != 4) throw Error("benchmark case failed: " + command.str());
+  return r;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// The medians of a case's repeats (peak RSS: the largest).
+CaseResult summarize(const std::vector<CaseResult>& runs) {
+  CaseResult r;
+  std::vector<double> seconds, cpu;
+  for (const auto& run : runs) {
+    seconds.push_back(run.seconds);
+    cpu.push_back(run.cpu);
+    r.rss_kb = std::max(r.rss_kb, run.rss_kb);
+    r.tensors = run.tensors;
+  }
+  r.seconds = median(seconds);
+  r.cpu = median(cpu);
   return r;
 }
 
@@ -151,8 +213,18 @@ int main(int argc, char** argv) {
       args.images = value;
     else if (flag == "--counts")
       args.counts = value;
+    else if (flag == "--methods")
+      args.methods = value;
+    else if (flag == "--targets")
+      args.targets = value;
     else if (flag == "--method")
       args.method = value;
+    else if (flag == "--target")
+      args.target = value;
+    else if (flag == "--repeats")
+      args.repeats = std::stoi(value);
+    else if (flag == "--in_flight_mb")
+      args.in_flight_mb = std::stol(value);
     else if (flag == "--mode")
       args.mode = value;
     else if (flag == "--count")
@@ -166,21 +238,38 @@ int main(int argc, char** argv) {
   }
   try {
     if (!args.mode.empty()) return run_case(args);
-    std::printf("%-6s %9s %9s %6s %11s %11s %9s %12s %12s %7s\n", "inputs", "infer_s", "calib_s",
-                "ratio", "infer_cpu_s", "calib_cpu_s", "cpu_ratio", "infer_rss_MB", "calib_rss_MB",
-                "tensors");
-    std::stringstream counts(args.counts);
-    std::string item;
-    while (std::getline(counts, item, ',')) {
+    std::printf("# model %s\n# CPU: %s; %u hardware threads; ONNX Runtime %s; --threads %d; %d repeat(s), medians; in-flight cap %ld MB (-1: default)\n",
+                args.model.c_str(), cpu_features().text().c_str(), std::thread::hardware_concurrency(),
+                onnxruntime_version().c_str(), args.threads, args.repeats, args.in_flight_mb);
+    std::printf("# load average at start: %s\n", load_average().c_str());
+    std::printf("%-8s %-11s %6s %9s %9s %6s %11s %11s %9s %12s %12s %7s\n", "target", "method", "inputs",
+                "infer_s", "calib_s", "ratio", "infer_cpu_s", "calib_cpu_s", "cpu_ratio", "infer_rss_MB",
+                "calib_rss_MB", "tensors");
+    for (const auto& item : split(args.counts)) {
       const std::size_t n = std::stoul(item);
-      const auto infer = spawn_case(argv[0], args, "infer", n);
-      const auto calib = spawn_case(argv[0], args, "calibrate", n);
-      std::printf("%-6zu %9.2f %9.2f %6.2f %11.2f %11.2f %9.2f %12.1f %12.1f %7zu\n", n,
-                  infer.seconds, calib.seconds, calib.seconds / infer.seconds, infer.cpu, calib.cpu,
-                  calib.cpu / infer.cpu, infer.rss_kb / 1024.0, calib.rss_kb / 1024.0,
-                  calib.tensors);
+      std::vector<CaseResult> infer_runs;
+      std::map<std::pair<std::string, std::string>, std::vector<CaseResult>> calib_runs;
+      for (int r = 0; r < args.repeats; ++r) {
+        infer_runs.push_back(spawn_case(argv[0], args, "infer", n));
+        for (const auto& target : split(args.targets))
+          for (const auto& method : split(args.methods)) {
+            Args one = args;
+            one.target = target;
+            one.method = method;
+            calib_runs[{target, method}].push_back(spawn_case(argv[0], one, "calibrate", n));
+          }
+      }
+      const auto infer = summarize(infer_runs);
+      for (const auto& target : split(args.targets))
+        for (const auto& method : split(args.methods)) {
+          const auto calib = summarize(calib_runs[{target, method}]);
+          std::printf("%-8s %-11s %6zu %9.2f %9.2f %6.2f %11.2f %11.2f %9.2f %12.1f %12.1f %7zu\n", target.c_str(),
+                      method.c_str(), n, infer.seconds, calib.seconds, calib.seconds / infer.seconds, infer.cpu,
+                      calib.cpu, calib.cpu / infer.cpu, infer.rss_kb / 1024.0, calib.rss_kb / 1024.0, calib.tensors);
+        }
       std::fflush(stdout);
     }
+    std::printf("# load average at end: %s\n", load_average().c_str());
   } catch (const std::exception& e) {
     std::cerr << "calibration_bench: " << e.what() << "\n";
     return 1;

@@ -1,6 +1,8 @@
 // The calibration engine: one ONNX Runtime session over the model with the requested tensors
-// exposed as outputs; each batch's outputs are streamed into one collector per tensor, on a few
-// threads, while ONNX Runtime already computes the next batch.
+// exposed as outputs, written into buffers reused across batches (IOBinding); each batch's
+// outputs are streamed into one collector per tensor, on a few threads, while ONNX Runtime already
+// computes the next batch into the buffers already read plus a bounded number of spare ones, and
+// the next images are decoded on a thread of their own.
 #include "yoloq/calib/calibrate.hpp"
 
 #include <algorithm>
@@ -15,7 +17,9 @@
 #include <thread>
 
 #include "calib/collectors.hpp"
+#include "calib/output_buffers.hpp"
 #include "calib/range_methods.hpp"
+#include "yoloq/data/prefetch_source.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/interrupt.hpp"
 #include "yoloq/support/progress.hpp"
@@ -115,11 +119,22 @@ void parallel_for_each(const std::vector<std::size_t>& order, int threads,
   if (error) std::rethrow_exception(error);
 }
 
-// A batch whose values the collectors are reading, kept alive until they are done.
+// A batch whose values the collectors are reading, kept alive until they are done: its inputs
+// and either outputs ONNX Runtime allocated (`borrowed`: a batch run before the outputs' shapes
+// were known, or of other input shapes) or the pool's buffers it wrote into, one per output, each
+// handed back to the pool by its collector (and emptied here) once read.
 struct BatchInFlight {
   NamedTensors inputs;
-  BorrowedOutputs outputs;
+  BorrowedOutputs borrowed;
+  std::vector<std::span<float>> buffers;
+  bool uses_pool() const { return !buffers.empty(); }
 };
+
+std::vector<std::vector<std::int64_t>> input_shapes(const NamedTensors& inputs) {
+  std::vector<std::vector<std::int64_t>> shapes;
+  for (const auto& [name, tensor] : inputs) shapes.push_back(tensor.shape);
+  return shapes;
+}
 
 // Runs the collector updates of one batch in the background; joined before the next batch is
 // handed over (so each collector sees the batches in order) and on destruction.
@@ -228,53 +243,134 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   RuntimeOptions runtime = options.runtime;
   runtime.allow_spinning =
       false;  // the collector threads need the cores ONNX Runtime would spin on
-  Model exposed = model;
-  expose_as_outputs(exposed, output_names);
-  Session session(serialize_model(exposed), what + " (with calibration outputs)", runtime);
+  // The copy with exposed outputs and its bytes are as large as the weights (230 MB for YOLO11x):
+  // gone once ONNX Runtime has its own.
+  Session session = [&] {
+    Model exposed = model;
+    expose_as_outputs(exposed, output_names);
+    return Session(serialize_model(exposed), what + " (with calibration outputs)", runtime);
+  }();
   const int threads = resolve_threads(options.threads);
   ProgressLine progress("calibrating", source.batch_count(), !options.quiet);
   std::size_t batches = 0, images = 0;
   BatchInFlight in_flight;
+  // The buffers ONNX Runtime writes the outputs into, reused across batches, for the batches of
+  // `pool_inputs`' shapes. Made before the first run when ONNX Runtime inferred every output's
+  // shape when it loaded the model (static input shapes); else from the first run's outputs.
+  std::optional<OutputBufferPool> pool;
+  std::vector<std::vector<std::int64_t>> pool_inputs, pool_shapes;
+  auto make_pool = [&](std::vector<std::vector<std::int64_t>> inputs, std::vector<std::vector<std::int64_t>> shapes) {
+    std::vector<std::size_t> sizes;
+    for (const auto& shape : shapes) {
+      std::size_t n = 1;
+      for (const auto d : shape) n *= static_cast<std::size_t>(d);
+      sizes.push_back(n);
+    }
+    pool.emplace(std::move(sizes), options.max_bytes_in_flight);
+    pool_inputs = std::move(inputs);
+    pool_shapes = std::move(shapes);
+  };
+  if (!output_names.empty()) {
+    auto is_static = [](const std::vector<std::int64_t>& shape) {
+      return !shape.empty() && std::all_of(shape.begin(), shape.end(), [](std::int64_t d) { return d >= 0; });
+    };
+    std::map<std::string, std::vector<std::int64_t>> inferred;
+    for (std::size_t i = 0; i < session.output_names().size(); ++i)
+      inferred[session.output_names()[i]] = session.output_shapes()[i];
+    std::vector<std::vector<std::int64_t>> shapes;
+    for (const auto& name : output_names) shapes.push_back(inferred[name]);
+    const auto inputs = session.input_shapes();
+    if (std::all_of(inputs.begin(), inputs.end(), is_static) && std::all_of(shapes.begin(), shapes.end(), is_static))
+      make_pool(inputs, shapes);
+  }
   std::vector<std::size_t>
       largest_first;  // collector order, biggest tensors first, for load balance
+  std::vector<std::size_t> output_order;  // output slots in that order, for acquiring buffers
+  auto order_collectors = [&] {  // once the outputs' sizes are known
+    largest_first.resize(collectors.size());
+    for (std::size_t i = 0; i < collectors.size(); ++i) largest_first[i] = i;
+    auto size_of = [&](std::size_t i) { return collectors[i].from_input ? std::size_t{0} : pool->size(collectors[i].slot); };
+    std::stable_sort(largest_first.begin(), largest_first.end(),
+                     [&](std::size_t a, std::size_t b) { return size_of(a) > size_of(b); });
+    for (const auto i : largest_first)
+      if (!collectors[i].from_input) output_order.push_back(collectors[i].slot);
+  };
+  if (pool) order_collectors();
 
   auto update_collectors = [&] {
-    parallel_for_each(largest_first, threads, [&](std::size_t i) {
-      auto& c = collectors[i];
-      try {
-        if (c.from_input) {
-          for (const auto& [name, tensor] : in_flight.inputs)
-            if (name == c.name) c.update(float_values(tensor, name));
-        } else {
-          c.update(in_flight.outputs.floats(c.slot));
+    auto release_all = [&] {  // what an error left unread goes back too: the next batch waits on it
+      for (std::size_t slot = 0; slot < in_flight.buffers.size(); ++slot)
+        if (!in_flight.buffers[slot].empty()) pool->release(slot, std::exchange(in_flight.buffers[slot], {}));
+    };
+    try {
+      parallel_for_each(largest_first, threads, [&](std::size_t i) {
+        auto& c = collectors[i];
+        try {
+          if (c.from_input) {
+            for (const auto& [name, tensor] : in_flight.inputs)
+              if (name == c.name) c.update(float_values(tensor, name));
+          } else if (in_flight.uses_pool()) {
+            c.update(in_flight.buffers[c.slot]);
+            // Read: the next batch may write into it now, before the rest of this one is read.
+            pool->release(c.slot, std::exchange(in_flight.buffers[c.slot], {}));
+          } else {
+            c.update(in_flight.borrowed.floats(c.slot));
+          }
+        } catch (const Error& e) {
+          throw Error(what + ": tensor '" + c.name + "' after batch " + std::to_string(batches) +
+                      ": " + e.what());
         }
-      } catch (const Error& e) {
-        throw Error(what + ": tensor '" + c.name + "' after batch " + std::to_string(batches) +
-                    ": " + e.what());
-      }
-    });
+      });
+    } catch (...) {
+      if (in_flight.uses_pool()) release_all();
+      throw;
+    }
   };
 
+  // Decoding and letterboxing the next images on a thread of their own, ahead of inference.
+  PrefetchSource prefetch(source);
   // Declared after everything the background work reads, so that when an error unwinds the stack
   // it is joined before any of that is destroyed.
   BackgroundUpdate update;
-  while (auto batch = source.next()) {
-    BorrowedOutputs outputs;
-    if (!output_names.empty()) outputs = session.run_borrowed(*batch, output_names);
+  while (auto batch = prefetch.next()) {
+    BorrowedOutputs borrowed;
+    std::vector<std::span<float>> buffers;
+    if (!output_names.empty()) {
+      if (pool && input_shapes(*batch) == pool_inputs) {
+        bool shrink_arena = false;
+        if (in_flight.borrowed.size() > 0) {
+          // Outputs ONNX Runtime allocated (a first run that told the shapes): read and freed
+          // before the pool's buffers are written, and this run gives their memory back.
+          update.wait();
+          in_flight = {};
+          shrink_arena = true;
+        }
+        // Waits, output by output, while the previous batch's collectors still hold more than the
+        // pool's spare bytes.
+        buffers.resize(output_names.size());
+        for (const auto slot : output_order) buffers[slot] = pool->acquire(slot);
+        std::vector<OutputTarget> targets(output_names.size());
+        for (std::size_t slot = 0; slot < targets.size(); ++slot)
+          targets[slot] = {output_names[slot], buffers[slot], pool_shapes[slot]};
+        session.run_into(*batch, targets, shrink_arena);
+      } else {
+        // Shapes not known before a run (dynamic input shapes), or not the pool's: this run's
+        // outputs are ONNX Runtime's.
+        borrowed = session.run_borrowed(*batch, output_names);
+      }
+    }
     update.wait();  // the previous batch's values are released only once every collector has them
     check_interrupted();  // between batches, with no collector update running
     const auto batch_images = batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
-    in_flight = {std::move(*batch), std::move(outputs)};
-    if (largest_first.empty()) {
-      largest_first.resize(collectors.size());
-      for (std::size_t i = 0; i < collectors.size(); ++i) largest_first[i] = i;
-      auto size_of = [&](std::size_t i) {
-        return collectors[i].from_input ? std::size_t{0}
-                                        : in_flight.outputs.numel(collectors[i].slot);
-      };
-      std::stable_sort(largest_first.begin(), largest_first.end(),
-                       [&](std::size_t a, std::size_t b) { return size_of(a) > size_of(b); });
+    const auto shapes = input_shapes(*batch);
+    in_flight = {std::move(*batch), std::move(borrowed), std::move(buffers)};
+    if (!pool && !output_names.empty()) {
+      std::vector<std::vector<std::int64_t>> output_shapes;
+      for (std::size_t slot = 0; slot < output_names.size(); ++slot)
+        output_shapes.push_back(in_flight.borrowed.shape(slot));
+      make_pool(shapes, std::move(output_shapes));
     }
+    if (largest_first.empty()) order_collectors();
     update.start(update_collectors);
     ++batches;
     images += batch_images;

@@ -195,7 +195,7 @@ struct Session::Impl {
   std::string what;
   Ort::Session session{nullptr};
   std::vector<std::string> inputs, outputs;
-  std::vector<std::vector<std::int64_t>> input_shapes;
+  std::vector<std::vector<std::int64_t>> input_shapes, output_shapes;
 
   void describe() {
     Ort::AllocatorWithDefaultOptions alloc;
@@ -203,8 +203,12 @@ struct Session::Impl {
       inputs.emplace_back(session.GetInputNameAllocated(i, alloc).get());
       input_shapes.push_back(session.GetInputTypeInfo(i).GetTensorTypeAndShapeInfo().GetShape());
     }
-    for (std::size_t i = 0; i < session.GetOutputCount(); ++i)
+    for (std::size_t i = 0; i < session.GetOutputCount(); ++i) {
       outputs.emplace_back(session.GetOutputNameAllocated(i, alloc).get());
+      const auto type = session.GetOutputTypeInfo(i);
+      output_shapes.push_back(type.GetONNXType() == ONNX_TYPE_TENSOR ? type.GetTensorTypeAndShapeInfo().GetShape()
+                                                                   : std::vector<std::int64_t>{});
+    }
   }
 };
 
@@ -259,6 +263,7 @@ Session& Session::operator=(Session&&) noexcept = default;
 const std::vector<std::string>& Session::input_names() const { return impl_->inputs; }
 const std::vector<std::string>& Session::output_names() const { return impl_->outputs; }
 std::vector<std::vector<std::int64_t>> Session::input_shapes() const { return impl_->input_shapes; }
+std::vector<std::vector<std::int64_t>> Session::output_shapes() const { return impl_->output_shapes; }
 
 std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<std::string>& outputs) {
   std::vector<const char*> in_names, out_names;
@@ -325,6 +330,32 @@ BorrowedOutputs Session::run_borrowed(const NamedTensors& inputs, const std::vec
     out.impl_->numels.push_back(info.GetElementCount());
   }
   return out;
+}
+
+void Session::run_into(const NamedTensors& inputs, const std::vector<OutputTarget>& outputs, bool shrink_arena) {
+  std::vector<const char*> in_names;
+  std::vector<Ort::Value> values = input_values(impl_->what, inputs, in_names);
+  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  try {
+    Ort::IoBinding binding(impl_->session);
+    for (std::size_t i = 0; i < values.size(); ++i) binding.BindInput(in_names[i], values[i]);
+    // The values only describe the caller's memory; the binding keeps its own references to them.
+    for (const auto& out : outputs) {
+      std::size_t numel = 1;
+      for (const auto d : out.shape) numel *= static_cast<std::size_t>(d);
+      if (numel != out.values.size())
+        throw Error(impl_->what + ": output '" + out.name + "' has room for " + std::to_string(out.values.size()) +
+                    " values, its shape " + shape_string(out.shape) + " holds " + std::to_string(numel));
+      binding.BindOutput(out.name.c_str(),
+                         Ort::Value::CreateTensor<float>(memory, out.values.data(), out.values.size(),
+                                                         out.shape.data(), out.shape.size()));
+    }
+    Ort::RunOptions run_options;
+    if (shrink_arena) run_options.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+    impl_->session.Run(run_options, binding);
+  } catch (const Ort::Exception& e) {
+    throw Error(impl_->what + ": ONNX Runtime run failed: " + e.what());
+  }
 }
 
 }  // namespace yoloq

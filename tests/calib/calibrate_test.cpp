@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "test_support.hpp"
@@ -155,6 +156,84 @@ TEST(Calibrate, ResultsDoNotDependOnThreadCount) {
   const auto multi = calibrate(model, tensors, *three, quiet_options(CalibrationMethod::Entropy, 3));
   EXPECT_EQ(single, multi);
   EXPECT_EQ(single.histograms, multi.histograms);  // not part of ==
+}
+
+// Twelve batches whose largest values grow batch by batch (histograms rebin as they arrive):
+// x [1,64] -> Relu -> r -> Mul(r, two) -> doubled ; x -> Neg -> negated. With a static shape the
+// output buffers exist before the first run (ONNX Runtime inferred their shapes); with a dynamic
+// batch the first run's outputs tell them.
+Model growing_model(std::int64_t batch) {
+  GraphBuilder g;
+  g.input("x", {batch, 64});
+  g.initializer("two", float_tensor({}, {2.0f}));
+  g.node("Relu", "relu", {"x"}, {"r"});
+  g.node("Mul", "mul", {"r", "two"}, {"doubled"});
+  g.node("Neg", "neg", {"x"}, {"negated"});
+  g.output("doubled", {batch, 64});
+  g.output("negated", {batch, 64});
+  Model model = std::move(g.model());
+  model.path = "growing.onnx";
+  return model;
+}
+
+void expect_exact_ranges_whatever_the_byte_cap(const Model& model) {
+  ScratchDir dir;
+  Tensor data(DType::Float32, {12, 64});
+  auto values = data.values<float>();
+  float lo = 0, hi = 0;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const float batch = static_cast<float>(i / 64 + 1);
+    values[i] = batch * (static_cast<float>((i * 37) % 101) / 50.0f - 1.0f);
+    lo = std::min(lo, values[i]);
+    hi = std::max(hi, values[i]);
+  }
+  write_npy(dir / "growing.npy", data);
+  auto run = [&](CalibrationMethod method, std::size_t cap, int threads) {
+    SourceOptions source_options;
+    source_options.path = dir / "growing.npy";
+    auto source = make_calibration_source(model, source_options);
+    auto options = quiet_options(method, threads);
+    options.max_bytes_in_flight = cap;
+    return calibrate(model, {"r", "doubled", "negated"}, *source, options);
+  };
+  // max: the extremes, computed here from the data.
+  for (const std::size_t cap : {std::size_t{0}, std::size_t{256}, std::size_t{1} << 30}) {
+    const auto ranges = run(CalibrationMethod::Max, cap, 2);
+    EXPECT_EQ(ranges.tensors.at("r"), (TensorRange{0.0f, hi, hi})) << cap;
+    EXPECT_EQ(ranges.tensors.at("doubled"), (TensorRange{0.0f, 2 * hi, 2 * hi})) << cap;
+    EXPECT_EQ(ranges.tensors.at("negated"), (TensorRange{-hi, -lo, std::max(hi, -lo)})) << cap;
+  }
+  // The histogram methods: the same ranges and histograms with no second buffers (each batch
+  // waits for the last to be read), one (256 bytes: one output of 64 floats), or all of them.
+  for (const auto method : {CalibrationMethod::Entropy, CalibrationMethod::Percentile, CalibrationMethod::Mse}) {
+    const auto serial = run(method, 0, 1);
+    for (const std::size_t cap : {std::size_t{256}, std::size_t{1} << 30}) {
+      const auto overlapped = run(method, cap, 2);
+      EXPECT_EQ(overlapped, serial) << method_name(method) << " " << cap;
+      EXPECT_EQ(overlapped.histograms, serial.histograms) << method_name(method) << " " << cap;
+    }
+  }
+}
+
+TEST(Calibrate, ReusedOutputBuffersGiveTheExactRangesWhateverTheByteCap) {
+  expect_exact_ranges_whatever_the_byte_cap(growing_model(1));
+}
+
+TEST(Calibrate, DynamicShapesLearnTheBuffersFromTheFirstRun) {
+  const auto dynamic = growing_model(-1);
+  expect_exact_ranges_whatever_the_byte_cap(dynamic);
+  ScratchDir dir;
+  Tensor data(DType::Float32, {5, 64});
+  auto values = data.values<float>();
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 7) - 3.0f;
+  write_npy(dir / "d.npy", data);
+  SourceOptions source_options;
+  source_options.path = dir / "d.npy";
+  auto a = make_calibration_source(dynamic, source_options);
+  auto b = make_calibration_source(growing_model(1), source_options);
+  const auto options = quiet_options(CalibrationMethod::Entropy);
+  EXPECT_EQ(calibrate(dynamic, {"r", "doubled", "negated"}, *a, options),
+            calibrate(growing_model(1), {"r", "doubled", "negated"}, *b, options));
 }
 
 TEST(Calibrate, BadRequestsAreErrors) {

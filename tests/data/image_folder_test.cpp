@@ -4,6 +4,7 @@
 
 #include "test_support.hpp"
 #include "yoloq/data/batch_source.hpp"
+#include "yoloq/data/prefetch_source.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/synth/graph_builder.hpp"
 #include "yoloq/yolo/letterbox.hpp"
@@ -125,6 +126,72 @@ TEST(ImageFolderRealData, UndecodableFilesAreSkippedWithOneWarningEach) {
         << bad << " warned twice: " << warnings;
   }
   EXPECT_EQ(std::count(warnings.begin(), warnings.end(), '\n'), 3) << warnings;
+}
+
+// Decoding on the reader thread: the same batches in the same order, with the same origins and
+// warnings, as reading the folder directly; rewind starts over.
+TEST(ImageFolderRealData, PrefetchYieldsTheSameBatchesInTheSameOrder) {
+  ScratchDir dir;
+  copy_images(dir.path());
+  testing::spit(dir / "a_text.jpg", "this is not a JPEG");
+  auto model = image_model(2, 64);  // batches of two: the 5 images fill two
+  auto direct = make_calibration_source(model, folder_options(dir.path()));
+  std::vector<NamedTensors> expected;
+  std::vector<std::vector<SampleOrigin>> expected_origins;
+  while (auto b = direct->next()) {
+    expected.push_back(std::move(*b));
+    expected_origins.push_back(direct->origins());
+  }
+  const auto expected_warnings = direct->take_warnings();
+  ASSERT_EQ(expected.size(), 2u);
+  auto inner = make_calibration_source(model, folder_options(dir.path()));
+  PrefetchSource prefetch(*inner);
+  EXPECT_EQ(prefetch.batch_count(), inner->batch_count());
+  EXPECT_EQ(prefetch.description(), inner->description());
+  for (int pass = 0; pass < 2; ++pass) {
+    for (std::size_t k = 0; k < expected.size(); ++k) {
+      auto b = prefetch.next();
+      ASSERT_TRUE(b) << k;
+      EXPECT_EQ(*b, expected[k]) << k;
+      ASSERT_EQ(prefetch.origins().size(), expected_origins[k].size());
+      for (std::size_t i = 0; i < expected_origins[k].size(); ++i) {
+        EXPECT_EQ(prefetch.origins()[i].image, expected_origins[k][i].image);
+        EXPECT_EQ(prefetch.origins()[i].fingerprint, expected_origins[k][i].fingerprint);
+      }
+    }
+    EXPECT_FALSE(prefetch.next());
+    EXPECT_FALSE(prefetch.next());  // stays at the end
+    if (pass == 0) {
+      EXPECT_EQ(prefetch.take_warnings(), expected_warnings);
+      prefetch.rewind();
+    }
+  }
+}
+
+// A failing inner source: its error comes out of next() at the batch it failed on, not earlier.
+TEST(PrefetchSource, ErrorsArriveAtTheirBatch) {
+  class Failing : public BatchSource {
+   public:
+    std::optional<NamedTensors> next() override {
+      if (++served_ == 3) throw Error("batch 3 is bad");
+      return NamedTensors{{"x", Tensor(DType::Float32, {1, static_cast<std::int64_t>(served_)})}};
+    }
+    std::size_t batch_count() const override { return 5; }
+    std::size_t sample_count() const override { return 5; }
+    std::string description() const override { return "failing"; }
+    void rewind() override { served_ = 0; }
+    const std::vector<SampleOrigin>& origins() const override { return origins_; }
+    std::vector<std::string> take_warnings() override { return {}; }
+
+   private:
+    std::size_t served_ = 0;
+    std::vector<SampleOrigin> origins_;
+  } failing;
+  PrefetchSource prefetch(failing);
+  EXPECT_EQ(prefetch.next()->front().second.shape, (std::vector<std::int64_t>{1, 1}));
+  EXPECT_EQ(prefetch.next()->front().second.shape, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(testing::error_message([&] { prefetch.next(); }), "batch 3 is bad");
+  EXPECT_FALSE(prefetch.next());
 }
 
 TEST(ImageFolderRealData, EveryImageFailingIsAnError) {

@@ -62,6 +62,14 @@ class BorrowedOutputs {
   std::unique_ptr<Impl> impl_;
 };
 
+// Where one float32 output of Session::run_into goes: memory the caller owns, of exactly the
+// shape the model computes for the run's inputs (ONNX Runtime refuses another shape).
+struct OutputTarget {
+  std::string name;
+  std::span<float> values;
+  std::vector<std::int64_t> shape;
+};
+
 class Session {
  public:
   Session(const std::filesystem::path& model_path, const RuntimeOptions& options = {});
@@ -73,11 +81,19 @@ class Session {
   const std::vector<std::string>& input_names() const;
   const std::vector<std::string>& output_names() const;
   std::vector<std::vector<std::int64_t>> input_shapes() const;  // -1 for dynamic dims
+  // As ONNX Runtime inferred them when it loaded the model (also for outputs whose declaration has
+  // no shape): -1 for dynamic or unknown dims, empty when even the rank is unknown.
+  std::vector<std::vector<std::int64_t>> output_shapes() const;
 
   // Runs on named inputs and returns the requested outputs (all when empty), in request order.
   std::vector<Tensor> run(const NamedTensors& inputs, const std::vector<std::string>& outputs = {});
   // The same run, with the outputs left in ONNX Runtime's memory.
   BorrowedOutputs run_borrowed(const NamedTensors& inputs, const std::vector<std::string>& outputs);
+  // The same run with each output written by ONNX Runtime straight into the caller's memory
+  // (IOBinding): nothing allocated or copied per run, so one set of buffers serves every batch.
+  // `shrink_arena`: at the end of the run, ONNX Runtime's CPU arena gives back what no tensor
+  // uses, e.g. the outputs of an earlier run the caller has released.
+  void run_into(const NamedTensors& inputs, const std::vector<OutputTarget>& outputs, bool shrink_arena = false);
 
  private:
   struct Impl;
