@@ -261,11 +261,7 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   std::vector<std::vector<std::int64_t>> pool_inputs, pool_shapes;
   auto make_pool = [&](std::vector<std::vector<std::int64_t>> inputs, std::vector<std::vector<std::int64_t>> shapes) {
     std::vector<std::size_t> sizes;
-    for (const auto& shape : shapes) {
-      std::size_t n = 1;
-      for (const auto d : shape) n *= static_cast<std::size_t>(d);
-      sizes.push_back(n);
-    }
+    for (const auto& shape : shapes) sizes.push_back(shape_numel(shape));
     pool.emplace(std::move(sizes), options.max_bytes_in_flight);
     pool_inputs = std::move(inputs);
     pool_shapes = std::move(shapes);

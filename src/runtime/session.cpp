@@ -341,8 +341,7 @@ void Session::run_into(const NamedTensors& inputs, const std::vector<OutputTarge
     for (std::size_t i = 0; i < values.size(); ++i) binding.BindInput(in_names[i], values[i]);
     // The values only describe the caller's memory; the binding keeps its own references to them.
     for (const auto& out : outputs) {
-      std::size_t numel = 1;
-      for (const auto d : out.shape) numel *= static_cast<std::size_t>(d);
+      const std::size_t numel = shape_numel(out.shape);
       if (numel != out.values.size())
         throw Error(impl_->what + ": output '" + out.name + "' has room for " + std::to_string(out.values.size()) +
                     " values, its shape " + shape_string(out.shape) + " holds " + std::to_string(numel));

@@ -43,11 +43,13 @@ Tensor::Tensor(DType dtype_, std::vector<std::int64_t> shape_) : dtype(dtype_), 
   bytes.assign(numel() * dtype_size(dtype), std::byte{0});
 }
 
-std::size_t Tensor::numel() const {
+std::size_t shape_numel(const std::vector<std::int64_t>& shape) {
   std::size_t n = 1;
   for (auto d : shape) n *= static_cast<std::size_t>(d);
   return n;
 }
+
+std::size_t Tensor::numel() const { return shape_numel(shape); }
 
 void Tensor::check_dtype(DType wanted) const {
   if (wanted != dtype)

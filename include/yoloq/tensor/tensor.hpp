@@ -23,6 +23,9 @@ template <> constexpr DType dtype_of<std::int64_t>() { return DType::Int64; }
 
 std::string shape_string(const std::vector<std::int64_t>& shape);  // "1x3x640x640"
 
+// Elements of a tensor of `shape` (1 for a scalar's empty shape).
+std::size_t shape_numel(const std::vector<std::int64_t>& shape);
+
 struct Tensor {
   DType dtype = DType::Float32;
   std::vector<std::int64_t> shape;
