@@ -3,13 +3,12 @@
 //
 //   calibration_bench [--model M] [--images DIR] [--counts 32,512] [--threads 2]
 //                     [--methods max,mse,entropy,percentile] [--targets trt,ort-cpu] [--repeats 1]
-//                     [--in_flight_mb MB]
 //
 // For each count N, child processes (so each peak RSS is its own): "infer" times ONNX Runtime
 // alone on the float model over N letterboxed images (the coco128 images, repeated), counting
 // only Session::run; "calibrate" times the whole calibrate() call over the same images for the
 // tensors a target's plan quantizes (the plan stage's activation_tensors(), what quantize
-// calibrates; target "all" = every float activation): session creation with the exposed outputs,
+// calibrates; target "all" = every float activation): session creation with the Observe nodes,
 // image decoding, inference, histograms and the method's search. With --repeats R the cases run
 // R times, alternating (infer, then every target and method, then again), and the medians are
 // printed. It prints wall and CPU seconds (all threads) of the timed sections, their ratios to
@@ -95,7 +94,6 @@ struct Args {
   std::size_t count = 0;
   int threads = 2;
   int repeats = 1;
-  long in_flight_mb = -1;  // CalibrationOptions::max_bytes_in_flight in MB; -1 = its default
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -146,7 +144,6 @@ int run_case(const Args& args) {
     options.threads = args.threads;
     options.runtime.threads = args.threads;
     options.quiet = true;
-    if (args.in_flight_mb >= 0) options.max_bytes_in_flight = static_cast<std::size_t>(args.in_flight_mb) << 20;
     const auto names = calibration_tensors(model, args.target);
     tensors = names.size();
     const auto start = Clock::now();
@@ -169,7 +166,7 @@ CaseResult spawn_case(const char* self, const Args& args, const std::string& mod
                       std::size_t count) {
   std::ostringstream command;
   command << "'" << self << "' --mode " << mode << " --count " << count << " --threads "
-          << args.threads << " --method " << args.method << " --target " << args.target << " --in_flight_mb " << args.in_flight_mb << " --model '" << args.model
+          << args.threads << " --method " << args.method << " --target " << args.target << " --model '" << args.model
           << "' --images '" << args.images << "'";
   FILE* pipe = popen(command.str().c_str(), "r");
   if (!pipe) throw Error("cannot start " + command.str());
@@ -223,8 +220,6 @@ int main(int argc, char** argv) {
       args.target = value;
     else if (flag == "--repeats")
       args.repeats = std::stoi(value);
-    else if (flag == "--in_flight_mb")
-      args.in_flight_mb = std::stol(value);
     else if (flag == "--mode")
       args.mode = value;
     else if (flag == "--count")
@@ -238,9 +233,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (!args.mode.empty()) return run_case(args);
-    std::printf("# model %s\n# CPU: %s; %u hardware threads; ONNX Runtime %s; --threads %d; %d repeat(s), medians; in-flight cap %ld MB (-1: default)\n",
+    std::printf("# model %s\n# CPU: %s; %u hardware threads; ONNX Runtime %s; --threads %d; %d repeat(s), medians\n",
                 args.model.c_str(), cpu_features().text().c_str(), std::thread::hardware_concurrency(),
-                onnxruntime_version().c_str(), args.threads, args.repeats, args.in_flight_mb);
+                onnxruntime_version().c_str(), args.threads, args.repeats);
     std::printf("# load average at start: %s\n", load_average().c_str());
     std::printf("%-8s %-11s %6s %9s %9s %6s %11s %11s %9s %12s %12s %7s\n", "target", "method", "inputs",
                 "infer_s", "calib_s", "ratio", "infer_cpu_s", "calib_cpu_s", "cpu_ratio", "infer_rss_MB",

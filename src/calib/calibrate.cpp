@@ -1,8 +1,9 @@
-// The calibration engine: one ONNX Runtime session over the model with the requested tensors
-// exposed as outputs, written into buffers reused across batches (IOBinding); each batch's
-// outputs are streamed into one collector per tensor, on a few threads, while ONNX Runtime already
-// computes the next batch into the buffers already read plus a bounded number of spare ones, and
-// the next images are decoded on a thread of their own.
+// The calibration engine: one ONNX Runtime session over the model with an Observe node on each
+// requested tensor (calib/observed_model.hpp). Each batch's values are streamed into one collector
+// per tensor inside the run, right after the op that computes them, on ONNX Runtime's own threads;
+// ONNX Runtime frees each tensor when its consumers are done, as in plain inference, so memory is
+// the float model's plus the collectors', whatever the number of tensors. The next images are
+// decoded on a thread of their own.
 #include "yoloq/calib/calibrate.hpp"
 
 #include <algorithm>
@@ -17,7 +18,7 @@
 #include <thread>
 
 #include "calib/collectors.hpp"
-#include "calib/output_buffers.hpp"
+#include "calib/observed_model.hpp"
 #include "calib/range_methods.hpp"
 #include "yoloq/data/prefetch_source.hpp"
 #include "yoloq/support/error.hpp"
@@ -78,16 +79,14 @@ constexpr int kReportHistogramBins = 64;
 // which tracks the extremes in the same pass.
 struct TensorCollector {
   std::string name;
-  bool from_input = false;  // a graph input: read from the batch, not from the session's outputs
-  std::size_t slot = 0;     // index into the batch inputs or the session outputs
   std::optional<HistogramCollector> histogram;
   MinMaxCollector minmax;
 
-  void update(std::span<const float> values) {
+  void update(std::span<const float> values, const ParallelFor& parallel_for) {
     if (histogram)
-      histogram->update(values);
+      histogram->update(values, parallel_for);
     else
-      minmax.update(values);
+      minmax.update(values, parallel_for);
   }
   const MinMaxCollector& extremes() const { return histogram ? histogram->minmax() : minmax; }
 };
@@ -119,55 +118,39 @@ void parallel_for_each(const std::vector<std::size_t>& order, int threads,
   if (error) std::rethrow_exception(error);
 }
 
-// A batch whose values the collectors are reading, kept alive until they are done: its inputs
-// and either outputs ONNX Runtime allocated (`borrowed`: a batch run before the outputs' shapes
-// were known, or of other input shapes) or the pool's buffers it wrote into, one per output, each
-// handed back to the pool by its collector (and emptied here) once read.
-struct BatchInFlight {
-  NamedTensors inputs;
-  BorrowedOutputs borrowed;
-  std::vector<std::span<float>> buffers;
-  bool uses_pool() const { return !buffers.empty(); }
-};
-
-std::vector<std::vector<std::int64_t>> input_shapes(const NamedTensors& inputs) {
-  std::vector<std::vector<std::int64_t>> shapes;
-  for (const auto& [name, tensor] : inputs) shapes.push_back(tensor.shape);
-  return shapes;
-}
-
-// Runs the collector updates of one batch in the background; joined before the next batch is
-// handed over (so each collector sees the batches in order) and on destruction.
-class BackgroundUpdate {
+// Streams each observed tensor into its collector (id = collector index). The first error is
+// kept, with the tensor's name and the batch, for calibrate() to throw after the run; later
+// tensors are not read.
+class CollectingObserver final : public TensorObserver {
  public:
-  ~BackgroundUpdate() {
-    if (thread_.joinable()) thread_.join();
+  CollectingObserver(std::vector<TensorCollector>& collectors, std::string what)
+      : collectors_(collectors), what_(std::move(what)) {}
+
+  void observe(std::size_t id, std::string_view element_type, std::span<const float> values,
+               const ParallelFor& parallel_for) override {
+    if (!error_.empty()) return;
+    auto& c = collectors_.at(id);
+    try {
+      if (element_type != "float32")
+        throw Error("calibration: tensor '" + c.name + "' is " + std::string(element_type) +
+                    "; only float32 tensors are calibrated");
+      c.update(values, parallel_for);
+    } catch (const std::exception& e) {
+      error_ = what_ + ": tensor '" + c.name + "' in batch " + std::to_string(batch_ + 1) + ": " + e.what();
+    }
   }
-  void start(std::function<void()> work) {
-    thread_ = std::thread([this, work = std::move(work)] {
-      try {
-        work();
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-    });
-  }
-  void wait() {
-    if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  // After a run: throws the first error, else counts the batch.
+  void finish_batch() {
+    if (!error_.empty()) throw Error(error_);
+    ++batch_;
   }
 
  private:
-  std::thread thread_;
-  std::exception_ptr error_;
+  std::vector<TensorCollector>& collectors_;
+  std::string what_;
+  std::size_t batch_ = 0;
+  std::string error_;
 };
-
-std::span<const float> float_values(const Tensor& t, const std::string& name) {
-  if (t.dtype != DType::Float32)
-    throw Error("calibration: tensor '" + name + "' is " + dtype_name(t.dtype) +
-                "; only float32 tensors are calibrated");
-  return t.values<float>();
-}
 
 float choose_amax(const TensorCollector& c, CalibrationMethod method, const CalibrationOptions& options) {
   const float abs_max = c.extremes().abs_max();
@@ -208,7 +191,6 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
   Ranges ranges;
   ranges.method = method_name(options.method);
   std::vector<TensorCollector> collectors;
-  std::vector<std::string> output_names;
   std::set<std::string> seen;
   for (const auto& name : tensors) {
     if (!seen.insert(name).second) continue;
@@ -218,8 +200,8 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
                   "' is a constant; weights are calibrated from the initializers");
     if (!producer && !index.is_graph_input(name))
       throw Error(what + ": no tensor named '" + name + "' to calibrate");
-    // A probability: the range is known without data, and not exposing the tensor saves the
-    // memory of one more activation per batch (ort-cpu quantizes all 77 of YOLO11n's SiLU gates).
+    // A probability: the range is known without data, and not observing the tensor saves reading
+    // it (ort-cpu quantizes all 77 of YOLO11n's SiLU gates).
     if (producer && (index.node(*producer).op_type() == "Softmax" || index.node(*producer).op_type() == "Sigmoid")) {
       ranges.tensors[name] = {0.0f, 1.0f, 1.0f};
       continue;
@@ -230,150 +212,38 @@ Ranges calibrate(const Model& model, const std::vector<std::string>& tensors, Ba
     // in a known domain (pixels / 255), and a clipping threshold found by entropy on their flat
     // distribution (0.87 on COCO images) would saturate every highlight of every image.
     if (options.method != CalibrationMethod::Max && producer) c.histogram.emplace(options.num_bins);
-    if (!producer) {
-      c.from_input = true;
-    } else {
-      c.slot = output_names.size();
-      output_names.push_back(name);
-    }
     collectors.push_back(std::move(c));
   }
   if (collectors.empty()) return ranges;
 
+  CollectingObserver observer(collectors, what);
   RuntimeOptions runtime = options.runtime;
-  runtime.allow_spinning =
-      false;  // the collector threads need the cores ONNX Runtime would spin on
-  // The copy with exposed outputs and its bytes are as large as the weights (230 MB for YOLO11x):
-  // gone once ONNX Runtime has its own.
+  runtime.observer = &observer;
+  // Idle ONNX Runtime threads would spin on the core the image decoding needs.
+  runtime.allow_spinning = false;
+  // The observed copy and its bytes are as large as the weights (230 MB for YOLO11x): gone once
+  // ONNX Runtime has its own.
+  std::vector<std::string> fetch;
   Session session = [&] {
-    Model exposed = model;
-    expose_as_outputs(exposed, output_names);
-    return Session(serialize_model(exposed), what + " (with calibration outputs)", runtime);
+    Model observed = model;
+    std::vector<std::string> names;
+    for (const auto& c : collectors) names.push_back(c.name);
+    fetch = add_observers(observed, names);
+    return Session(serialize_model(observed), what + " (with calibration observers)", runtime);
   }();
   const int threads = resolve_threads(options.threads);
   ProgressLine progress("calibrating", source.batch_count(), !options.quiet);
   std::size_t batches = 0, images = 0;
-  BatchInFlight in_flight;
-  // The buffers ONNX Runtime writes the outputs into, reused across batches, for the batches of
-  // `pool_inputs`' shapes. Made before the first run when ONNX Runtime inferred every output's
-  // shape when it loaded the model (static input shapes); else from the first run's outputs.
-  std::optional<OutputBufferPool> pool;
-  std::vector<std::vector<std::int64_t>> pool_inputs, pool_shapes;
-  auto make_pool = [&](std::vector<std::vector<std::int64_t>> inputs, std::vector<std::vector<std::int64_t>> shapes) {
-    std::vector<std::size_t> sizes;
-    for (const auto& shape : shapes) sizes.push_back(shape_numel(shape));
-    pool.emplace(std::move(sizes), options.max_bytes_in_flight);
-    pool_inputs = std::move(inputs);
-    pool_shapes = std::move(shapes);
-  };
-  if (!output_names.empty()) {
-    auto is_static = [](const std::vector<std::int64_t>& shape) {
-      return !shape.empty() && std::all_of(shape.begin(), shape.end(), [](std::int64_t d) { return d >= 0; });
-    };
-    std::map<std::string, std::vector<std::int64_t>> inferred;
-    for (std::size_t i = 0; i < session.output_names().size(); ++i)
-      inferred[session.output_names()[i]] = session.output_shapes()[i];
-    std::vector<std::vector<std::int64_t>> shapes;
-    for (const auto& name : output_names) shapes.push_back(inferred[name]);
-    const auto inputs = session.input_shapes();
-    if (std::all_of(inputs.begin(), inputs.end(), is_static) && std::all_of(shapes.begin(), shapes.end(), is_static))
-      make_pool(inputs, shapes);
-  }
-  std::vector<std::size_t>
-      largest_first;  // collector order, biggest tensors first, for load balance
-  std::vector<std::size_t> output_order;  // output slots in that order, for acquiring buffers
-  auto order_collectors = [&] {  // once the outputs' sizes are known
-    largest_first.resize(collectors.size());
-    for (std::size_t i = 0; i < collectors.size(); ++i) largest_first[i] = i;
-    auto size_of = [&](std::size_t i) { return collectors[i].from_input ? std::size_t{0} : pool->size(collectors[i].slot); };
-    std::stable_sort(largest_first.begin(), largest_first.end(),
-                     [&](std::size_t a, std::size_t b) { return size_of(a) > size_of(b); });
-    for (const auto i : largest_first)
-      if (!collectors[i].from_input) output_order.push_back(collectors[i].slot);
-  };
-  if (pool) order_collectors();
-
-  auto update_collectors = [&] {
-    auto release_all = [&] {  // what an error left unread goes back too: the next batch waits on it
-      for (std::size_t slot = 0; slot < in_flight.buffers.size(); ++slot)
-        if (!in_flight.buffers[slot].empty()) pool->release(slot, std::exchange(in_flight.buffers[slot], {}));
-    };
-    try {
-      parallel_for_each(largest_first, threads, [&](std::size_t i) {
-        auto& c = collectors[i];
-        try {
-          if (c.from_input) {
-            for (const auto& [name, tensor] : in_flight.inputs)
-              if (name == c.name) c.update(float_values(tensor, name));
-          } else if (in_flight.uses_pool()) {
-            c.update(in_flight.buffers[c.slot]);
-            // Read: the next batch may write into it now, before the rest of this one is read.
-            pool->release(c.slot, std::exchange(in_flight.buffers[c.slot], {}));
-          } else {
-            c.update(in_flight.borrowed.floats(c.slot));
-          }
-        } catch (const Error& e) {
-          throw Error(what + ": tensor '" + c.name + "' after batch " + std::to_string(batches) +
-                      ": " + e.what());
-        }
-      });
-    } catch (...) {
-      if (in_flight.uses_pool()) release_all();
-      throw;
-    }
-  };
-
   // Decoding and letterboxing the next images on a thread of their own, ahead of inference.
   PrefetchSource prefetch(source);
-  // Declared after everything the background work reads, so that when an error unwinds the stack
-  // it is joined before any of that is destroyed.
-  BackgroundUpdate update;
   while (auto batch = prefetch.next()) {
-    BorrowedOutputs borrowed;
-    std::vector<std::span<float>> buffers;
-    if (!output_names.empty()) {
-      if (pool && input_shapes(*batch) == pool_inputs) {
-        bool shrink_arena = false;
-        if (in_flight.borrowed.size() > 0) {
-          // Outputs ONNX Runtime allocated (a first run that told the shapes): read and freed
-          // before the pool's buffers are written, and this run gives their memory back.
-          update.wait();
-          in_flight = {};
-          shrink_arena = true;
-        }
-        // Waits, output by output, while the previous batch's collectors still hold more than the
-        // pool's spare bytes.
-        buffers.resize(output_names.size());
-        for (const auto slot : output_order) buffers[slot] = pool->acquire(slot);
-        std::vector<OutputTarget> targets(output_names.size());
-        for (std::size_t slot = 0; slot < targets.size(); ++slot)
-          targets[slot] = {output_names[slot], buffers[slot], pool_shapes[slot]};
-        session.run_into(*batch, targets, shrink_arena);
-      } else {
-        // Shapes not known before a run (dynamic input shapes), or not the pool's: this run's
-        // outputs are ONNX Runtime's.
-        borrowed = session.run_borrowed(*batch, output_names);
-      }
-    }
-    update.wait();  // the previous batch's values are released only once every collector has them
-    check_interrupted();  // between batches, with no collector update running
-    const auto batch_images = batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
-    const auto shapes = input_shapes(*batch);
-    in_flight = {std::move(*batch), std::move(borrowed), std::move(buffers)};
-    if (!pool && !output_names.empty()) {
-      std::vector<std::vector<std::int64_t>> output_shapes;
-      for (std::size_t slot = 0; slot < output_names.size(); ++slot)
-        output_shapes.push_back(in_flight.borrowed.shape(slot));
-      make_pool(shapes, std::move(output_shapes));
-    }
-    if (largest_first.empty()) order_collectors();
-    update.start(update_collectors);
+    session.run(*batch, fetch);  // the outputs are empty: the observer has the values
+    observer.finish_batch();
+    check_interrupted();
     ++batches;
-    images += batch_images;
+    images += batch->empty() ? 0 : static_cast<std::size_t>(batch->front().second.shape.at(0));
     progress.update(batches, images);
   }
-  update.wait();
-  in_flight = {};
   progress.finish(batches, images);
   if (batches == 0) throw Error(source.description() + ": no calibration batches");
 

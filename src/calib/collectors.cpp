@@ -29,12 +29,26 @@ Extremes extremes(std::span<const float> values) {
   return {lo, hi};
 }
 
+// Tensors are read in chunks of this many values (1 MB): a few per core for the larger YOLO
+// activations (1.6M values for YOLO11n's first), one for the small ones.
+constexpr std::size_t kChunkValues = std::size_t{1} << 18;
+
+std::size_t chunk_count(std::size_t n) { return (n + kChunkValues - 1) / kChunkValues; }
+
+std::span<const float> chunk(std::span<const float> values, std::size_t i) {
+  const std::size_t start = i * kChunkValues;
+  return values.subspan(start, std::min(kChunkValues, values.size() - start));
+}
+
 }  // namespace
 
-void MinMaxCollector::update(std::span<const float> values) {
+void MinMaxCollector::update(std::span<const float> values, const ParallelFor& parallel_for) {
   if (values.empty()) return;
-  auto [lo, hi] = extremes(values);
-  add_extremes(lo, hi, values.size());
+  std::vector<Extremes> parts(chunk_count(values.size()));
+  parallel_for(parts.size(), [&](std::size_t i) { parts[i] = extremes(chunk(values, i)); });
+  Extremes all = parts[0];
+  for (const auto& p : parts) all = {std::min(all.min, p.min), std::max(all.max, p.max)};
+  add_extremes(all.min, all.max, values.size());
 }
 
 void MinMaxCollector::add_extremes(float lo, float hi, std::uint64_t count) {
@@ -141,19 +155,30 @@ BlockScan scan_block(const float* values, std::size_t n, float bins_per_unit, fl
 
 }  // namespace
 
-HistogramCollector::ScanResult HistogramCollector::bin_into_scratch(std::span<const float> values) {
-  const std::size_t n_bins = counts_.size();
-  scratch_.assign(kSubHistograms * n_bins, 0);
-  std::uint32_t* h0 = scratch_.data();
+namespace {
+
+struct ChunkScan {
+  float lo, hi;
+  bool finite;
+};
+
+// Interleaved 32-bit sub-histograms per chunk: neighbouring values often fall in the same bin, and
+// rotating over four arrays breaks the store-to-load dependency of incrementing one counter again
+// and again. 4 x 2048 x 4 bytes still fits the L1 cache.
+constexpr std::size_t kSubHistograms = 4;
+
+// Counts `values` into h[0 .. kSubHistograms * n_bins) with the given bin scale and returns their
+// extremes; values beyond the range land in the last bin, so the caller counts again when the
+// range was exceeded.
+ChunkScan bin_chunk(std::span<const float> values, float bins_per_unit, std::size_t n_bins, std::uint32_t* h) {
+  std::uint32_t* h0 = h;
   std::uint32_t* h1 = h0 + n_bins;
   std::uint32_t* h2 = h1 + n_bins;
   std::uint32_t* h3 = h2 + n_bins;
-  // One multiply per element with a precomputed reciprocal, no division and no logarithm.
-  const float bins_per_unit = static_cast<float>(static_cast<double>(n_bins) / range_);
   const float last_bin = static_cast<float>(n_bins - 1);
   constexpr std::size_t kBlock = 1024;
   std::uint32_t bins[kBlock];
-  ScanResult result{values[0], values[0], true};
+  ChunkScan result{values[0], values[0], true};
   for (std::size_t start = 0; start < values.size(); start += kBlock) {
     const std::size_t n = std::min(kBlock, values.size() - start);
     const auto block =
@@ -175,27 +200,39 @@ HistogramCollector::ScanResult HistogramCollector::bin_into_scratch(std::span<co
   return result;
 }
 
-void HistogramCollector::update(std::span<const float> values) {
-  // 32-bit scratch counters: feed at most 2^31 values at a time.
-  constexpr std::size_t kChunk = std::size_t{1} << 31;
-  if (values.size() > kChunk) {
-    for (std::size_t start = 0; start < values.size(); start += kChunk)
-      update(values.subspan(start, std::min(kChunk, values.size() - start)));
-    return;
-  }
+ChunkScan scan_chunk(std::span<const float> values) {
+  const auto e = extremes(values);
+  bool finite = true;
+  for (float v : values) finite = finite && std::isfinite(v);
+  return {e.min, e.max, finite};
+}
+
+}  // namespace
+
+void HistogramCollector::update(std::span<const float> values, const ParallelFor& parallel_for) {
   if (values.empty()) return;
+  const std::size_t chunks = chunk_count(values.size()), n_bins = counts_.size();
+  std::vector<ChunkScan> scans(chunks);
+  std::vector<std::uint32_t> scratch;  // each chunk's sub-histograms, so chunks share nothing
+  auto bin_all = [&] {
+    scratch.assign(chunks * kSubHistograms * n_bins, 0);
+    // One multiply per element with a precomputed reciprocal, no division and no logarithm.
+    const float bins_per_unit = static_cast<float>(static_cast<double>(n_bins) / range_);
+    parallel_for(chunks, [&](std::size_t i) {
+      scans[i] = bin_chunk(chunk(values, i), bins_per_unit, n_bins, scratch.data() + i * kSubHistograms * n_bins);
+    });
+  };
   // Usually the range already covers the batch: one pass bins and finds the extremes. When it
   // does not (the first batches, or a new maximum), grow and bin again.
-  ScanResult scan{};
   bool binned = false;
   if (range_ > 0) {
-    scan = bin_into_scratch(values);
+    bin_all();
     binned = true;
   } else {
-    const auto e = extremes(values);
-    scan = {e.min, e.max, true};
-    for (float v : values) scan.finite = scan.finite && std::isfinite(v);
+    parallel_for(chunks, [&](std::size_t i) { scans[i] = scan_chunk(chunk(values, i)); });
   }
+  ChunkScan scan = scans[0];
+  for (const auto& c : scans) scan = {std::min(scan.lo, c.lo), std::max(scan.hi, c.hi), scan.finite && c.finite};
   const double abs_max =
       std::max(std::fabs(static_cast<double>(scan.lo)), std::fabs(static_cast<double>(scan.hi)));
   if (!scan.finite || !std::isfinite(abs_max))
@@ -209,13 +246,9 @@ void HistogramCollector::update(std::span<const float> values) {
     counts_[0] += values.size();  // all exactly zero
     return;
   }
-  if (!binned) bin_into_scratch(values);
-  const std::size_t n_bins = counts_.size();
-  for (std::size_t b = 0; b < n_bins; ++b) {
-    std::uint64_t sum = 0;
-    for (std::size_t h = 0; h < kSubHistograms; ++h) sum += scratch_[h * n_bins + b];
-    counts_[b] += sum;
-  }
+  if (!binned) bin_all();
+  for (std::size_t h = 0; h < chunks * kSubHistograms; ++h)
+    for (std::size_t b = 0; b < n_bins; ++b) counts_[b] += scratch[h * n_bins + b];
 }
 
 }  // namespace yoloq

@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "yoloq/calib/ranges.hpp"
+#include "yoloq/support/parallel_for.hpp"
 
 namespace yoloq {
 
 class MinMaxCollector {
  public:
-  void update(std::span<const float> values);
+  // `parallel_for` runs the tensor's chunks (1 MB each); the result does not depend on it.
+  void update(std::span<const float> values, const ParallelFor& parallel_for = run_serially);
   // For callers that already scanned the values (the histogram), so data is read once.
   void add_extremes(float lo, float hi, std::uint64_t count);
   bool empty() const { return count_ == 0; }
@@ -32,7 +34,9 @@ class HistogramCollector {
  public:
   explicit HistogramCollector(int num_bins = 2048);  // even, >= 128 (entropy needs 128 levels)
 
-  void update(std::span<const float> values);
+  // `parallel_for` runs the tensor's chunks (1 MB each), each counted into sub-histograms of its
+  // own; the counts are the same whatever runs them.
+  void update(std::span<const float> values, const ParallelFor& parallel_for = run_serially);
 
   const std::vector<std::uint64_t>& counts() const { return counts_; }
   int num_bins() const { return static_cast<int>(counts_.size()); }
@@ -48,20 +52,8 @@ class HistogramCollector {
 
  private:
   void grow_to_cover(double abs_max);
-  // Bins `values` with the current range into scratch_ and returns their extremes; values beyond
-  // the range land in the last bin, so the caller discards scratch_ when the range was exceeded.
-  struct ScanResult {
-    float lo, hi;
-    bool finite;
-  };
-  ScanResult bin_into_scratch(std::span<const float> values);
 
   std::vector<std::uint64_t> counts_;
-  // Interleaved 32-bit sub-histograms: neighbouring values often fall in the same bin, and
-  // rotating over four arrays breaks the store-to-load dependency of incrementing one counter
-  // again and again. 4 x 2048 x 4 bytes still fits the L1 cache.
-  static constexpr std::size_t kSubHistograms = 4;
-  std::vector<std::uint32_t> scratch_;
   double range_ = 0;
   MinMaxCollector minmax_;
 };

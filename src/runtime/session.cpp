@@ -6,6 +6,8 @@
 #include <map>
 #include <mutex>
 
+#include "runtime/element_types.hpp"
+#include "runtime/observe_op.hpp"
 #include "yoloq/runtime/session.hpp"
 #include "yoloq/support/error.hpp"
 
@@ -16,30 +18,6 @@ namespace {
 Ort::Env& env() {
   static Ort::Env instance(ORT_LOGGING_LEVEL_ERROR, "yoloq");
   return instance;
-}
-
-ONNXTensorElementDataType ort_type(DType d) {
-  switch (d) {
-    case DType::Float32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
-    case DType::Float16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
-    case DType::UInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
-    case DType::Int8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
-    case DType::Int32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
-    case DType::Int64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
-  }
-  throw Error("unknown dtype");
-}
-
-DType from_ort_type(ONNXTensorElementDataType t, const std::string& name) {
-  switch (t) {
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return DType::Float32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return DType::Float16;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return DType::UInt8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return DType::Int8;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return DType::Int32;
-    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return DType::Int64;
-    default: throw Error("output '" + name + "' has an element type yoloq does not read");
-  }
 }
 
 struct ProviderRequest {
@@ -122,7 +100,7 @@ void add_providers(Ort::SessionOptions& so, const RuntimeOptions& options) {
   }
 }
 
-Ort::SessionOptions make_options(const RuntimeOptions& options) {
+Ort::SessionOptions make_options(const RuntimeOptions& options, const ObserveDomain* observe) {
   env();  // ONNX Runtime logs through the environment's logger: it must exist before any provider call
   Ort::SessionOptions so;
   if (options.threads > 0) so.SetIntraOpNumThreads(options.threads);
@@ -130,6 +108,7 @@ Ort::SessionOptions make_options(const RuntimeOptions& options) {
   if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
   so.SetGraphOptimizationLevel(options.fuse_qdq ? GraphOptimizationLevel::ORT_ENABLE_ALL : GraphOptimizationLevel::ORT_ENABLE_BASIC);
   add_providers(so, options);
+  if (observe) observe->add_to(so);
   return so;
 }
 
@@ -193,6 +172,7 @@ std::vector<Ort::Value> input_values(const std::string& what, const NamedTensors
 
 struct Session::Impl {
   std::string what;
+  std::unique_ptr<ObserveDomain> observe;  // before the session: destroyed after it
   Ort::Session session{nullptr};
   std::vector<std::string> inputs, outputs;
   std::vector<std::vector<std::int64_t>> input_shapes, output_shapes;
@@ -224,15 +204,16 @@ bool fusion_refused_fp16(const Ort::Exception& e) {
 }
 
 template <typename Make>
-Ort::Session open_session(const std::string& what, const RuntimeOptions& options, Make make) {
+Ort::Session open_session(const std::string& what, const RuntimeOptions& options, const ObserveDomain* observe,
+                          Make make) {
   try {
     try {
-      return make(make_options(options));
+      return make(make_options(options, observe));
     } catch (const Ort::Exception& e) {
       if (!options.fuse_qdq || !fusion_refused_fp16(e)) throw;
       RuntimeOptions unfused = options;
       unfused.fuse_qdq = false;
-      return make(make_options(unfused));
+      return make(make_options(unfused, observe));
     }
   } catch (const Ort::Exception& e) {
     throw Error(what + ": ONNX Runtime cannot load the model: " + e.what());
@@ -243,14 +224,16 @@ Ort::Session open_session(const std::string& what, const RuntimeOptions& options
 
 Session::Session(const std::filesystem::path& model_path, const RuntimeOptions& options) : impl_(std::make_unique<Impl>()) {
   impl_->what = model_path.string();
-  impl_->session = open_session(impl_->what, options, [&](const Ort::SessionOptions& so) { return Ort::Session(env(), model_path.c_str(), so); });
+  if (options.observer) impl_->observe = std::make_unique<ObserveDomain>(*options.observer);
+  impl_->session = open_session(impl_->what, options, impl_->observe.get(), [&](const Ort::SessionOptions& so) { return Ort::Session(env(), model_path.c_str(), so); });
   impl_->describe();
 }
 
 Session::Session(const std::string& model_bytes, const std::string& what, const RuntimeOptions& options)
     : impl_(std::make_unique<Impl>()) {
   impl_->what = what;
-  impl_->session = open_session(what, options, [&](const Ort::SessionOptions& so) {
+  if (options.observer) impl_->observe = std::make_unique<ObserveDomain>(*options.observer);
+  impl_->session = open_session(what, options, impl_->observe.get(), [&](const Ort::SessionOptions& so) {
     return Ort::Session(env(), model_bytes.data(), model_bytes.size(), so);
   });
   impl_->describe();
@@ -286,75 +269,6 @@ std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<s
     out.push_back(std::move(t));
   }
   return out;
-}
-
-struct BorrowedOutputs::Impl {
-  std::vector<Ort::Value> values;
-  std::vector<std::string> names;
-  std::vector<DType> dtypes;
-  std::vector<std::vector<std::int64_t>> shapes;
-  std::vector<std::size_t> numels;
-};
-
-BorrowedOutputs::BorrowedOutputs() : impl_(std::make_unique<Impl>()) {}
-BorrowedOutputs::~BorrowedOutputs() = default;
-BorrowedOutputs::BorrowedOutputs(BorrowedOutputs&&) noexcept = default;
-BorrowedOutputs& BorrowedOutputs::operator=(BorrowedOutputs&&) noexcept = default;
-std::size_t BorrowedOutputs::size() const { return impl_->values.size(); }
-const std::string& BorrowedOutputs::name(std::size_t i) const { return impl_->names.at(i); }
-DType BorrowedOutputs::dtype(std::size_t i) const { return impl_->dtypes.at(i); }
-const std::vector<std::int64_t>& BorrowedOutputs::shape(std::size_t i) const { return impl_->shapes.at(i); }
-std::size_t BorrowedOutputs::numel(std::size_t i) const { return impl_->numels.at(i); }
-std::span<const float> BorrowedOutputs::floats(std::size_t i) const {
-  if (dtype(i) != DType::Float32)
-    throw Error("output '" + name(i) + "' is " + dtype_name(dtype(i)) + ", expected float32");
-  return {impl_->values[i].GetTensorData<float>(), impl_->numels[i]};
-}
-
-BorrowedOutputs Session::run_borrowed(const NamedTensors& inputs, const std::vector<std::string>& outputs) {
-  std::vector<const char*> in_names, out_names;
-  std::vector<Ort::Value> values = input_values(impl_->what, inputs, in_names);
-  for (const auto& name : outputs) out_names.push_back(name.c_str());
-  BorrowedOutputs out;
-  try {
-    out.impl_->values = impl_->session.Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(),
-                                           out_names.data(), out_names.size());
-  } catch (const Ort::Exception& e) {
-    throw Error(impl_->what + ": ONNX Runtime run failed: " + e.what());
-  }
-  for (std::size_t i = 0; i < out.impl_->values.size(); ++i) {
-    auto info = out.impl_->values[i].GetTensorTypeAndShapeInfo();
-    out.impl_->names.push_back(outputs[i]);
-    out.impl_->dtypes.push_back(from_ort_type(info.GetElementType(), outputs[i]));
-    out.impl_->shapes.push_back(info.GetShape());
-    out.impl_->numels.push_back(info.GetElementCount());
-  }
-  return out;
-}
-
-void Session::run_into(const NamedTensors& inputs, const std::vector<OutputTarget>& outputs, bool shrink_arena) {
-  std::vector<const char*> in_names;
-  std::vector<Ort::Value> values = input_values(impl_->what, inputs, in_names);
-  auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-  try {
-    Ort::IoBinding binding(impl_->session);
-    for (std::size_t i = 0; i < values.size(); ++i) binding.BindInput(in_names[i], values[i]);
-    // The values only describe the caller's memory; the binding keeps its own references to them.
-    for (const auto& out : outputs) {
-      const std::size_t numel = shape_numel(out.shape);
-      if (numel != out.values.size())
-        throw Error(impl_->what + ": output '" + out.name + "' has room for " + std::to_string(out.values.size()) +
-                    " values, its shape " + shape_string(out.shape) + " holds " + std::to_string(numel));
-      binding.BindOutput(out.name.c_str(),
-                         Ort::Value::CreateTensor<float>(memory, out.values.data(), out.values.size(),
-                                                         out.shape.data(), out.shape.size()));
-    }
-    Ort::RunOptions run_options;
-    if (shrink_arena) run_options.AddConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
-    impl_->session.Run(run_options, binding);
-  } catch (const Ort::Exception& e) {
-    throw Error(impl_->what + ": ONNX Runtime run failed: " + e.what());
-  }
 }
 
 }  // namespace yoloq

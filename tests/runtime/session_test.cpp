@@ -42,35 +42,6 @@ TEST(Session, RunsAModelFromMemory) {
   EXPECT_EQ(session.run({{"x", x}}, {"y"})[0], outputs[0]);
 }
 
-// IOBinding: the run writes into the caller's buffer, the same values as run(), and the same buffer
-// serves the next run; a buffer of the wrong size is refused before ONNX Runtime writes anything.
-TEST(Session, RunIntoWritesTheCallersBufferAndReusesIt) {
-  Session session(yoloq::serialize_model(yoloq::testing::add_model(4)), "add.onnx", one_thread());
-  EXPECT_EQ(session.output_shapes(), (std::vector<std::vector<std::int64_t>>{{1, 4}}));
-  std::vector<float> buffer(4, -7.0f);
-  for (const float offset : {0.0f, 10.0f}) {
-    Tensor x(DType::Float32, {1, 4});
-    auto xs = x.values<float>();
-    xs[0] = 1.0f + offset, xs[1] = -2.0f, xs[2] = 3.25f, xs[3] = 100.0f;
-    const float* before = buffer.data();
-    session.run_into({{"x", x}}, {{"y", buffer, {1, 4}}}, offset > 0);
-    EXPECT_EQ(buffer.data(), before);
-    const auto expected = session.run({{"x", x}})[0];
-    const auto ys = expected.values<float>();
-    EXPECT_EQ(buffer, std::vector<float>(ys.begin(), ys.end()));
-    EXPECT_EQ(buffer, (std::vector<float>{1.0f + offset, -1.5f, 4.25f, 101.5f}));
-  }
-  std::vector<float> small(3, -7.0f);
-  Tensor x(DType::Float32, {1, 4});
-  EXPECT_NE(error_message([&] { session.run_into({{"x", x}}, {{"y", small, {1, 4}}}); }).find("'y' has room for 3"),
-            std::string::npos);
-  EXPECT_EQ(small, std::vector<float>(3, -7.0f));
-  // A shape other than the one computed: ONNX Runtime's error, with the model's name.
-  std::vector<float> wide(8);
-  EXPECT_NE(error_message([&] { session.run_into({{"x", x}}, {{"y", wide, {2, 4}}}); }).find("add.onnx"),
-            std::string::npos);
-}
-
 TEST(Session, RunsAModelFromAFile) {
   yoloq::testing::ScratchDir dir;
   yoloq::save_model(yoloq::testing::add_model(2), dir / "add.onnx");

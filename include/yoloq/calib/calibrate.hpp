@@ -33,14 +33,10 @@ struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::Mse;
   double percentile = 99.99;  // for Percentile, in (0, 100]
   int num_bins = 2048;
-  RuntimeOptions runtime;     // providers, threads
-  int threads = 0;            // histogram updates; 0 = hardware concurrency
-  bool quiet = false;         // no progress line
-  // Bytes of activations of one batch the collectors may still be reading while ONNX Runtime
-  // computes the next one (its second output buffers, calib/output_buffers.hpp). Memory is one
-  // batch of every calibrated activation plus this, not two batches; 0 runs the next batch only
-  // once each of its outputs has been read.
-  std::size_t max_bytes_in_flight = std::size_t{64} << 20;
+  // Providers and threads; the values are collected inside the run, on its intra-op threads.
+  RuntimeOptions runtime;
+  int threads = 0;     // the methods' threshold searches after the run; 0 = hardware concurrency
+  bool quiet = false;  // no progress line
 
   // Throws Error for settings no calibration can use (a percentile outside (0, 100]);
   // calibrate() calls it, and so does every command before any work.

@@ -3,11 +3,11 @@
 // execution providers in priority order, and runs on named yoloq::Tensor inputs.
 #include <filesystem>
 #include <memory>
-#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "yoloq/runtime/tensor_observer.hpp"
 #include "yoloq/tensor/tensor.hpp"
 
 namespace yoloq {
@@ -24,6 +24,9 @@ struct RuntimeOptions {
   // ONNX Runtime's extended graph optimizations, which fuse Q/DQ pairs into integer kernels. Off:
   // the basic ones only, so the Q/DQ arithmetic runs as written.
   bool fuse_qdq = true;
+  // Receives the tensors of the model's Observe nodes during runs (tensor_observer.hpp); must
+  // outlive the session. Without one, a model with Observe nodes does not load.
+  TensorObserver* observer = nullptr;
 };
 
 // Providers this ONNX Runtime library was built with, ONNX Runtime's names.
@@ -39,36 +42,6 @@ std::vector<std::string> parse_execution_providers(const std::vector<std::string
 std::vector<std::string> provider_warnings(const std::vector<std::string>& execution_providers);
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
-
-// Outputs of a run still owned by ONNX Runtime, read in place without a copy: for consumers that
-// stream large outputs (calibration reads hundreds of megabytes per batch). Valid while it lives.
-class BorrowedOutputs {
- public:
-  BorrowedOutputs();
-  ~BorrowedOutputs();
-  BorrowedOutputs(BorrowedOutputs&&) noexcept;
-  BorrowedOutputs& operator=(BorrowedOutputs&&) noexcept;
-
-  std::size_t size() const;
-  const std::string& name(std::size_t i) const;
-  DType dtype(std::size_t i) const;
-  const std::vector<std::int64_t>& shape(std::size_t i) const;
-  std::size_t numel(std::size_t i) const;
-  std::span<const float> floats(std::size_t i) const;  // throws Error naming the output unless float32
-
- private:
-  friend class Session;
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
-
-// Where one float32 output of Session::run_into goes: memory the caller owns, of exactly the
-// shape the model computes for the run's inputs (ONNX Runtime refuses another shape).
-struct OutputTarget {
-  std::string name;
-  std::span<float> values;
-  std::vector<std::int64_t> shape;
-};
 
 class Session {
  public:
@@ -87,13 +60,6 @@ class Session {
 
   // Runs on named inputs and returns the requested outputs (all when empty), in request order.
   std::vector<Tensor> run(const NamedTensors& inputs, const std::vector<std::string>& outputs = {});
-  // The same run, with the outputs left in ONNX Runtime's memory.
-  BorrowedOutputs run_borrowed(const NamedTensors& inputs, const std::vector<std::string>& outputs);
-  // The same run with each output written by ONNX Runtime straight into the caller's memory
-  // (IOBinding): nothing allocated or copied per run, so one set of buffers serves every batch.
-  // `shrink_arena`: at the end of the run, ONNX Runtime's CPU arena gives back what no tensor
-  // uses, e.g. the outputs of an earlier run the caller has released.
-  void run_into(const NamedTensors& inputs, const std::vector<OutputTarget>& outputs, bool shrink_arena = false);
 
  private:
   struct Impl;
