@@ -42,8 +42,9 @@ constexpr std::int64_t kImageConvMaxChannels = 4;
 // step of most of YOLO11n's SiLU outputs (0.015 to 0.27), while the method's threshold, taken on
 // |x|, leaves 61 of its 76 SiLU inputs a low end below -6 (down to -75). Their steps shrink by
 // 1.21x on average, up to 1.9x. coco128 mAP50-95 0.4862 to 0.4916 (calibrated on 111, all 126
-// images) and 0.4820 to 0.4909 on 63 unseen; -4 to -8 were measured, -6 best in 3 of 4
-// calibration subsets (bench/results/accuracy.md).
+// images) and 0.4820 to 0.4909 on 63 unseen (-0.10 and -0.46 on two other 63/63 splits, within
+// their noise); -4 to -8 were measured, -6 best in 3 of 4 calibration subsets
+// (bench/results/accuracy.md).
 constexpr float kSiluInputFloor = -6.0f;
 
 // The convolution that reads the float image (YOLO's first layer: 3 channels, 3x3, stride 2) and
