@@ -42,6 +42,10 @@ std::string summary_text(const QuantizeResult& r) {
   for (const auto& rewrite : r.plan.rewrites)
     o << "  rewritten float (" << rewrite.rule << "): " << rewrite.kind << ", " << rewrite.nodes.size()
       << " nodes (same outputs, faster in ONNX Runtime)\n";
+  std::map<std::string, std::map<float, int>> floors;
+  for (const auto& f : r.plan.range_floors) ++floors[f.rule][f.min];
+  for (const auto& [rule, by_min] : floors)
+    for (const auto& [min, n] : by_min) o << "  range floor (" << rule << "): " << n << " tensors clipped below " << min << "\n";
   o.setf(std::ios::fixed);
   o.precision(2);
   if (r.fallback) {

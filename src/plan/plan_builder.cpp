@@ -60,6 +60,10 @@ void PlanBuilder::share_scale(const std::string& a, const std::string& b, const 
   if (!group_rule_.count(ra)) group_rule_[ra] = rule;
 }
 
+void PlanBuilder::floor_range(const std::string& tensor, float min, const std::string& rule) {
+  floors_[tensor] = {tensor, min, rule};
+}
+
 QuantPlan PlanBuilder::finish(Target target, YoloHeadMode head, std::vector<FloatNode> float_nodes) {
   QuantPlan plan;
   plan.target = target;
@@ -87,6 +91,8 @@ QuantPlan PlanBuilder::finish(Target target, YoloHeadMode head, std::vector<Floa
   float_nodes.insert(float_nodes.end(), float_nodes_.begin(), float_nodes_.end());
   std::sort(float_nodes.begin(), float_nodes.end(), [](const auto& a, const auto& b) { return a.node < b.node; });
   plan.float_nodes = std::move(float_nodes);
+  for (const auto& [tensor, floor] : floors_)
+    if (activations_.count(tensor)) plan.range_floors.push_back(floor);
   return plan;
 }
 

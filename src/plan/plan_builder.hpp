@@ -28,6 +28,8 @@ class PlanBuilder {
   bool quantize_weight(std::size_t node, int input, int axis, bool quantize_bias, const std::string& rule,
                        bool u8s8_pair_safe = false);
   void share_scale(const std::string& a, const std::string& b, const std::string& rule);
+  // Clip `tensor`'s range below at `min` (<= 0) before its scale is computed (UINT8 only).
+  void floor_range(const std::string& tensor, float min, const std::string& rule);
   // An eligible node that the target's rules leave in high precision, listed with the rule.
   void keep_float(std::size_t node, const std::string& rule);
   // keep_float, and the node is no longer eligible: the rules that run after treat it as any other
@@ -47,6 +49,7 @@ class PlanBuilder {
   std::vector<FloatNode> float_nodes_;
   std::map<std::string, std::string> parent_;  // union-find over scale-group members
   std::map<std::string, std::string> group_rule_;
+  std::map<std::string, RangeFloor> floors_;
 };
 
 // Per-channel axis of a constant weight, as TensorRT and ONNX Runtime expect it: Conv 0,

@@ -77,6 +77,10 @@ nlohmann::json to_json(const QuantPlan& plan) {
     j["rewrites"] = nlohmann::json::array();
     for (const auto& r : plan.rewrites) j["rewrites"].push_back({{"kind", r.kind}, {"nodes", r.nodes}, {"rule", r.rule}});
   }
+  if (!plan.range_floors.empty()) {
+    j["range_floors"] = nlohmann::json::array();
+    for (const auto& f : plan.range_floors) j["range_floors"].push_back({{"tensor", f.tensor}, {"min", f.min}, {"rule", f.rule}});
+  }
   return j;
 }
 
@@ -148,6 +152,16 @@ QuantPlan plan_from_json(const nlohmann::json& j) {
                              field<std::vector<std::string>>(r, "nodes", "plan rewrite", {}, true),
                              field<std::string>(r, "rule", "plan rewrite", "user", false)});
   }
+  for (const auto& f : list("range_floors")) {
+    if (!f.is_object()) throw Error("plan: range_floors entries must be objects");
+    // A float's range: converting a larger double (-1e300) to float is undefined.
+    if (!f.contains("min") || !f.at("min").is_number() || !(f.at("min").get<double>() <= 0.0) ||
+        f.at("min").get<double>() < -static_cast<double>(std::numeric_limits<float>::max()))
+      throw Error("plan: range floor 'min' must be a number from -3.4e38 to 0");
+    plan.range_floors.push_back({field<std::string>(f, "tensor", "plan range floor", "", true),
+                                 f.at("min").get<float>(),
+                                 field<std::string>(f, "rule", "plan range floor", "user", false)});
+  }
   return plan;
 }
 
@@ -194,6 +208,8 @@ void validate_plan(const QuantPlan& plan, const GraphIndex& index) {
       if (!known_tensor(t)) throw Error("plan: scale group tensor '" + t + "' is not in the model");
   for (const auto& f : plan.float_nodes)
     if (!index.find_node(f.node)) throw Error("plan: float node '" + f.node + "' is not in the model");
+  for (const auto& f : plan.range_floors)
+    if (!known_tensor(f.tensor)) throw Error("plan: range floor tensor '" + f.tensor + "' is not in the model");
   for (const auto& r : plan.rewrites)
     for (const auto& n : r.nodes)
       if (!index.find_node(n)) throw Error("plan: node '" + n + "' of the " + r.kind + " rewrite is not in the model");

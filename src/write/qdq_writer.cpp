@@ -62,10 +62,15 @@ std::map<std::string, ActivationQParams> activation_qparams(const QuantPlan& pla
   // Per tensor: [lo, hi] for uint8, [-amax, amax] for int8; scale groups take the union.
   std::map<std::string, std::pair<float, float>> span;
   const bool uint8 = plan.activation_type == ActivationType::UInt8Asymmetric;
+  // A range floor (QuantPlan::range_floors) raises a UINT8 span's low end.
+  std::map<std::string, float> floor_of;
+  for (const auto& f : plan.range_floors) floor_of[f.tensor] = f.min;
   auto own_span = [&](const std::string& t) {
     const auto r = range_of(t);
     if (!uint8) return std::make_pair(-r.amax, r.amax);
-    return std::make_pair(std::min(0.0f, std::max(r.min, -r.amax)), std::max(0.0f, std::min(r.max, r.amax)));
+    float lo = std::min(0.0f, std::max(r.min, -r.amax));
+    if (auto f = floor_of.find(t); f != floor_of.end()) lo = std::max(lo, std::min(0.0f, f->second));
+    return std::make_pair(lo, std::max(0.0f, std::min(r.max, r.amax)));
   };
   for (const auto& a : plan.activations) span[a.tensor] = own_span(a.tensor);
   for (const auto& g : plan.scale_groups) {

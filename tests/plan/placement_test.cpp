@@ -374,6 +374,26 @@ TEST(OrtCpuPlacement, QuantizesInputsAndOutputsOfIntegerOpsForAllReaders) {
                                           {"c1/sigmoid_out", {"c1/mul"}},
                                           {"c1/out", {"c2"}}}));
   for (const auto& w : plan.weights) EXPECT_TRUE(w.quantize_bias) << w.node;
+  // The SiLU's input, read by nothing else, is clipped below -6, where the SiLU is flat.
+  ASSERT_EQ(plan.range_floors.size(), 1u);
+  EXPECT_EQ(plan.range_floors[0].tensor, "c1/conv_out");
+  EXPECT_EQ(plan.range_floors[0].min, -6.0f);
+  EXPECT_EQ(plan.range_floors[0].rule, "ort-cpu.silu-input-floor");
+  EXPECT_TRUE(plan_for(g.model(), Target::Trt).range_floors.empty());
+}
+
+TEST(OrtCpuPlacement, NoRangeFloorForATensorThatAnotherOpAlsoReads) {
+  GraphBuilder g;
+  g.input("x", {1, 8, 8, 8});
+  g.conv("c1", "x", "c1_out", 4, 8);
+  g.node("Sigmoid", "sig", {"c1_out"}, {"sig_out"});
+  g.node("Mul", "mul", {"c1_out", "sig_out"}, {"silu_out"});
+  g.node("Add", "add", {"c1_out", "silu_out"}, {"sum"});  // reads the SiLU's input too: not flat below -6
+  g.conv("c2", "sum", "y", 2, 4);
+  g.output("y");
+  const auto plan = plan_for(g.model(), Target::OrtCpu);
+  EXPECT_TRUE(activations(plan).count("c1_out"));
+  EXPECT_TRUE(plan.range_floors.empty());
 }
 
 TEST(OrtCpuPlacement, FirstConvolutionOfTheImageStaysFloat) {
@@ -531,6 +551,17 @@ TEST(QuantPlanJson, RoundTripsAndRejectsUnknownTensors) {
   EXPECT_NO_THROW(validate_plan(back, index));
   back.activations.push_back({"no_such_tensor", {"box_out"}, "user"});
   EXPECT_THROW(validate_plan(back, index), Error);
+  // Range floors: written and read back, unknown tensors and positive floors refused.
+  ASSERT_FALSE(ort_plan.range_floors.empty());
+  EXPECT_TRUE(to_json(ort_plan).contains("range_floors"));
+  EXPECT_FALSE(to_json(plan).contains("range_floors"));
+  auto floored = plan_from_json(to_json(ort_plan));
+  EXPECT_NO_THROW(validate_plan(floored, index));
+  floored.range_floors.push_back({"no_such_tensor", -1.0f, "user"});
+  EXPECT_THROW(validate_plan(floored, index), Error);
+  EXPECT_THROW(plan_from_json(nlohmann::json::parse(R"({"range_floors": [{"tensor": "x", "min": 1}]})")), Error);
+  EXPECT_THROW(plan_from_json(nlohmann::json::parse(R"({"range_floors": [{"tensor": "x"}]})")), Error);
+  EXPECT_THROW(plan_from_json(nlohmann::json::parse(R"({"range_floors": [{"tensor": "x", "min": -1e300}]})")), Error);
   EXPECT_THROW(plan_from_json(nlohmann::json::parse(R"({"activations": [{"consumers": []}]})")), Error);
 }
 

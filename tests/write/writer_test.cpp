@@ -276,6 +276,22 @@ TEST(QdqWriter, Uint8ActivationsTakeAZeroPointFromTheClippedMinMax) {
   EXPECT_EQ(to_tensor(*zp).values<std::uint8_t>()[0], 27);
 }
 
+TEST(QdqWriter, ARangeFloorRaisesTheLowEndOfAUint8Span) {
+  auto plan = conv_chain_plan();
+  plan.activation_type = ActivationType::UInt8Asymmetric;
+  auto ranges = conv_chain_ranges();
+  ranges.tensors["c1/out"] = {-20.0f, 5.0f, 10.0f};  // span [-10, 5] by the threshold
+  EXPECT_FLOAT_EQ(activation_qparams(plan, ranges).at("c1/out").scale, 15.0f / 255.0f);
+  plan.range_floors.push_back({"c1/out", -6.0f, "test"});
+  auto q = activation_qparams(plan, ranges);
+  EXPECT_FLOAT_EQ(q.at("c1/out").scale, 11.0f / 255.0f);  // [-6, 5]
+  EXPECT_EQ(q.at("c1/out").zero_point, 139);                // round(6 / (11 / 255)) = round(139.09)
+  plan.range_floors[0].min = -12.0f;                        // below the span: no change
+  EXPECT_FLOAT_EQ(activation_qparams(plan, ranges).at("c1/out").scale, 15.0f / 255.0f);
+  plan.activation_type = ActivationType::Int8Symmetric;     // symmetric INT8 ignores floors
+  EXPECT_FLOAT_EQ(activation_qparams(plan, ranges).at("c1/out").scale, 10.0f / 127.0f);
+}
+
 TEST(Fp16, HalfBitsRoundHalfToEvenAndSaturate) {
   EXPECT_EQ(float_to_half(1.0f), 0x3c00);
   EXPECT_EQ(float_to_half(-2.0f), 0xc000);

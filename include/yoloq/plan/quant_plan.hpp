@@ -56,6 +56,14 @@ struct ScaleGroup {
   std::string rule;
 };
 
+// A lower limit on an activation's range, applied before its scale and zero point are computed
+// (UINT8 activations only: an INT8 range is symmetric). Values below `min` are clipped to it.
+struct RangeFloor {
+  std::string tensor;
+  float min = 0.0f;
+  std::string rule;
+};
+
 struct FloatNode {
   std::string node;
   std::string op_type;
@@ -83,6 +91,7 @@ struct QuantPlan {
   std::vector<ScaleGroup> scale_groups;      // sorted by first tensor
   std::vector<FloatNode> float_nodes;        // nodes of quantizable types kept in high precision
   std::vector<FloatRewrite> rewrites;        // float nodes written in a faster equivalent form
+  std::vector<RangeFloor> range_floors;      // sorted by tensor
 
   std::vector<std::string> activation_tensors() const;  // what calibration must cover
   std::vector<std::string> weight_nodes() const;        // nodes with a quantized weight, each once, sorted
