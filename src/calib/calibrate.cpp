@@ -130,10 +130,12 @@ class CollectingObserver final : public TensorObserver {
                const ParallelFor& parallel_for) override {
     if (!error_.empty()) return;
     auto& c = collectors_.at(id);
+    if (element_type != "float32") {
+      error_ = what_ + ": tensor '" + c.name + "' is " + std::string(element_type) +
+               "; only float32 tensors are calibrated";
+      return;
+    }
     try {
-      if (element_type != "float32")
-        throw Error("calibration: tensor '" + c.name + "' is " + std::string(element_type) +
-                    "; only float32 tensors are calibrated");
       c.update(values, parallel_for);
     } catch (const std::exception& e) {
       error_ = what_ + ": tensor '" + c.name + "' in batch " + std::to_string(batch_ + 1) + ": " + e.what();

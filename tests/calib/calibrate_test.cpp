@@ -256,7 +256,7 @@ TEST(Calibrate, BadRequestsAreErrors) {
   auto shape_source = small_source(with_shape, dir);
   EXPECT_NE(error_message([&] {
               calibrate(with_shape, {"s"}, *shape_source, quiet_options(CalibrationMethod::Max));
-            }).find("shape.onnx: tensor 's' in batch 1: calibration: tensor 's' is int64; only float32 tensors are calibrated"),
+            }).find("shape.onnx: tensor 's' is int64; only float32 tensors are calibrated"),
             std::string::npos);
   EXPECT_NE(error_message([] {
               parse_calibration_method("kl");
