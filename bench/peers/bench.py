@@ -400,7 +400,7 @@ class Bench:
     def yoloq_default_method(self):
         import re
         r = sh([self.y.path, "quantize", "--help"]) if self.y.has("quantize") else None
-        m = re.search(r"--calibration_method TEXT=(\w+)", r.stdout if r else "")
+        m = re.search(r"--calibration_method TEXT(?::\{[^}]*\})?=(\w+)", r.stdout if r else "")
         return m.group(1) if m else None
 
     def targets(self, rows):
