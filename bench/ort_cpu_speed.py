@@ -6,8 +6,9 @@ quantize_static with its x86 recommendation, each change of the placement a row.
 
 Models (all from the same float model, calibrated on the 126 coco128 images):
 - yoloq ort-cpu as it is now (default settings);
-- the earlier placements, each today's plan with one more change taken out (via --plan): Concat
-  inputs with their own scales (before ort-cpu.concat-same-scale), then the image's convolution
+- the earlier placements, each today's plan with one more change taken out (via --plan): SiLU
+  inputs without their range floor (before ort-cpu.silu-input-floor), then Concat inputs with
+  their own scales (before ort-cpu.concat-same-scale), then the image's convolution
   quantized (before ort-cpu.float-image-conv), then the head's branches joined
   as exported (before the branch-join rewrite), then the DFL as exported (before the DFL rewrite);
 - ORT quantize_static, x86 recommendation: QDQ, UINT8 activations (asymmetric), INT8 per-channel
@@ -85,7 +86,8 @@ def main():
          "--output_path", models["yoloq ort-cpu (default)"], "--no_verify", "--quiet"])
     plan = json.loads(run([y, "plan", args.model, "--target", "ort-cpu"]))
     # Each earlier placement is today's plan with the later changes taken out, written by --plan.
-    earlier = [("yoloq ort-cpu, Concat inputs with their own scales", without_concat_groups(plan, args.model))]
+    earlier = [("yoloq ort-cpu, SiLU inputs without the range floor", without_range_floors(plan))]
+    earlier.append(("yoloq ort-cpu, and Concat inputs with their own scales", without_concat_groups(earlier[-1][1], args.model)))
     earlier.append(("yoloq ort-cpu, and the image convolution quantized", without_image_conv(earlier[-1][1], args.model)))
     earlier.append(("yoloq ort-cpu, and head branches joined as exported", without_rewrite(earlier[-1][1], "head-branches-joined-apart")))
     earlier.append(("yoloq ort-cpu, and the DFL as exported", without_rewrite(earlier[-1][1], "dfl-softmax-last-axis")))
@@ -143,6 +145,13 @@ def main():
             f.write(f"| {op} | " + " | ".join(f"{by_op[op]:.2f}" for by_op in per_model.values()) + " |\n")
         f.write("| **total** | " + " | ".join(f"**{sum(by_op.values()):.2f}**" for by_op in per_model.values()) + " |\n")
     print("wrote", args.out)
+
+
+def without_range_floors(plan):
+    """The plan as it was before ort-cpu.silu-input-floor: every UINT8 range as calibrated."""
+    plan = copy.deepcopy(plan)
+    plan.pop("range_floors", None)
+    return plan
 
 
 def without_rewrite(plan, kind):
