@@ -134,7 +134,7 @@ def main():
                 "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
         for name, fms, qms, ratio, pf, pq, m in rows:
             f.write(f"| {name} | {fms:.1f} | {qms:.1f} | {ratio:.2f}x | {pf:.1f} | {pq:.1f} | {pf / pq:.2f}x | {m:.4f} |\n")
-        per_model = profile({"float": args.model, **models})
+        per_model = profile({"float": args.model, **models}, work)
         ops = sorted({op for by_op in per_model.values() for op in by_op},
                      key=lambda op: -max(by_op[op] for by_op in per_model.values()))
         f.write(f"\n## Where the time goes (Python ORT {ort.__version__}, one thread, ms)\n\n"
@@ -214,7 +214,7 @@ def without_image_conv(plan, model_path):
     return plan
 
 
-def profile(models):
+def profile(models, work):
     """Kernel time per op type, one intra-op thread, each node's minimum over 20 runs: CPU work
     that another process on the machine barely changes (it can only lengthen a run, and the
     minimum skips those)."""
@@ -224,7 +224,8 @@ def profile(models):
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.enable_profiling = True
-        options.profile_file_prefix = os.path.join(os.path.dirname(path), "profile")
+        # In the work folder: never beside the model, which may be shared read-only data.
+        options.profile_file_prefix = os.path.join(work, "profile")
         session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         for _ in range(25):
             session.run(None, x)

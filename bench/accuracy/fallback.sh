@@ -18,8 +18,8 @@ mkdir -p "$out"
 md="$out/accuracy.md"
 
 eval_map() { # model -> mAP50-95 (COCO-style) on all 126 images
-  "$yoloq" eval "$1" --images "$images" --labels "$labels" --metric coco --json "$1.eval.json" >/dev/null 2>&1
-  python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['map50_95'])" "$1.eval.json"
+  "$yoloq" eval "$1" --images "$images" --labels "$labels" --metric coco --json "$out/$(basename "$1").eval.json" >/dev/null 2>&1
+  python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['map50_95'])" "$out/$(basename "$1").eval.json"
 }
 
 {

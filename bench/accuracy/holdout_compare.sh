@@ -14,8 +14,8 @@ yoloq="$root/build/yoloq"
 mkdir -p "$out"
 
 eval_map() { # model images_dir -> mAP50-95
-  "$yoloq" eval "$1" --images "$2" --labels "$data/coco128/labels" --metric coco --json "$1.eval.json" >/dev/null 2>&1
-  python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['map50_95'])" "$1.eval.json"
+  "$yoloq" eval "$1" --images "$2" --labels "$data/coco128/labels" --metric coco --json "$out/$(basename "$1").eval.json" >/dev/null 2>&1
+  python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['map50_95'])" "$out/$(basename "$1").eval.json"
 }
 
 echo "| model | target | run | mAP50-95 on the 63 unseen images | float |"

@@ -232,7 +232,12 @@ class Bench:
         os.makedirs(d)
         out = os.path.join(d, "model.int8.onnx")
         logfile = os.path.join(d, "log.txt")
-        m = self.measure(self.command(tool, method, wl["model"], wl["calib"], out), logfile)
+        # Every run reads its own copy of the float model: ModelOpt 0.47 writes its shape-inferred
+        # model over its input (it rewrote shared/data's YOLO11n on 2026-12-03), and no tool may
+        # change the data, or the runs after it.
+        model = os.path.join(d, "float.onnx")
+        shutil.copyfile(wl["model"], model)
+        m = self.measure(self.command(tool, method, model, wl["calib"], out), logfile)
         m["log"] = logfile
         if m["killed"]:
             m["error"] = f"killed: {m['killed']}"
