@@ -10,6 +10,8 @@ namespace yoloq {
 
 namespace {
 
+// Hands the node's input to the observer; its output is an empty tensor. Errors go back to ONNX
+// Runtime as a status: no exception may cross its C API.
 struct ObserveKernel {
   TensorObserver* observer;
   std::size_t id;
