@@ -265,7 +265,8 @@ std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<s
   for (std::size_t i = 0; i < results.size(); ++i) {
     auto info = results[i].GetTensorTypeAndShapeInfo();
     Tensor t(from_ort_type(info.GetElementType(), wanted[i]), info.GetShape());
-    std::memcpy(t.bytes.data(), results[i].GetTensorRawData(), t.bytes.size());
+    // An empty output (the Observe nodes' outputs) may have no data pointer at all.
+    if (!t.bytes.empty()) std::memcpy(t.bytes.data(), results[i].GetTensorRawData(), t.bytes.size());
     out.push_back(std::move(t));
   }
   return out;
