@@ -175,7 +175,7 @@ struct Session::Impl {
   std::unique_ptr<ObserveDomain> observe;  // before the session: destroyed after it
   Ort::Session session{nullptr};
   std::vector<std::string> inputs, outputs;
-  std::vector<std::vector<std::int64_t>> input_shapes, output_shapes;
+  std::vector<std::vector<std::int64_t>> input_shapes;
 
   void describe() {
     Ort::AllocatorWithDefaultOptions alloc;
@@ -183,12 +183,8 @@ struct Session::Impl {
       inputs.emplace_back(session.GetInputNameAllocated(i, alloc).get());
       input_shapes.push_back(session.GetInputTypeInfo(i).GetTensorTypeAndShapeInfo().GetShape());
     }
-    for (std::size_t i = 0; i < session.GetOutputCount(); ++i) {
+    for (std::size_t i = 0; i < session.GetOutputCount(); ++i)
       outputs.emplace_back(session.GetOutputNameAllocated(i, alloc).get());
-      const auto type = session.GetOutputTypeInfo(i);
-      output_shapes.push_back(type.GetONNXType() == ONNX_TYPE_TENSOR ? type.GetTensorTypeAndShapeInfo().GetShape()
-                                                                   : std::vector<std::int64_t>{});
-    }
   }
 };
 
@@ -246,7 +242,6 @@ Session& Session::operator=(Session&&) noexcept = default;
 const std::vector<std::string>& Session::input_names() const { return impl_->inputs; }
 const std::vector<std::string>& Session::output_names() const { return impl_->outputs; }
 std::vector<std::vector<std::int64_t>> Session::input_shapes() const { return impl_->input_shapes; }
-std::vector<std::vector<std::int64_t>> Session::output_shapes() const { return impl_->output_shapes; }
 
 std::vector<Tensor> Session::run(const NamedTensors& inputs, const std::vector<std::string>& outputs) {
   std::vector<const char*> in_names, out_names;

@@ -54,9 +54,6 @@ class Session {
   const std::vector<std::string>& input_names() const;
   const std::vector<std::string>& output_names() const;
   std::vector<std::vector<std::int64_t>> input_shapes() const;  // -1 for dynamic dims
-  // As ONNX Runtime inferred them when it loaded the model (also for outputs whose declaration has
-  // no shape): -1 for dynamic or unknown dims, empty when even the rank is unknown.
-  std::vector<std::vector<std::int64_t>> output_shapes() const;
 
   // Runs on named inputs and returns the requested outputs (all when empty), in request order.
   std::vector<Tensor> run(const NamedTensors& inputs, const std::vector<std::string>& outputs = {});
