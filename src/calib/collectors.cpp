@@ -209,8 +209,8 @@ ChunkScan scan_chunk(std::span<const float> values) {
 
 }  // namespace
 
-void HistogramCollector::update(std::span<const float> values, const ParallelFor& parallel_for) {
-  if (values.empty()) return;
+float HistogramCollector::update(std::span<const float> values, const ParallelFor& parallel_for) {
+  if (values.empty()) return 0;
   const std::size_t chunks = chunk_count(values.size()), n_bins = counts_.size();
   std::vector<ChunkScan> scans(chunks);
   std::vector<std::uint32_t> scratch;  // each chunk's sub-histograms, so chunks share nothing
@@ -244,11 +244,12 @@ void HistogramCollector::update(std::span<const float> values, const ParallelFor
   minmax_.add_extremes(scan.lo, scan.hi, values.size());
   if (range_ == 0) {
     counts_[0] += values.size();  // all exactly zero
-    return;
+    return 0;
   }
   if (!binned) bin_all();
   for (std::size_t h = 0; h < chunks * kSubHistograms; ++h)
     for (std::size_t b = 0; b < n_bins; ++b) counts_[b] += scratch[h * n_bins + b];
+  return static_cast<float>(abs_max);
 }
 
 }  // namespace yoloq

@@ -35,8 +35,9 @@ class HistogramCollector {
   explicit HistogramCollector(int num_bins = 2048);  // even, >= 128 (entropy needs 128 levels)
 
   // `parallel_for` runs the tensor's chunks (1 MB each), each counted into sub-histograms of its
-  // own; the counts are the same whatever runs them.
-  void update(std::span<const float> values, const ParallelFor& parallel_for = run_serially);
+  // own; the counts are the same whatever runs them. Returns the largest |x| of these values
+  // (0 for none), which the entropy method's per-batch statistics need.
+  float update(std::span<const float> values, const ParallelFor& parallel_for = run_serially);
 
   const std::vector<std::uint64_t>& counts() const { return counts_; }
   int num_bins() const { return static_cast<int>(counts_.size()); }

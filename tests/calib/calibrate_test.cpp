@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "calib/collectors.hpp"
+#include "calib/range_methods.hpp"
 #include "test_support.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/synth/graph_builder.hpp"
@@ -172,6 +174,41 @@ Model growing_model(std::int64_t batch, std::int64_t width) {
   Model model = std::move(g.model());
   model.path = "growing.onnx";
   return model;
+}
+
+// Entropy's floor: nine images of 4,096 values in [0, 1) and one 8.0 each. The KL search alone
+// clips the 8.0s (9 values of 36,864); every image reaches 8.0, so the median of the images'
+// maxima is 8.0 and the threshold stays within one bin of the batch-maxima histogram (8 / 512)
+// of it. When only one image has the 8.0, the median is below 1 and the search clips it again.
+TEST(Calibrate, EntropyNeverClipsBelowTheMedianImagesMaximum) {
+  constexpr std::int64_t kWidth = 4096, kImages = 9;
+  const auto model = growing_model(1, kWidth);
+  for (const std::int64_t images_with_outlier : {kImages, std::int64_t{1}}) {
+    ScratchDir dir;
+    Tensor data(DType::Float32, {kImages, kWidth});
+    auto values = data.values<float>();
+    std::uint32_t state = 12345;
+    for (auto& v : values) {
+      state = state * 1664525u + 1013904223u;  // a fixed LCG: the same data on every platform
+      v = static_cast<float>(state >> 8) / 16777216.0f;
+    }
+    for (std::int64_t i = 0; i < images_with_outlier; ++i) values[static_cast<std::size_t>(i * kWidth)] = 8.0f;
+    write_npy(dir / "data.npy", data);
+    SourceOptions options;
+    options.path = dir / "data.npy";
+    auto source = make_calibration_source(model, options);
+    const float amax = calibrate(model, {"r"}, *source, quiet_options(CalibrationMethod::Entropy)).tensors.at("r").amax;
+    HistogramCollector all;
+    all.update(values);
+    const double search_alone = entropy_amax(all);
+    EXPECT_LT(search_alone, 4.0) << images_with_outlier;  // the search clips the 8.0s either way
+    if (images_with_outlier == kImages) {
+      EXPECT_GE(amax, 8.0f - 8.0f / 512);
+      EXPECT_LE(amax, 8.0f);
+    } else {
+      EXPECT_EQ(amax, static_cast<float>(search_alone));
+    }
+  }
 }
 
 // The ranges and histograms do not depend on how many ONNX Runtime threads read the chunks of a
