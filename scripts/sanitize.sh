@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite built with AddressSanitizer and UndefinedBehaviorSanitizer, in build-asan/: one
 # clang build (YOLOQ_FUZZ) that also holds the libFuzzer targets, so CI instruments the library
-# once for both (YOLOQ_FUZZ_BUILD=build-asan fuzz/run.sh all 60 then fuzzes without building).
+# once for both (YOLOQ_FUZZ_BUILD=build-asan fuzz/run.sh all 30 then fuzzes without building).
 # The RealData tests are left out by default: under ASan they take longer than the rest of CI
 # together; arguments replace the default ctest filter (e.g. scripts/sanitize.sh -R Matrix).
 set -euo pipefail
