@@ -98,7 +98,7 @@ std::string markdown_report(const VerifyResult& r) {
   }
   md << "\n## Speed\n\n";
   if (r.speed.runs > 0)
-    md << "ONNX Runtime CPU (" << r.speed.cpu << "), median of " << r.speed.runs << " alternating runs after warm-up: float "
+    md << "ONNX Runtime CPU (" << r.speed.cpu << "; " << r.speed.threads << "), median of " << r.speed.runs << " alternating runs after warm-up: float "
        << fmt("%.1f", r.speed.float_median_ms) << " ms, INT8 "
        << fmt("%.1f", r.speed.quant_median_ms) << " ms (" << fmt("%.2f", r.speed.speedup)
        << "x).\n";

@@ -130,6 +130,9 @@ SpeedReport measure_speed(Session& float_session, Session& quant_session, const 
   }
   speed.runs = options.speed_runs;
   speed.cpu = cpu_features().text();
+  speed.threads = options.threads == 1   ? "1 intra-op thread"
+                  : options.threads > 1 ? std::to_string(options.threads) + " intra-op threads, not pinned"
+                                        : "ONNX Runtime's default threads, one per core, pinned";
   std::tie(speed.float_median_ms, speed.quant_median_ms) =
       alternating_median_ms(float_session, quant_session, inputs, options.warmup_runs, options.speed_runs);
   speed.speedup = speed.quant_median_ms > 0 ? speed.float_median_ms / speed.quant_median_ms : 0;

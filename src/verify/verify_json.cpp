@@ -98,6 +98,7 @@ nlohmann::json to_json(const VerifyResult& r) {
                 {"quant_median_ms", r.speed.quant_median_ms},
                 {"speedup", r.speed.speedup},
                 {"cpu", r.speed.cpu},
+                {"threads", r.speed.threads},
                 {"note", r.speed.note}};
   j["verdict"] = to_json(r.verdict);
   return j;
@@ -175,8 +176,8 @@ std::string summary_text(const VerifyResult& r) {
   }
   if (r.speed.runs > 0) {
     std::snprintf(line, sizeof line,
-                  "  speed (ONNX Runtime CPU: %s; median of %d alternating runs): float %.1f ms, INT8 %.1f ms, %.2fx\n",
-                  r.speed.cpu.c_str(), r.speed.runs, r.speed.float_median_ms, r.speed.quant_median_ms, r.speed.speedup);
+                  "  speed (ONNX Runtime CPU: %s; %s; median of %d alternating runs): float %.1f ms, INT8 %.1f ms, %.2fx\n",
+                  r.speed.cpu.c_str(), r.speed.threads.c_str(), r.speed.runs, r.speed.float_median_ms, r.speed.quant_median_ms, r.speed.speedup);
     out << line;
   } else if (!r.speed.note.empty()) {
     out << "  speed: " << r.speed.note << "\n";

@@ -100,6 +100,8 @@ TEST_F(VerifyRealData, SoundModelJsonHoldsAllFourParts) {
   EXPECT_EQ(j["speed"]["runs"], 2);
   EXPECT_GT(j["speed"]["float_median_ms"].get<double>(), 0.0);
   EXPECT_GT(j["speed"]["quant_median_ms"].get<double>(), 0.0);
+  // threads 0: ONNX Runtime chose and pinned them, and the report says so.
+  EXPECT_EQ(j["speed"]["threads"], "ONNX Runtime's default threads, one per core, pinned");
   // The Markdown report carries the same numbers.
   const auto md = markdown_report(result);
   EXPECT_THAT(md, ::testing::HasSubstr("| Conv with quantized input and weight | 1 of 88 |"));

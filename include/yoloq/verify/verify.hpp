@@ -100,6 +100,9 @@ struct SpeedReport {
   double float_median_ms = 0, quant_median_ms = 0;
   double speedup = 0;  // float / quant
   std::string cpu;     // the CPU features the integer kernels ran with (CpuFeatures::text)
+  // The intra-op thread setting, which moves INT8 speed-ups by a fifth: ONNX Runtime pins its
+  // threads to cores only when it chooses their number (bench/results/ort-cpu-speed.md).
+  std::string threads;
   std::string note;    // why it was not measured, when runs is 0
 };
 
