@@ -17,9 +17,10 @@ Speed: `yoloq verify FLOAT MODEL --speed_runs N`, which times the float model an
 one in turns in yoloq's own ONNX Runtime (batch 1), and the same in turns in this venv's
 onnxruntime (another release); each model's ratio comes from its own alternating run, so a change
 of the machine's load between models does not enter a ratio. Threads: ONNX Runtime's default
-(--threads 0: intra_op_num_threads 0, one thread per physical core, pinned to it), which is what a
-user's session gets; a table after the first compares an explicit intra_op_num_threads of 2
-(threads not pinned), which costs the INT8 models much more than the float one. Accuracy: `yoloq eval --metric coco` against the coco128 labels.
+(--threads 0: intra_op_num_threads 0, one thread per physical core, the workers pinned to cores),
+which is what a user's session gets; a table after the first compares an explicit
+intra_op_num_threads of 2 (threads not pinned), which costs the INT8 models much more than the
+float one. Accuracy: `yoloq eval --metric coco` against the coco128 labels.
 The CPU's flags head the table: ONNX Runtime's integer kernels differ with VNNI and AMX.
 Then each model's kernel time per op type with one thread (`profile`), which load changes little.
 """
@@ -120,7 +121,7 @@ def main():
              "--threads", str(args.threads), "--quiet", "--json", report])
         speed = json.load(open(report))["speed"]
         m = json.load(open(eval_json(y, path, args, work, os.path.basename(path))))["map50_95"]
-        pf, pq = python_ort_ms(args.model, path, args.runs, args.threads)
+        pf, pq = timed_in_turns([args.model, path], args.runs, args.threads)
         rows.append((name, speed["float_median_ms"], speed["quant_median_ms"], speed["speedup"], pf, pq, m))
         print(rows[-1], flush=True)
 
@@ -273,9 +274,6 @@ def timed_in_turns(models, runs, threads):
                 times[k].append(1000 * (time.perf_counter() - start))
     return [float(np.median(t)) for t in times]
 
-
-def python_ort_ms(float_model, model, runs, threads):
-    return timed_in_turns([float_model, model], runs, threads)
 
 
 def eval_json(y, model, args, work, tag):
