@@ -27,9 +27,9 @@ def test_array_writes_the_same_bytes_as_the_cli_with_the_npy(tmp_path, capsys, c
                             output_path=str(py_out), quantize_mode="int8", verbose=False)
     assert sha256(py_out) == sha256(cli_out)
     assert result.output_path == str(py_out)
-    # The counts the CLI prints for this model and target (README): 118 Q + 205 DQ, 89 of 90 convs.
-    assert (result.quantize_linear, result.dequantize_linear) == (118, 205)
-    assert (result.weighted_nodes_quantized, result.weighted_nodes) == (89, 90)
+    # The counts the CLI prints for this model and target (README): 112 Q + 193 DQ, 83 of 90 convs.
+    assert (result.quantize_linear, result.dequantize_linear) == (112, 193)
+    assert (result.weighted_nodes_quantized, result.weighted_nodes) == (83, 90)
     assert {f["op_type"] for f in result.kept_float} == {"Add", "Concat", "Conv"}
     assert all(f["rule"].startswith("yolo-head.") for f in result.kept_float)
     assert result.verdict in ("PASS", "WARN", "FAIL") and result.verdict_reasons
@@ -37,7 +37,7 @@ def test_array_writes_the_same_bytes_as_the_cli_with_the_npy(tmp_path, capsys, c
     assert result.report["settings"]["calibration_method"] == "max"
     # verbose=False prints nothing; the summary the CLI would print is kept.
     assert capsys.readouterr().out == ""
-    assert result.summary.startswith(f"wrote {py_out}\n  target trt, yolo head float-dfl, calibration max on 28 samples")
+    assert result.summary.startswith(f"wrote {py_out}\n  target trt, yolo head float, calibration max on 28 samples")
 
 
 def test_array_is_read_in_place_and_left_unchanged(tmp_path, model, calib_array):

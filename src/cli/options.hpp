@@ -16,7 +16,7 @@ namespace yoloq::cli {
 
 struct PlanFlags {
   std::string target = "trt";
-  std::string yolo_head = "float-dfl";  // measured default, see PlanOptions
+  std::string yolo_head = "float";  // measured default, see PlanOptions
   bool yolo_head_given = false;
   std::vector<std::string> op_types_to_quantize, op_types_to_exclude, nodes_to_quantize, nodes_to_exclude;
 
@@ -42,7 +42,7 @@ inline void add_plan_flags(CLI::App& cmd, PlanFlags& f) {
            f.yolo_head = preset;
            f.yolo_head_given = true;
          },
-         "float: head output convs, DFL and decoding stay float; float-dfl (default): output convs INT8, rest "
+         "float (default): head output convs, DFL and decoding stay float; float-dfl: output convs INT8, rest "
          "float; int8: as the target's rules allow. The head (detect, segment, pose, obb or classify) is found by "
          "structure")
       ->check(CLI::IsMember({"float", "float-dfl", "int8"}));

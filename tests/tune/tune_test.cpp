@@ -215,7 +215,9 @@ Model detector_with_head() {
 TEST(Fallback, WithAHeadTheClassScoreSnrChoosesAndABoxOnlyOpIsNotKept) {
   ScratchDir dir;
   Model model = detector_with_head();
-  const auto plan = plan_quantization(model, {}).plan;
+  PlanOptions head_quantized;  // b0 and k0 are the head's output convolutions: float by default
+  head_quantized.yolo_head = YoloHeadMode::FloatDfl;
+  const auto plan = plan_quantization(model, head_quantized).plan;
   SourceOptions source;
   source.path = dir / "samples.npy";
   write_detector_samples(source.path);

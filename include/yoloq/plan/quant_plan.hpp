@@ -105,11 +105,12 @@ void validate_plan(const QuantPlan& plan, const GraphIndex& index);
 
 struct PlanOptions {
   Target target = Target::Trt;
-  // float-dfl by measurement (bench/results/accuracy-trt.tsv, mse calibration): coco128
-  // mAP50-95 float 0.4967, float-dfl 0.4982, int8 0.4950. Quantizing the six output convolutions
-  // costs nothing measurable and keeps 89 of 90 convolutions INT8; the DFL and decoding stay
-  // float (int8 loses 0.3 points).
-  YoloHeadMode yolo_head = YoloHeadMode::FloatDfl;
+  // float by measurement (docs/placement.md, "The preset per kind"; bench/results/accuracy.md,
+  // "The head's output convolutions float"): keeping the output convolutions float raised the
+  // head's SNR on every model and, against float-dfl, mAP50-95 in 8 of 9 trt measures of YOLO11n
+  // and YOLO26n (mean +0.19 and +0.13 points) and 4 of 5 ort-cpu measures; it costs 6 of 90
+  // convolutions (about 3% of YOLO11n's multiply-adds) on trt and no measurable time on ort-cpu.
+  YoloHeadMode yolo_head = YoloHeadMode::Float;
   // Whether the user chose the preset: then a model without a head is an error (the preset would
   // silently do nothing), where the default only warns when the metadata names a task.
   bool yolo_head_given = false;
