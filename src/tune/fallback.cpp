@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/plan/plan_edits.hpp"
 #include "yoloq/support/error.hpp"
 #include "yoloq/support/interrupt.hpp"
@@ -24,6 +25,19 @@ std::vector<const OpSensitivity*> candidates(const SensitivityResult& sensitivit
                    [](const OpSensitivity* a, const OpSensitivity* b) { return *a->metric_all_but > *b->metric_all_but; });
   measured.insert(measured.end(), rest.begin(), rest.end());
   return measured;
+}
+
+// How many of the model's Conv/ConvTranspose/Gemm/MatMul may be float, and how many the plan
+// already keeps float (the head preset's, the user's): the budget is the model's, so that the
+// model keeps min_quantized_fraction of all of them quantized, as the summary counts them.
+std::pair<std::size_t, std::size_t> float_budget(const GraphIndex& index, const QuantPlan& plan,
+                                                 double min_quantized_fraction) {
+  std::size_t total = 0, already_float = 0;
+  for (std::size_t i = 0; i < index.node_count(); ++i) total += is_weighted_op(index.node(i).op_type());
+  for (const auto& f : plan.float_nodes) already_float += is_weighted_op(f.op_type);
+  const auto budget =
+      static_cast<std::size_t>(static_cast<double>(total) * (1 - min_quantized_fraction) + 1e-9);
+  return {budget, already_float};
 }
 
 std::string points(double v) {
@@ -68,11 +82,10 @@ FallbackResult fallback_to_max_drop(const Model& float_model, const QuantPlan& p
   SensitivityOptions sensitivity_options = options.sensitivity;
   if (by_snr) sensitivity_options.top_k = 0;
   const auto sensitivity = analyze_sensitivity(float_model, plan, ranges, metric, sensitivity_options);
-  const auto max_float = static_cast<std::size_t>(
-      static_cast<double>(result.weighted_ops) * (1 - options.min_quantized_fraction) + 1e-9);
+  const auto [max_float, already_float] = float_budget(index, plan, options.min_quantized_fraction);
   result.stop_reason = "no candidate left";
   for (const auto* candidate : candidates(sensitivity)) {
-    if (result.steps.size() >= max_float) {
+    if (already_float + result.steps.size() >= max_float) {
       result.stop_reason = "returning one more op would leave fewer than " +
                            points(100 * options.min_quantized_fraction) + "% of the weighted ops quantized";
       break;

@@ -142,6 +142,13 @@ TEST(Fallback, ReturnsExactlyTheIllRangedLayerAndStops) {
   EXPECT_TRUE(capped.steps.empty());
   EXPECT_FALSE(capped.reached);
   EXPECT_THAT(capped.stop_reason, ::testing::HasSubstr("fewer than 90.00% of the weighted ops quantized"));
+  // The budget is the model's: an op the plan keeps float already (here c1, as the head preset
+  // keeps the head's) uses it up, so c2 may not follow.
+  options.min_quantized_fraction = 0.5;
+  const auto c1_float = with_nodes_float(s.plan, index, {"c1"}, "user.nodes_to_exclude");
+  const auto spent = fallback_to_max_drop(s.model, c1_float, s.ranges, metric, options);
+  EXPECT_TRUE(spent.steps.empty());
+  EXPECT_THAT(spent.stop_reason, ::testing::HasSubstr("fewer than 50.00% of the weighted ops quantized"));
   options.max_drop = -1;
   EXPECT_EQ(error_message([&] { fallback_to_max_drop(s.model, s.plan, s.ranges, metric, options); }),
             "--max_drop must be in [0, 100] mAP points, not -1.00");

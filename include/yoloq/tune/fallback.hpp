@@ -8,7 +8,8 @@
 // for the top K first. A few dozen held-out images measure mAP too coarsely to choose ops by it:
 // on coco128's 15, choosing by mAP kept ops whose gain did not carry over to the other images.
 // It stops when the drop is within D, when one more op would leave fewer than
-// `min_quantized_fraction` of the weighted ops quantized, or after `max_trials` candidates. The
+// `min_quantized_fraction` of the model's weighted ops quantized (those the plan keeps float
+// already, such as the head's output convolutions, count), or after `max_trials` candidates. The
 // result is a plan: the writer sees nothing else.
 #include <optional>
 #include <string>
