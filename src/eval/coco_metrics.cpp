@@ -9,6 +9,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 
 #include "yoloq/eval/detection_metrics.hpp"
 #include "yoloq/eval/keypoints.hpp"
@@ -122,6 +123,35 @@ double ground_truth_area(const GroundTruth& gt, Similarity kind) {
   return kind == Similarity::Mask ? static_cast<double>(gt.mask.area()) : to_xywh(gt.box).area();
 }
 
+// One image's objects and detections of one category; nullopt when it has neither.
+std::optional<ImageCategory> image_category(const ImageDetections& image, int cls, Similarity kind,
+                                            std::size_t max_detections) {
+  std::vector<const GroundTruth*> gts;
+  std::vector<const Detection*> dts;
+  for (const auto& g : image.ground_truth)
+    if (g.class_id == cls) gts.push_back(&g);
+  for (const auto& d : image.detections)
+    if (d.class_id == cls) dts.push_back(&d);
+  if (gts.empty() && dts.empty()) return std::nullopt;
+  std::stable_sort(dts.begin(), dts.end(), [](const Detection* a, const Detection* b) { return a->score > b->score; });
+  if (dts.size() > max_detections) dts.resize(max_detections);
+  ImageCategory ic;
+  for (const auto* g : gts) {
+    ic.gt_areas.push_back(ground_truth_area(*g, kind));
+    ic.gt_always_ignored.push_back(kind == Similarity::Keypoints &&
+                                   std::none_of(g->keypoints.begin(), g->keypoints.end(),
+                                                [](const Keypoint& k) { return k.v > 0; }));
+  }
+  for (const auto* d : dts) {
+    ic.dt_scores.push_back(static_cast<double>(d->score));
+    ic.dt_areas.push_back(to_xywh(d->box).area());
+    std::vector<double> row;
+    for (const auto* g : gts) row.push_back(similarity(*g, *d, kind));
+    ic.similarities.push_back(std::move(row));
+  }
+  return ic;
+}
+
 struct ClassResult {
   std::vector<double> ap;            // per threshold
   std::vector<double> final_recall;  // per threshold
@@ -129,10 +159,10 @@ struct ClassResult {
 
 // COCOeval.accumulate for one category and area range; nullopt when it has no counted object
 // (COCOeval's -1, which the means skip).
-std::optional<ClassResult> accumulate(const std::vector<ImageCategoryResult>& per_image,
+std::optional<ClassResult> accumulate(const std::vector<const ImageCategoryResult*>& per_image,
                                       std::size_t thresholds) {
   std::size_t ground_truths = 0;
-  for (const auto& r : per_image) ground_truths += r.counted_ground_truths;
+  for (const auto* r : per_image) ground_truths += r->counted_ground_truths;
   if (ground_truths == 0) return std::nullopt;
   struct Ranked {
     double score;
@@ -140,8 +170,8 @@ std::optional<ClassResult> accumulate(const std::vector<ImageCategoryResult>& pe
   };
   std::vector<Ranked> ranked;
   for (std::size_t i = 0; i < per_image.size(); ++i)
-    for (std::size_t d = 0; d < per_image[i].scores.size(); ++d)
-      ranked.push_back({per_image[i].scores[d], i, d});
+    for (std::size_t d = 0; d < per_image[i]->scores.size(); ++d)
+      ranked.push_back({per_image[i]->scores[d], i, d});
   std::stable_sort(ranked.begin(), ranked.end(),
                    [](const Ranked& a, const Ranked& b) { return a.score > b.score; });
   ClassResult out;
@@ -149,9 +179,9 @@ std::optional<ClassResult> accumulate(const std::vector<ImageCategoryResult>& pe
     std::vector<double> recall, precision;
     double tp = 0, fp = 0;
     for (const auto& r : ranked) {
-      if (per_image[r.image].ignored[t][r.index]) {
+      if (per_image[r.image]->ignored[t][r.index]) {
         // Neither a hit nor a miss, but still a point of the curve (COCOeval keeps the column).
-      } else if (per_image[r.image].matched[t][r.index]) {
+      } else if (per_image[r.image]->matched[t][r.index]) {
         tp += 1;
       } else {
         fp += 1;
@@ -190,38 +220,16 @@ DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images, Simila
     const int cls = class_metrics.class_id;
     // Per image, in image id order: COCOeval concatenates in that order before its stable sort.
     std::vector<ImageCategory> per_image_category;
-    for (const auto* image : ordered) {
-      std::vector<const GroundTruth*> gts;
-      std::vector<const Detection*> dts;
-      for (const auto& g : image->ground_truth)
-        if (g.class_id == cls) gts.push_back(&g);
-      for (const auto& d : image->detections)
-        if (d.class_id == cls) dts.push_back(&d);
-      if (gts.empty() && dts.empty()) continue;
-      std::stable_sort(dts.begin(), dts.end(), [](const Detection* a, const Detection* b) { return a->score > b->score; });
-      if (dts.size() > max_detections) dts.resize(max_detections);
-      ImageCategory ic;
-      for (const auto* g : gts) {
-        ic.gt_areas.push_back(ground_truth_area(*g, kind));
-        ic.gt_always_ignored.push_back(kind == Similarity::Keypoints &&
-                                       std::none_of(g->keypoints.begin(), g->keypoints.end(),
-                                                    [](const Keypoint& k) { return k.v > 0; }));
-      }
-      for (const auto* d : dts) {
-        ic.dt_scores.push_back(static_cast<double>(d->score));
-        ic.dt_areas.push_back(to_xywh(d->box).area());
-        std::vector<double> row;
-        for (const auto* g : gts) row.push_back(similarity(*g, *d, kind));
-        ic.similarities.push_back(std::move(row));
-      }
-      per_image_category.push_back(std::move(ic));
-    }
+    for (const auto* image : ordered)
+      if (auto ic = image_category(*image, cls, kind, max_detections)) per_image_category.push_back(std::move(*ic));
     for (std::size_t a = 0; a < kAreaRanges.size(); ++a) {
       if (a == kSmallRange && kind == Similarity::Keypoints) continue;
       std::vector<ImageCategoryResult> per_image;
       for (const auto& ic : per_image_category)
         per_image.push_back(evaluate_image_category(ic, thresholds, kAreaRanges[a]));
-      const auto curves = accumulate(per_image, thresholds.size());
+      std::vector<const ImageCategoryResult*> in_order;
+      for (const auto& r : per_image) in_order.push_back(&r);
+      const auto curves = accumulate(in_order, thresholds.size());
       if (!curves) continue;
       const double class_ap = std::accumulate(curves->ap.begin(), curves->ap.end(), 0.0);
       ap_sum[a] += class_ap;
@@ -248,6 +256,40 @@ DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images, Simila
   result.coco_ap_medium = mean_ap(2);
   result.coco_ap_large = mean_ap(3);
   return result;
+}
+
+std::vector<double> coco_map50_95_of_draws(const std::vector<ImageDetections>& images,
+                                          const std::vector<std::vector<std::size_t>>& draws) {
+  const auto thresholds = iou_thresholds();
+  std::set<int> classes;
+  for (const auto& image : images)
+    for (const auto& g : image.ground_truth) classes.insert(g.class_id);
+  // Each image's matching, once per class (area range all): a draw only re-accumulates them.
+  std::vector<std::vector<std::optional<ImageCategoryResult>>> matched;  // [class][image]
+  for (const int cls : classes) {
+    auto& per_image = matched.emplace_back();
+    for (const auto& image : images) {
+      const auto ic = image_category(image, cls, Similarity::Box, kMaxDetections);
+      per_image.push_back(ic ? std::optional(evaluate_image_category(*ic, thresholds, kAreaRanges[0])) : std::nullopt);
+    }
+  }
+  std::vector<double> maps;
+  for (const auto& draw : draws) {
+    double ap_sum = 0;
+    std::size_t counted = 0;
+    for (const auto& per_image : matched) {
+      // The draw's order is its image order (a drawn image is a new image id, as if copied).
+      std::vector<const ImageCategoryResult*> in_order;
+      for (const auto i : draw)
+        if (per_image.at(i)) in_order.push_back(&*per_image[i]);
+      const auto curves = accumulate(in_order, thresholds.size());
+      if (!curves) continue;
+      ap_sum += std::accumulate(curves->ap.begin(), curves->ap.end(), 0.0);
+      ++counted;
+    }
+    maps.push_back(counted ? ap_sum / (static_cast<double>(counted) * static_cast<double>(thresholds.size())) : 0.0);
+  }
+  return maps;
 }
 
 }  // namespace yoloq

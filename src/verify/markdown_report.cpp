@@ -93,7 +93,11 @@ std::string markdown_report(const VerifyResult& r) {
          << " | " << fmt("%.3f", d.quant_ultralytics.map50) << " |\n";
       md << "\nmAP50-95 drop: " << fmt("%.2f", d.drop_points_coco) << " points COCO-style, "
          << fmt("%.2f", d.drop_points_ultralytics) << " points Ultralytics-style ("
-         << d.labelled_objects << " labelled objects).\n";
+         << d.labelled_objects << " labelled objects). What these " << d.images
+         << " images resolve: " << fmt("%.0f", 100 * d.drop_interval_coco.level) << "% of "
+         << d.drop_interval_coco.resamples << " paired resamplings of them (the same images for both models) drop "
+         << fmt("%.2f", d.drop_interval_coco.low) << " to " << fmt("%.2f", d.drop_interval_coco.high)
+         << " points COCO-style.\n";
     }
   }
   md << "\n## Speed\n\n";

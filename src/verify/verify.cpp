@@ -117,6 +117,7 @@ DetectionReport score_detections(const DetectionSamples& samples, bool with_labe
   det.float_ultralytics = map_pair(ultralytics_metrics(samples.float_vs_labels));
   det.quant_ultralytics = map_pair(ultralytics_metrics(samples.quant_vs_labels));
   det.drop_points_coco = 100 * (det.float_coco.map50_95 - det.quant_coco.map50_95);
+  det.drop_interval_coco = paired_drop_interval(samples.float_vs_labels, samples.quant_vs_labels);
   det.drop_points_ultralytics = 100 * (det.float_ultralytics.map50_95 - det.quant_ultralytics.map50_95);
   return det;
 }

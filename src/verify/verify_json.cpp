@@ -83,7 +83,12 @@ nlohmann::json to_json(const VerifyResult& r) {
       dj["labelled_objects"] = d.labelled_objects;
       dj["coco"] = {{"float", map_json(d.float_coco)},
                     {"quant", map_json(d.quant_coco)},
-                    {"drop_points", d.drop_points_coco}};
+                    {"drop_points", d.drop_points_coco},
+                    {"drop_interval_points",
+                     {{"low", d.drop_interval_coco.low},
+                      {"high", d.drop_interval_coco.high},
+                      {"level", d.drop_interval_coco.level},
+                      {"resamples", d.drop_interval_coco.resamples}}}};
       dj["ultralytics"] = {{"float", map_json(d.float_ultralytics)},
                            {"quant", map_json(d.quant_ultralytics)},
                            {"drop_points", d.drop_points_ultralytics}};
@@ -167,9 +172,10 @@ std::string summary_text(const VerifyResult& r) {
     if (d.with_labels) {
       std::snprintf(
           line, sizeof line,
-          "  labels (%zu objects): COCO mAP50-95 float %.3f, INT8 %.3f, drop %.2f points; "
-          "Ultralytics float %.3f, INT8 %.3f, drop %.2f points\n",
+          "  labels (%zu objects): COCO mAP50-95 float %.3f, INT8 %.3f, drop %.2f points (%.0f%% interval %.2f to "
+          "%.2f over these %zu images); Ultralytics float %.3f, INT8 %.3f, drop %.2f points\n",
           d.labelled_objects, d.float_coco.map50_95, d.quant_coco.map50_95, d.drop_points_coco,
+          100 * d.drop_interval_coco.level, d.drop_interval_coco.low, d.drop_interval_coco.high, d.images,
           d.float_ultralytics.map50_95, d.quant_ultralytics.map50_95, d.drop_points_ultralytics);
       out << line;
     }

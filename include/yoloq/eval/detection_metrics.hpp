@@ -79,6 +79,12 @@ DetectionMetrics compute_metrics(const std::vector<ImageDetections>& images, ApM
 DetectionMetrics ultralytics_metrics(const std::vector<ImageDetections>& images,
                                      Similarity similarity = Similarity::Box);
 DetectionMetrics coco_metrics(const std::vector<ImageDetections>& images, Similarity similarity = Similarity::Box);
+// COCO-style box mAP50-95 of images drawn from `images`, one value per draw (a list of indices,
+// repeats allowed: a repeated image counts as another image). The same as coco_metrics on copies
+// of the drawn images with ids in draw order, but each image is matched once, so hundreds of
+// draws cost little more than one coco_metrics (eval/drop_interval.hpp).
+std::vector<double> coco_map50_95_of_draws(const std::vector<ImageDetections>& images,
+                                          const std::vector<std::vector<std::size_t>>& draws);
 
 // The two AP integrals on one precision/recall curve (points in detection order), exposed for
 // tests. Ultralytics: recall 0 -> precision 1 and recall 1 -> precision 0 appended, envelope,

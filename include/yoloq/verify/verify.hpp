@@ -11,6 +11,7 @@
 
 #include "yoloq/data/batch_source.hpp"
 #include "yoloq/eval/classify.hpp"
+#include "yoloq/eval/drop_interval.hpp"
 #include "yoloq/onnx/model.hpp"
 #include "yoloq/onnx/model_summary.hpp"
 #include "yoloq/tensor/tensor.hpp"
@@ -93,6 +94,9 @@ struct DetectionReport {
   // Against the labels, COCO-style (pycocotools) and Ultralytics-style.
   MapPair float_coco, quant_coco, float_ultralytics, quant_ultralytics;
   double drop_points_coco = 0, drop_points_ultralytics = 0;  // (float - quant) mAP50-95 x 100
+  // What these images resolve of the COCO-style drop (eval/drop_interval.hpp); resamples 0 until
+  // scored.
+  DropInterval drop_interval_coco;
 };
 
 struct SpeedReport {
