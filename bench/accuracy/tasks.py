@@ -90,14 +90,19 @@ def main():
     lines = ["| model | target | head found | Q+DQ nodes | float nodes | output0 SNR dB by part | agreement (boxes; "
              "rotated boxes; classes) | masks / keypoints agreement | verdict |",
              "| --- | --- | --- | ---: | ---: | --- | --- | --- | --- |"]
+    defaults = set()  # (calibration method, head preset) of the runs, as their reports name them
     for label, path in models:
         for target in ("trt", "ort-cpu"):
-            lines.append(row(label, target, quantize(args.yoloq, path, args.images, target, work)))
+            report = quantize(args.yoloq, path, args.images, target, work)
+            if "settings" in report:
+                defaults.add(f"{report['settings']['calibration_method']}, {report['settings']['yolo_head']}")
+            lines.append(row(label, target, report))
             print(lines[-1], flush=True)
     with open(args.out, "w") as f:
         paragraphs = __doc__.split("\n\n")
         f.write("# " + paragraphs[0].strip() + "\n\n" + paragraphs[1].strip() + "\n\n" + paragraphs[3].strip() + "\n\n" +
-                "Machine: Intel Xeon, 2 cores, AVX2, AVX-512, AVX-512 VNNI, AMX-INT8; yoloq defaults (mse, float-dfl).\n\n" +
+                "Machine: Intel Xeon, 2 cores, AVX2, AVX-512, AVX-512 VNNI, AMX-INT8; yoloq defaults (" +
+                "; ".join(sorted(defaults)) + ").\n\n" +
                 "\n".join(lines) + "\n")
     return 0
 

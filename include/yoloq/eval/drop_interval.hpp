@@ -18,7 +18,7 @@ struct DropInterval {
 
 // A paired bootstrap: the images are drawn with replacement, the same draw for both lists (they
 // must hold the same images, with the same labels, in the same order), and the drop of each draw
-// scored with `coco_metrics`. low and high are the draws' (1 - level) / 2 and (1 + level) / 2
+// scored as `coco_metrics` scores it (coco_map50_95_of_draws). low and high are the draws' (1 - level) / 2 and (1 + level) / 2
 // quantiles. Deterministic for a seed: draws come from std::mt19937_64 reduced modulo the image
 // count, which every standard library computes alike.
 DropInterval paired_drop_interval(const std::vector<ImageDetections>& reference,

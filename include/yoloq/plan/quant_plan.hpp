@@ -106,10 +106,10 @@ void validate_plan(const QuantPlan& plan, const GraphIndex& index);
 struct PlanOptions {
   Target target = Target::Trt;
   // float by measurement (docs/placement.md, "The preset per kind"; bench/results/accuracy.md,
-  // "The head's output convolutions float"): keeping the output convolutions float raised the
-  // head's SNR on every model and, against float-dfl, mAP50-95 in 8 of 9 trt measures of YOLO11n
-  // and YOLO26n (mean +0.19 and +0.13 points) and 4 of 5 ort-cpu measures; it costs 6 of 90
-  // convolutions (about 3% of YOLO11n's multiply-adds) on trt and no measurable time on ort-cpu.
+  // "The head's output convolutions float"): keeping the output convolutions float never lowered
+  // the head's class-score SNR and, against float-dfl, raised mAP50-95 in 8 of 10 trt measures of
+  // YOLO11n and YOLO26n (mean +0.14 points) and 4 of 6 ort-cpu ones (mean +0.10); it costs 6 of
+  // YOLO11n's 90 convolutions (2.7% of its multiply-adds) on trt and no measurable time on ort-cpu.
   YoloHeadMode yolo_head = YoloHeadMode::Float;
   // Whether the user chose the preset: then a model without a head is an error (the preset would
   // silently do nothing), where the default only warns when the metadata names a task.
