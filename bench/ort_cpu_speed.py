@@ -6,8 +6,9 @@ quantize_static with its x86 recommendation, each change of the placement a row.
 
 Models (all from the same float model, calibrated on the 126 coco128 images):
 - yoloq ort-cpu as it is now (default settings);
-- the earlier placements, each today's plan with one more change taken out (via --plan): SiLU
-  inputs without their range floor (before ort-cpu.silu-input-floor), then Concat inputs with
+- the earlier placements, each today's plan with one more change taken out (via --plan): the
+  SiLU Muls before the head's output convolutions integer (`--yolo_head float-dfl`, the default
+  before `float`), then SiLU inputs without their range floor (before ort-cpu.silu-input-floor), then Concat inputs with
   their own scales (before ort-cpu.concat-same-scale), then the image's convolution
   quantized (before ort-cpu.float-image-conv), then the head's branches joined
   as exported (before the branch-join rewrite), then the DFL as exported (before the DFL rewrite);
@@ -89,9 +90,10 @@ def main():
     models["yoloq ort-cpu (default)"] = os.path.join(work, "yoloq.onnx")
     run([y, "quantize", "--onnx_path", args.model, "--calibration_data_path", args.images, "--target", "ort-cpu",
          "--output_path", models["yoloq ort-cpu (default)"], "--no_verify", "--quiet"])
-    plan = json.loads(run([y, "plan", args.model, "--target", "ort-cpu"]))
+    plan = json.loads(run([y, "plan", args.model, "--target", "ort-cpu", "--yolo_head", "float-dfl"]))
     # Each earlier placement is today's plan with the later changes taken out, written by --plan.
-    earlier = [("yoloq ort-cpu, SiLU inputs without the range floor", without_range_floors(plan))]
+    earlier = [("yoloq ort-cpu, `--yolo_head float-dfl`", plan)]
+    earlier.append(("yoloq ort-cpu, and SiLU inputs without the range floor", without_range_floors(plan)))
     earlier.append(("yoloq ort-cpu, and Concat inputs with their own scales", without_concat_groups(earlier[-1][1], args.model)))
     earlier.append(("yoloq ort-cpu, and the image convolution quantized", without_image_conv(earlier[-1][1], args.model)))
     earlier.append(("yoloq ort-cpu, and head branches joined as exported", without_rewrite(earlier[-1][1], "head-branches-joined-apart")))
