@@ -107,9 +107,10 @@ struct PlanOptions {
   Target target = Target::Trt;
   // float by measurement (docs/placement.md, "The preset per kind"; bench/results/accuracy.md,
   // "The head's output convolutions float"): keeping the output convolutions float never lowered
-  // the head's class-score SNR and, against float-dfl, raised mAP50-95 in 8 of 10 trt measures of
-  // YOLO11n and YOLO26n (mean +0.14 points) and 4 of 6 ort-cpu ones (mean +0.10); it costs 6 of
-  // YOLO11n's 90 convolutions (2.7% of its multiply-adds) on trt and no measurable time on ort-cpu.
+  // the head's class-score SNR and, against float-dfl, raised trt's mAP50-95 in 6 of 7 measures on
+  // unseen images (mean +0.14 points; 2 of 5 in sample, mean +0.02) and ort-cpu's in 4 of 6 (mean
+  // +0.10); it costs 6 of YOLO11n's 90 convolutions (2.7% of its multiply-adds) on trt and no
+  // measurable time on ort-cpu.
   YoloHeadMode yolo_head = YoloHeadMode::Float;
   // Whether the user chose the preset: then a model without a head is an error (the preset would
   // silently do nothing), where the default only warns when the metadata names a task.
